@@ -1,0 +1,95 @@
+"""Checkpoints: cutting an RDD's lineage after the first job that computes it.
+
+Contract: ``rdd.checkpoint()`` and ``rdd.localCheckpoint()`` only mark the RDD. After each job,
+``do_checkpoints`` walks the job's lineage from the final RDD; a marked RDD is materialized and its
+dependencies are replaced by a checkpoint RDD:
+* reliable: every partition is written as an Arrow IPC file ``part-NNNNN.arrow`` under
+  ``<checkpointDir>/rdd-<id>`` through ``pyarrow.fs`` (any filesystem pyarrow reaches), by one more job;
+* local: the partitions stay in the executors' block stores (MEMORY_AND_DISK); partitions the job
+  did not compute are computed first. Losing an executor loses them, as in Spark.
+"""
+from __future__ import annotations
+
+import posixpath
+
+import pyarrow as pa
+
+from sparklite.core import files
+from sparklite.core.rdd import RDD
+from sparklite.core.storage import codec
+from sparklite.core.taskcontext import TaskContext
+
+
+class ReliableCheckpointRDD(RDD):
+    def __init__(self, ctx, directory: str, num_partitions: int, partitioner):
+        super().__init__(ctx, [])
+        self._dir, self._n, self.partitioner = directory, num_partitions, partitioner
+        self._label = directory
+
+    def getNumPartitions(self) -> int:
+        return self._n
+
+    def compute(self, split, context):
+        fs, root = files.resolve(self._dir)
+        with fs.open_input_file(posixpath.join(root, "part-%05d.arrow" % split)) as f:
+            return iter(codec.decode(pa.ipc.open_file(f).read_all()))
+
+
+class LocalCheckpointRDD(RDD):
+    def __init__(self, ctx, rdd_id: int, num_partitions: int, partitioner):
+        super().__init__(ctx, [])
+        self._source_id, self._n, self.partitioner = rdd_id, num_partitions, partitioner
+
+    def getNumPartitions(self) -> int:
+        return self._n
+
+    def compute(self, split, context):
+        records = context._executor.read_cached(("rdd", self._source_id, split))
+        if records is None:
+            raise RuntimeError(
+                f"Checkpoint block rdd_{self._source_id}_{split} not found! Either the executor that "
+                f"originally checkpointed this partition is no longer alive, or the original RDD is "
+                f"unpersisted. If this problem persists, you may consider using rdd.checkpoint() instead, "
+                f"which is slower than local checkpointing but more fault-tolerant.")
+        return iter(records)
+
+
+def _marked(rdd) -> list:
+    """Marked RDDs in the lineage, found the way Spark's doCheckpoint recurses."""
+    out, seen, stack = [], set(), [rdd]
+    while stack:
+        r = stack.pop()
+        if r._id in seen:
+            continue
+        seen.add(r._id)
+        if r._checkpoint_mark and r._checkpointed is None:
+            out.append(r)
+        else:
+            stack.extend(d.rdd for d in r.dependencies if d.rdd is not None)
+    return out
+
+
+def do_checkpoints(sc, final_rdd) -> None:
+    for rdd in _marked(final_rdd):
+        kind, rdd._checkpoint_mark = rdd._checkpoint_mark, None
+        n = rdd.getNumPartitions()
+        if kind == "reliable":
+            directory = posixpath.join(sc.getCheckpointDir(), f"rdd-{rdd._id}")
+            fs, root = files.resolve(directory)
+            fs.create_dir(root, recursive=True)
+
+            def write(iterator, directory=directory):
+                target_fs, target_root = files.resolve(directory)
+                table = codec.encode(list(iterator))
+                name = posixpath.join(target_root, "part-%05d.arrow" % TaskContext.get().partitionId())
+                with target_fs.open_output_stream(name) as out, pa.ipc.new_file(out, table.schema) as w:
+                    w.write_table(table)
+
+            sc._run_job(rdd, write)
+            rdd._checkpointed = ReliableCheckpointRDD(sc, directory, n, rdd.partitioner)
+        else:
+            missing = sorted(set(range(n)) - sc._block_registry.cached_partitions(rdd._id))
+            if missing:
+                sc._run_job(rdd, lambda it: None, missing)
+            rdd._checkpointed = LocalCheckpointRDD(sc, rdd._id, n, rdd.partitioner)
+        rdd._checkpoint_kind = kind

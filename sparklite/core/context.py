@@ -1,0 +1,437 @@
+"""SparkContext: the driver's entry point, PySpark's ``SparkContext`` API.
+
+Contract: one active context per process (``getOrCreate`` returns it). Creating one parses the
+master URL, starts the backend's executors, the DAG scheduler's event loop and the listener bus.
+Every action ends in ``_run_job(rdd, func, partitions)``, which submits a job with the calling
+thread's local properties (job group, description, tags), blocks until it ends, runs pending
+checkpoints and returns one value per partition. Data sources (``parallelize``, ``range``,
+``textFile``, ...) only describe partitions; nothing is read until a job runs.
+"""
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+
+from sparklite.core import accumulators, files
+from sparklite.core import listener as ev
+from sparklite.core.accumulators import Accumulator
+from sparklite.core.broadcast import Broadcast
+from sparklite.core.conf import SparkConf
+from sparklite.core.errors import CONTEXT_IN_CLOSURE_MESSAGE
+from sparklite.core.scheduler.dag import CancelJobs, DAGScheduler
+from sparklite.core.sparkfiles import SparkFiles
+from sparklite.core.status import JobProgressListener, StatusTracker
+from sparklite.core.storage.registry import BlockRegistry
+
+__version__ = "0.1.0"
+log = logging.getLogger("sparklite")
+_LOCAL_MASTER = re.compile(r"^local(?:\[(\d+|\*)(?:\s*,\s*(\d+))?\])?$")
+_LOG_LEVELS = {"ALL": logging.NOTSET, "DEBUG": logging.DEBUG, "ERROR": logging.ERROR, "FATAL": logging.CRITICAL,
+               "INFO": logging.INFO, "OFF": logging.CRITICAL + 10, "TRACE": logging.DEBUG, "WARN": logging.WARNING}
+_NOT_SUPPORTED = ("is a Hadoop input/output format API that sparklite does not provide; "
+                  "read files with textFile/binaryFiles or write with saveAsTextFile/saveAsPickleFile")
+
+
+def _parse_local_master(master: str):
+    match = _LOCAL_MASTER.match(master.strip())
+    if not match:
+        return None
+    cores = match.group(1)
+    cores = os.cpu_count() or 1 if cores == "*" else int(cores) if cores else 1
+    if cores < 1:
+        raise ValueError(f"Invalid master URL {master!r}: the number of cores must be positive")
+    return cores, int(match.group(2)) if match.group(2) else None
+
+
+class SparkContext:
+    _active: "SparkContext | None" = None
+    _lock = threading.RLock()
+    PACKAGE_EXTENSIONS = (".zip", ".egg", ".jar")
+
+    def __init__(self, master=None, appName=None, sparkHome=None, pyFiles=None, environment=None,
+                 batchSize=0, serializer=None, conf=None, gateway=None, jsc=None, profiler_cls=None,
+                 udf_profiler_cls=None, memory_profiler_cls=None):
+        with SparkContext._lock:
+            if SparkContext._active is not None:
+                raise ValueError(f"Cannot run multiple SparkContexts at once; existing SparkContext"
+                                 f"(app={SparkContext._active.appName}, master={SparkContext._active.master})")
+            self._conf = (conf or SparkConf()).copy()
+            if master:
+                self._conf.setMaster(master)
+            if appName:
+                self._conf.setAppName(appName)
+            if sparkHome:
+                self._conf.setSparkHome(sparkHome)
+            for key, value in (environment or {}).items():
+                self._conf.setExecutorEnv(key, value)
+            self.master = self._conf.get("spark.master", "local[*]")
+            self._conf.setIfMissing("spark.master", self.master)
+            self.appName = self._conf.get("spark.app.name")
+            if not self.appName:
+                raise ValueError("An application name must be set in your configuration")
+            self.environment = environment or {}
+            self._start(batchSize)
+            SparkContext._active = self
+        for path in pyFiles or ():
+            self.addPyFile(path)
+
+    def _start(self, batch_size: int) -> None:
+        parsed = _parse_local_master(self.master)
+        if parsed is None:
+            raise ValueError(f"Could not parse master URL {self.master!r}; use local, local[N], local[*] "
+                             f"or local[N,F]")
+        cores, failures = parsed
+        if failures is not None:
+            self._conf.set("spark.task.maxFailures", failures)
+        elif self.master.startswith("local") and not self._conf.contains("spark.task.maxFailures"):
+            self._conf.set("spark.task.maxFailures", 1)   # Spark's local mode does not retry tasks
+        self._default_parallelism = self._conf.get_int("spark.default.parallelism", cores)
+        self._batchSize = batch_size
+        self._next_rdd = 0
+        self._rdd_id_lock = threading.Lock()
+        self._persistent_rdds: dict = {}
+        self._broadcasts: dict[int, Broadcast] = {}
+        self._local = threading.local()
+        self._checkpoint_dir = None
+        self.startTime = int(time.time() * 1000)
+        self._app_id = f"local-{self.startTime}"
+        self._files_dir = tempfile.mkdtemp(prefix="sparklite-files-")
+        SparkFiles._root_directory = self._files_dir
+        self._added_files: list[str] = []
+        self._added_archives: list[str] = []
+        self._bus = ev.ListenerBus()
+        self._progress = JobProgressListener()
+        self._bus.add_listener(self._progress, synchronous=True)
+        self._block_registry = BlockRegistry()
+        from sparklite.core.backends.local import LocalBackend
+        self._backend = LocalBackend(cores, self._conf, self._broadcast_value)
+        self._scheduler = DAGScheduler(self._backend, self._bus, self._conf, self._block_registry)
+        self._scheduler.start()
+        self._backend.start(self._scheduler)
+        self._stopped = False
+        self._bus.post(ev.ApplicationStart(self.appName, self._app_id, time.time(), self.sparkUser()))
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    @classmethod
+    def getOrCreate(cls, conf: SparkConf | None = None) -> "SparkContext":
+        with cls._lock:
+            if cls._active is None:
+                cls(conf=conf or SparkConf())
+            return cls._active
+
+    def stop(self) -> None:
+        with SparkContext._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            self._bus.post(ev.ApplicationEnd(time.time()))
+            self._scheduler.stop()
+            self._backend.stop()
+            self._bus.stop()
+            shutil.rmtree(self._files_dir, ignore_errors=True)
+            if SparkContext._active is self:
+                SparkContext._active = None
+
+    def __enter__(self) -> "SparkContext":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.stop()
+
+    def __reduce__(self):
+        raise RuntimeError(CONTEXT_IN_CLOSURE_MESSAGE)
+
+    def __repr__(self) -> str:
+        return f"<SparkContext master={self.master} appName={self.appName}>"
+
+    # -- information --------------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return __version__
+
+    @property
+    def applicationId(self) -> str:
+        return self._app_id
+
+    @property
+    def uiWebUrl(self):
+        return None
+
+    @property
+    def defaultParallelism(self) -> int:
+        return self._default_parallelism
+
+    @property
+    def defaultMinPartitions(self) -> int:
+        return min(self.defaultParallelism, 2)
+
+    @property
+    def resources(self) -> dict:
+        return {}
+
+    @property
+    def listFiles(self) -> list:
+        return list(self._added_files)
+
+    @property
+    def listArchives(self) -> list:
+        return list(self._added_archives)
+
+    def sparkUser(self) -> str:
+        return os.environ.get("SPARK_USER") or getpass.getuser()
+
+    def getConf(self) -> SparkConf:
+        return self._conf.copy()
+
+    def statusTracker(self) -> StatusTracker:
+        return StatusTracker(self._progress)
+
+    def addSparkListener(self, listener) -> None:
+        self._bus.add_listener(listener)
+
+    def removeSparkListener(self, listener) -> None:
+        self._bus.remove_listener(listener)
+
+    def setLogLevel(self, logLevel: str) -> None:
+        level = _LOG_LEVELS.get(str(logLevel).upper())
+        if level is None:
+            raise ValueError(f"Supplied level {logLevel} did not match one of: {','.join(_LOG_LEVELS)}")
+        logging.getLogger("sparklite").setLevel(level)
+
+    @classmethod
+    def setSystemProperty(cls, key: str, value: str) -> None:
+        os.environ["SPARKLITE_CONF_" + key.upper().replace(".", "_")] = value
+
+    @classmethod
+    def getSystemProperty(cls, key: str):
+        return os.environ.get("SPARKLITE_CONF_" + key.upper().replace(".", "_"))
+
+    def show_profiles(self) -> None:
+        print("Profiling is not enabled: sparklite does not profile Python workers (spark.python.profile)")
+
+    def dump_profiles(self, path: str) -> None:
+        self.show_profiles()
+
+    # -- local properties, job groups and cancellation ----------------------------------------
+    def _properties(self) -> dict:
+        props = getattr(self._local, "properties", None)
+        if props is None:
+            props = self._local.properties = {}
+        return props
+
+    def setLocalProperty(self, key: str, value) -> None:
+        if value is None:
+            self._properties().pop(key, None)
+        else:
+            self._properties()[key] = value
+
+    def getLocalProperty(self, key: str):
+        return self._properties().get(key)
+
+    def setJobGroup(self, groupId: str, description: str, interruptOnCancel: bool = False) -> None:
+        self.setLocalProperty("spark.jobGroup.id", groupId)
+        self.setLocalProperty("spark.job.description", description)
+        self.setLocalProperty("spark.job.interruptOnCancel", str(interruptOnCancel).lower())
+
+    def setJobDescription(self, value: str) -> None:
+        self.setLocalProperty("spark.job.description", value)
+
+    def setInterruptOnCancel(self, interruptOnCancel: bool) -> None:
+        self.setLocalProperty("spark.job.interruptOnCancel", str(interruptOnCancel).lower())
+
+    def _tags(self) -> set:
+        tags = self.getLocalProperty("spark.job.tags")
+        return set(tags.split(",")) if tags else set()
+
+    def addJobTag(self, tag: str) -> None:
+        if not tag or "," in tag:
+            raise ValueError(f"Spark job tag cannot be empty or contain ',': {tag!r}")
+        self.setLocalProperty("spark.job.tags", ",".join(sorted(self._tags() | {tag})))
+
+    def removeJobTag(self, tag: str) -> None:
+        self.setLocalProperty("spark.job.tags", ",".join(sorted(self._tags() - {tag})) or None)
+
+    def getJobTags(self) -> set:
+        return self._tags()
+
+    def clearJobTags(self) -> None:
+        self.setLocalProperty("spark.job.tags", None)
+
+    def cancelJobGroup(self, groupId: str) -> None:
+        self._scheduler.post(CancelJobs(group=groupId, reason=f"part of cancelled job group {groupId}"))
+
+    def cancelJobsWithTag(self, tag: str) -> None:
+        self._scheduler.post(CancelJobs(tag=tag, reason=f"part of cancelled job tag {tag}"))
+
+    def cancelAllJobs(self) -> None:
+        self._scheduler.post(CancelJobs(reason="as part of cancellation of all jobs"))
+
+    # -- running jobs -------------------------------------------------------------------------
+    def _next_rdd_id(self) -> int:
+        with self._rdd_id_lock:
+            self._next_rdd += 1
+            return self._next_rdd - 1
+
+    def _run_job(self, rdd, func, partitions=None) -> list:
+        """Run ``func(iterator)`` on each partition; return the values in partition order."""
+        if self._stopped:
+            raise RuntimeError("Cannot call methods on a stopped SparkContext")
+        partitions = list(range(rdd.getNumPartitions()) if partitions is None else partitions)
+        waiter = self._scheduler.submit_job(rdd, func, partitions, self._properties())
+        try:
+            results = waiter.wait()
+        except KeyboardInterrupt:
+            self.cancelAllJobs()
+            raise
+        from sparklite.core.checkpoint import do_checkpoints
+        do_checkpoints(self, rdd)
+        return results
+
+    def runJob(self, rdd, partitionFunc, partitions=None, allowLocal: bool = False) -> list:
+        parts = self._run_job(rdd, lambda it: list(partitionFunc(it)), partitions)
+        return [x for part in parts for x in part]
+
+    # -- creating RDDs ------------------------------------------------------------------------
+    def parallelize(self, c, numSlices: int | None = None):
+        from sparklite.core.rdds import ParallelCollectionRDD
+        return ParallelCollectionRDD(self, c, self.defaultParallelism if numSlices is None else numSlices)
+
+    def range(self, start: int, end: int | None = None, step: int = 1, numSlices: int | None = None):
+        if end is None:
+            start, end = 0, start
+        return self.parallelize(range(start, end, step), numSlices)
+
+    def emptyRDD(self):
+        from sparklite.core.rdds import EmptyRDD
+        return EmptyRDD(self, [])
+
+    def union(self, rdds: list):
+        from sparklite.core.rdds import UnionRDD
+        return UnionRDD(self, list(rdds))
+
+    def textFile(self, name: str, minPartitions: int | None = None, use_unicode: bool = True):
+        from sparklite.core.rdds import SourceRDD
+        splits = files.text_splits(name, minPartitions or self.defaultMinPartitions)
+        return SourceRDD(self, splits, lambda s: files.read_text_split(s, use_unicode), f"TextFile {name}")
+
+    def wholeTextFiles(self, path: str, minPartitions: int | None = None, use_unicode: bool = True):
+        from sparklite.core.rdds import SourceRDD
+        groups = files.whole_file_splits(path, minPartitions or self.defaultMinPartitions)
+        return SourceRDD(self, groups, lambda g: files.read_whole_files(g, True), f"WholeTextFiles {path}")
+
+    def binaryFiles(self, path: str, minPartitions: int | None = None):
+        from sparklite.core.rdds import SourceRDD
+        groups = files.whole_file_splits(path, minPartitions or self.defaultMinPartitions)
+        return SourceRDD(self, groups, lambda g: files.read_whole_files(g, False), f"BinaryFiles {path}")
+
+    def binaryRecords(self, path: str, recordLength: int):
+        if recordLength <= 0:
+            raise ValueError(f"recordLength must be positive, got {recordLength}")
+        return self.binaryFiles(path).flatMap(
+            lambda kv: [kv[1][i:i + recordLength] for i in range(0, len(kv[1]) - recordLength + 1, recordLength)])
+
+    def pickleFile(self, name: str, minPartitions: int | None = None):
+        from sparklite.core.rdds import SourceRDD
+        return SourceRDD(self, files.pickle_splits(name), files.read_pickle_file, f"PickleFile {name}")
+
+    def sequenceFile(self, *args, **kwargs):
+        raise NotImplementedError("sequenceFile " + _NOT_SUPPORTED)
+
+    def hadoopFile(self, *args, **kwargs):
+        raise NotImplementedError("hadoopFile " + _NOT_SUPPORTED)
+
+    def hadoopRDD(self, *args, **kwargs):
+        raise NotImplementedError("hadoopRDD " + _NOT_SUPPORTED)
+
+    def newAPIHadoopFile(self, *args, **kwargs):
+        raise NotImplementedError("newAPIHadoopFile " + _NOT_SUPPORTED)
+
+    def newAPIHadoopRDD(self, *args, **kwargs):
+        raise NotImplementedError("newAPIHadoopRDD " + _NOT_SUPPORTED)
+
+    # -- shared variables ---------------------------------------------------------------------
+    def broadcast(self, value) -> Broadcast:
+        return Broadcast(self, value)
+
+    def _register_broadcast(self, b: Broadcast) -> None:
+        self._broadcasts[b._bid] = b
+
+    def _broadcast_value(self, bid: int):
+        b = self._broadcasts.get(bid)
+        if b is None or b._destroyed:
+            raise RuntimeError(f"Attempted to use broadcast variable {bid} after it was destroyed")
+        return b._value
+
+    def _unpersist_broadcast(self, bid: int, blocking: bool) -> None:
+        self._backend.remove_blocks("broadcast", bid)
+
+    def accumulator(self, value, accum_param=None) -> Accumulator:
+        if accum_param is None:
+            if isinstance(value, bool) or not isinstance(value, (int, float, complex)):
+                raise TypeError(f"No default accumulator param for type {type(value)}")
+            accum_param = {int: accumulators.INT_ACCUMULATOR_PARAM, float: accumulators.FLOAT_ACCUMULATOR_PARAM,
+                           complex: accumulators.COMPLEX_ACCUMULATOR_PARAM}[type(value)]
+        return Accumulator._create(value, accum_param)
+
+    # -- files ---------------------------------------------------------------------------------
+    def addFile(self, path: str, recursive: bool = False) -> None:
+        fs, source = files.resolve(path)
+        info = fs.get_file_info(source)
+        import pyarrow.fs as pafs
+        if info.type == pafs.FileType.NotFound:
+            raise FileNotFoundError(f"File {path} does not exist")
+        if info.type == pafs.FileType.Directory and not recursive:
+            raise ValueError(f"Added file {path} is a directory and recursive is not turned on")
+        target = os.path.join(self._files_dir, os.path.basename(source.rstrip("/")))
+        pafs.copy_files(source, target, source_filesystem=fs, destination_filesystem=pafs.LocalFileSystem())
+        self._added_files.append(path)
+
+    def addPyFile(self, path: str) -> None:
+        self.addFile(path)
+        import sys
+        if self._files_dir not in sys.path:
+            sys.path.insert(1, self._files_dir)
+
+    def addArchive(self, path: str) -> None:
+        self.addFile(path)
+        archive = os.path.join(self._files_dir, os.path.basename(path))
+        shutil.unpack_archive(archive, archive + ".unpacked" if os.path.isfile(archive) else archive)
+        self._added_archives.append(path)
+
+    # -- checkpoints and storage --------------------------------------------------------------
+    def setCheckpointDir(self, dirName: str) -> None:
+        fs, root = files.resolve(dirName)
+        fs.create_dir(root, recursive=True)
+        self._checkpoint_dir = dirName if "://" in dirName else root
+
+    def getCheckpointDir(self):
+        return self._checkpoint_dir
+
+    def _remove_blocks(self, kind: str, owner_id: int, blocking: bool = False) -> None:
+        self._block_registry.remove_matching(kind, owner_id)
+        self._backend.remove_blocks(kind, owner_id)
+
+    def _remove_shuffle(self, shuffle_id: int) -> None:
+        self._scheduler.call(lambda: self._scheduler.tracker.unregister_shuffle(shuffle_id))
+        self._backend.remove_blocks("shuffle", shuffle_id)
+
+    def _rdd_storage(self, rdd_id: int) -> dict:
+        rows = [r for r in self._block_registry.snapshot() if r[0][0] == "rdd" and r[0][1] == rdd_id]
+        return {"partitions": len({r[0][2] for r in rows}), "memory": sum(r[2] for r in rows),
+                "disk": sum(r[3] for r in rows)}
+
+    def getRDDStorageInfo(self) -> list[dict]:
+        """Per persisted RDD: its level, cached partitions and bytes in memory and on disk."""
+        out = []
+        for rdd_id, rdd in sorted(self._persistent_rdds.items()):
+            status = self._rdd_storage(rdd_id)
+            out.append({"id": rdd_id, "name": rdd.name() or repr(rdd), "storageLevel": str(rdd.getStorageLevel()),
+                        "numPartitions": rdd.getNumPartitions(), "numCachedPartitions": status["partitions"],
+                        "memorySize": status["memory"], "diskSize": status["disk"]})
+        return out

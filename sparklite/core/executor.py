@@ -1,0 +1,146 @@
+"""The executor: runs tasks and owns a block store; every backend runs this same class.
+
+Contract: ``run_task(TaskDescription) -> TaskOutcome`` never raises. It deserializes the stage's
+task binary once per executor (kept in a small LRU by binary id), sets the thread's ``TaskContext``,
+pulls the partition through the fused pipeline and either writes shuffle output (map task) or applies
+the action's function and pickles the value (result task). A user exception becomes an
+``"exception"`` outcome carrying the exception with its traceback trimmed to the user's frames; a
+lost shuffle block becomes ``"fetch_failed"``. Block updates made during the task ride back with it.
+Where remote blocks and broadcast values come from is the backend's business: it passes
+``fetch_remote(executor_id, block_id, reduce_id)`` and ``fetch_broadcast(bid)`` functions.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+import traceback
+from collections import OrderedDict
+
+import cloudpickle
+
+from sparklite.core.errors import FetchFailedError, RemoteTraceback
+from sparklite.core.scheduler import taskbinary
+from sparklite.core.scheduler.stages import TaskDescription, TaskOutcome
+from sparklite.core.shuffle import ShuffleManager
+from sparklite.core.storage import codec
+from sparklite.core.storage.blockstore import BlockStore
+from sparklite.core.taskcontext import TaskContext
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_BINARY_CACHE = 32
+
+
+def _user_traceback(error: BaseException):
+    """The exception's traceback without the engine's leading frames (the user's code first)."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        tb = tb.tb_next
+    return tb or error.__traceback__
+
+
+class Executor:
+    def __init__(self, executor_id: str, cores: int, conf, fetch_remote=None, fetch_broadcast=None):
+        self.executor_id = executor_id
+        self.cores = cores
+        capacity = int(conf.get_bytes("spark.executor.memory") * conf.get_float("spark.memory.fraction"))
+        self.block_store = BlockStore(executor_id, capacity, conf.get_float("spark.memory.storageFraction"),
+                                      conf.get("spark.local.dir") or None)
+        self.shuffle = ShuffleManager(self)
+        self._fetch_remote = fetch_remote
+        self._fetch_broadcast = fetch_broadcast
+        self._binaries: OrderedDict[int, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self._killed: set[int] = set()
+
+    # -- tasks --------------------------------------------------------------------------------
+    def _binary(self, task: TaskDescription):
+        with self._lock:
+            payload = self._binaries.get(task.binary_id)
+            if payload is not None:
+                self._binaries.move_to_end(task.binary_id)
+                return payload
+        payload = taskbinary.deserialize(task.binary)
+        with self._lock:
+            self._binaries[task.binary_id] = payload
+            while len(self._binaries) > _BINARY_CACHE:
+                self._binaries.popitem(last=False)
+        return payload
+
+    def run_task(self, task: TaskDescription) -> TaskOutcome:
+        context = TaskContext(task.stage_id, task.stage_attempt, task.partition, task.attempt, task.task_id,
+                              task.properties, self, task.shuffle_locations)
+        TaskContext._set(context)
+        start = time.perf_counter()
+        outcome = TaskOutcome(task.task_id, "success")
+        try:
+            rdd, action = self._binary(task)
+            records = rdd.iterator(task.partition, context)
+            if task.is_map:
+                outcome.value = pickle.dumps(self.shuffle.write(action, records, context))
+            else:
+                outcome.value = _dumps_result(action(records))
+        except FetchFailedError as e:
+            outcome.status, outcome.error_text = "fetch_failed", str(e)
+            outcome.fetch_failure = (e.shuffle_id, e.map_id, e.executor_id)
+        except BaseException as e:  # noqa: BLE001 - any failure of user code fails the task, never the executor
+            outcome.status = "killed" if task.task_id in self._killed else "exception"
+            e.__traceback__ = _user_traceback(e)
+            text = "".join(traceback.format_exception(e))
+            if e.__cause__ is None:
+                e.__cause__ = RemoteTraceback(text)
+            outcome.error, outcome.error_text = e, f"{type(e).__name__}: {e}"
+        finally:
+            TaskContext._set(None)
+            self._killed.discard(task.task_id)
+        metrics = context._metrics
+        metrics["executor_run_time"] = time.perf_counter() - start
+        metrics["result_bytes"] = len(outcome.value or b"")
+        outcome.metrics = metrics
+        outcome.accumulator_updates = context._accumulator_updates
+        outcome.block_updates = self.block_store.drain_updates()
+        return outcome
+
+    def kill(self, task_id: int) -> None:
+        self._killed.add(task_id)
+
+    # -- blocks -------------------------------------------------------------------------------
+    def get_or_compute(self, rdd, split: int, context):
+        block_id = ("rdd", rdd._id, split)
+        records = self.read_cached(block_id)
+        if records is not None:
+            context._metrics["cache_hits"] = context._metrics.get("cache_hits", 0) + 1
+            return iter(records)
+        records = list(rdd.compute(split, context))
+        self.block_store.put(block_id, codec.encode(records), rdd._storage_level)
+        return iter(records)
+
+    def read_cached(self, block_id: tuple):
+        table = self.block_store.get(block_id)
+        return None if table is None else codec.decode(table)
+
+    def fetch_segment(self, executor_id: str, block_id: tuple, reduce_id: int):
+        if executor_id == self.executor_id:
+            return self.block_store.get_segment(block_id, reduce_id)
+        if self._fetch_remote is None:
+            return None
+        return self._fetch_remote(executor_id, block_id, reduce_id)
+
+    def fetch_broadcast(self, bid: int):
+        if self._fetch_broadcast is None:
+            raise RuntimeError(f"Broadcast {bid} is not available on executor {self.executor_id}")
+        return self._fetch_broadcast(bid)
+
+    def remove_blocks(self, kind: str, owner_id: int) -> None:
+        self.block_store.remove_matching(kind, owner_id)
+
+    def stop(self) -> None:
+        self.block_store.clear()
+
+
+def _dumps_result(value) -> bytes:
+    try:
+        return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return cloudpickle.dumps(value, pickle.HIGHEST_PROTOCOL)

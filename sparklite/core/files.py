@@ -1,0 +1,242 @@
+"""Files in and out: text, whole files, binary files and pickle files, through ``pyarrow.fs``.
+
+Contract:
+* ``resolve(path)`` turns a local path or a URI (``file://``, ``s3://``, ...) into a pyarrow
+  filesystem and a path on it; ``list_input_files`` expands comma-separated paths, directories
+  (skipping ``_`` and ``.`` files, as Hadoop does) and glob patterns, and names the path that matched
+  nothing.
+* ``text_splits`` cuts files into Hadoop-style splits (goal size = total / minPartitions, at most
+  the 32 MiB local block size, 10% slop; compressed files are not split); ``read_text_split`` returns
+  the lines that *start* inside a split, so every line is read exactly once.
+* ``save_partitions`` writes one part file per partition in tasks and ``_SUCCESS`` on the driver after
+  the job; an existing output directory is an error, as in Spark.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import pickle
+import posixpath
+
+import pyarrow.fs as pafs
+
+from sparklite.core.taskcontext import TaskContext
+
+LOCAL_BLOCK_SIZE = 32 << 20
+_SPLIT_SLOP = 1.1
+_COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
+_CODECS = {"org.apache.hadoop.io.compress.GzipCodec": ("gzip", ".gz"), "gzip": ("gzip", ".gz"),
+           "org.apache.hadoop.io.compress.BZip2Codec": ("bz2", ".bz2"), "bzip2": ("bz2", ".bz2"),
+           "org.apache.hadoop.io.compress.ZStandardCodec": ("zstd", ".zst"), "zstd": ("zstd", ".zst")}
+
+
+def resolve(path: str):
+    if "://" in path:
+        return pafs.FileSystem.from_uri(path)
+    if path.startswith("file:"):
+        path = path[len("file:"):]
+    return pafs.LocalFileSystem(), os.path.abspath(path)
+
+
+def display_path(fs, path: str) -> str:
+    return "file:" + path if isinstance(fs, pafs.LocalFileSystem) else path
+
+
+def _visible(path: str) -> bool:
+    return not posixpath.basename(path).startswith(("_", "."))
+
+
+def list_input_files(paths: str):
+    """(filesystem, [(path, size)]) for every input file named by ``paths``."""
+    found, fs = [], None
+    for raw in [p for p in paths.split(",") if p]:
+        fs, path = resolve(raw)
+        if any(c in path for c in "*?["):
+            parent = posixpath.dirname(path.rstrip("/"))
+            while any(c in parent for c in "*?["):
+                parent = posixpath.dirname(parent)
+            infos = fs.get_file_info(pafs.FileSelector(parent, recursive=True, allow_not_found=True))
+            matches = [i for i in infos if fnmatch.fnmatch(i.path, path)]
+            for info in matches:
+                if info.type == pafs.FileType.Directory:
+                    found.extend(_files_in(fs, info.path))
+                elif _visible(info.path):
+                    found.append((info.path, info.size))
+            if not matches:
+                raise FileNotFoundError(f"Input Pattern {raw} matches 0 files")
+            continue
+        info = fs.get_file_info(path)
+        if info.type == pafs.FileType.NotFound:
+            raise FileNotFoundError(f"Input path does not exist: {raw}")
+        if info.type == pafs.FileType.Directory:
+            found.extend(_files_in(fs, path))
+        else:
+            found.append((path, info.size))
+    return fs, sorted(set(found))
+
+
+def _files_in(fs, directory: str) -> list:
+    infos = fs.get_file_info(pafs.FileSelector(directory, recursive=False))
+    return [(i.path, i.size) for i in infos if i.type == pafs.FileType.File and _visible(i.path)]
+
+
+def _compression(path: str):
+    return _COMPRESSION.get(os.path.splitext(path)[1])
+
+
+def text_splits(paths: str, min_partitions: int) -> list:
+    """Hadoop FileInputFormat splits: (uri-or-path, start, length, compression)."""
+    fs, files = list_input_files(paths)
+    total = sum(size for _, size in files)
+    goal = total // max(min_partitions, 1)
+    splits = []
+    for path, size in files:
+        shown = path if "://" in paths else path
+        if _compression(path) or size == 0:
+            splits.append((fs, shown, 0, size, _compression(path)))
+            continue
+        split_size = max(1, min(goal, LOCAL_BLOCK_SIZE))
+        remaining = size
+        while remaining / split_size > _SPLIT_SLOP:
+            splits.append((fs, shown, size - remaining, split_size, None))
+            remaining -= split_size
+        if remaining:
+            splits.append((fs, shown, size - remaining, remaining, None))
+    return splits
+
+
+def read_text_split(split, use_unicode: bool = True):
+    fs, path, start, length, compression = split
+    if compression:
+        with fs.open_input_stream(path, compression=compression) as f:
+            data = f.read()
+    else:
+        data = _read_line_range(fs, path, start, length)
+    if not use_unicode:
+        return data.splitlines()
+    text = data.decode("utf-8", "replace")
+    if "\r" in text:
+        return text.splitlines()
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _read_line_range(fs, path: str, start: int, length: int) -> bytes:
+    """Bytes of the lines whose first byte lies in (start, start+length], or [0, length] at 0."""
+    end = start + length
+    with fs.open_input_file(path) as f:
+        size = f.size()
+        f.seek(start)
+        data = f.read(length)
+        if end < size:   # finish the line that covers offset `end`
+            tail = []
+            while True:
+                chunk = f.read(1 << 16)
+                if not chunk:
+                    break
+                cut = chunk.find(b"\n")
+                if cut >= 0:
+                    tail.append(chunk[:cut + 1])
+                    break
+                tail.append(chunk)
+            if data.endswith(b"\n") or data.endswith(b"\r"):
+                data += b"".join(tail)
+            else:
+                data += b"".join(tail)
+    if start != 0:
+        cut = data.find(b"\n")
+        data = b"" if cut < 0 else data[cut + 1:]
+    return data
+
+
+def whole_file_splits(paths: str, min_partitions: int) -> list:
+    """Files grouped into about ``min_partitions`` groups of similar total size."""
+    fs, files = list_input_files(paths)
+    if not files:
+        return []
+    total = sum(size for _, size in files)
+    max_split = max(1, -(-total // max(min_partitions, 1)))
+    groups, current, current_size = [], [], 0
+    for path, size in files:
+        if current and current_size + size > max_split:
+            groups.append((fs, current))
+            current, current_size = [], 0
+        current.append(path)
+        current_size += size
+    groups.append((fs, current))
+    return groups
+
+
+def read_whole_files(group, as_text: bool):
+    fs, paths = group
+    out = []
+    for path in paths:
+        with fs.open_input_stream(path, compression=_compression(path) if as_text else None) as f:
+            data = f.read()
+        out.append((display_path(fs, path), data.decode("utf-8", "replace") if as_text else data))
+    return out
+
+
+def read_pickle_file(split):
+    fs, path = split
+    out = []
+    with fs.open_input_stream(path) as f:
+        data = f.read()
+    view = memoryview(data)
+    import io
+    stream = io.BytesIO(view)
+    while stream.tell() < len(data):
+        out.extend(pickle.load(stream))
+    return out
+
+
+def pickle_splits(path: str) -> list:
+    fs, files = list_input_files(path)
+    return [(fs, p) for p, _ in files if posixpath.basename(p).startswith("part-")]
+
+
+# -- output -------------------------------------------------------------------------------------
+
+def save_partitions(rdd, path: str, write_part, codec: str | None = None) -> None:
+    fs, root = resolve(path)
+    if fs.get_file_info(root).type != pafs.FileType.NotFound:
+        raise FileExistsError(f"Output directory {path} already exists")
+    compression, suffix = _CODECS[codec] if codec else (None, "")
+    if codec and codec not in _CODECS:
+        raise ValueError(f"Unknown compression codec {codec!r}; use one of {sorted(_CODECS)}")
+    fs.create_dir(root, recursive=True)
+
+    def write(iterator):
+        name = posixpath.join(root, "part-%05d%s" % (TaskContext.get().partitionId(), suffix))
+        target_fs = resolve(path)[0]
+        with target_fs.open_output_stream(name, compression=compression) as out:
+            write_part(iterator, out)
+        return None
+
+    rdd.ctx._run_job(rdd, write)
+    with fs.open_output_stream(posixpath.join(root, "_SUCCESS")):
+        pass
+
+
+def write_text_part(iterator, out) -> None:
+    buffer = []
+    for x in iterator:
+        buffer.append(x if isinstance(x, bytes) else str(x).encode("utf-8"))
+        buffer.append(b"\n")
+        if len(buffer) >= 16384:
+            out.write(b"".join(buffer))
+            buffer.clear()
+    out.write(b"".join(buffer))
+
+
+def write_pickle_part(iterator, out, batch_size: int = 10) -> None:
+    batch = []
+    for x in iterator:
+        batch.append(x)
+        if len(batch) >= max(batch_size, 1):
+            out.write(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
+            batch = []
+    if batch:
+        out.write(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))

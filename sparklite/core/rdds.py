@@ -1,0 +1,182 @@
+"""The concrete RDD kinds: how each computes one partition from its parents.
+
+Contract: every class here defines ``getNumPartitions()``, ``dependencies`` (a list of
+``Dependency``) and ``compute(split, context)``, which returns an iterator over the partition's
+records. ``compute`` runs on an executor inside a task; it reads parents through
+``parent.iterator(split, context)`` so caching and checkpoints are honoured at every level.
+Nothing here schedules anything: the DAG scheduler reads ``dependencies`` to cut stages.
+"""
+from __future__ import annotations
+
+import itertools
+
+from sparklite.core.dependencies import (ManyToOneDependency, OneToOneDependency, RangeDependency,
+                                         ShuffleDependency)
+from sparklite.core.rdd import RDD
+
+
+def slice_positions(length: int, num_slices: int) -> list[tuple[int, int]]:
+    """Spark's even split of ``length`` items into ``num_slices`` contiguous [start, end) ranges."""
+    return [((i * length) // num_slices, ((i + 1) * length) // num_slices) for i in range(num_slices)]
+
+
+class ParallelCollectionRDD(RDD):
+    """A driver-side collection cut into slices (ranges stay ranges)."""
+
+    def __init__(self, ctx, data, num_slices: int):
+        super().__init__(ctx, [])
+        if num_slices < 1:
+            raise ValueError(f"Number of partitions must be positive, got {num_slices}")
+        if not isinstance(data, range):
+            data = list(data)
+        self._slices = [data[a:b] for a, b in slice_positions(len(data), num_slices)]
+
+    def getNumPartitions(self) -> int:
+        return len(self._slices)
+
+    def compute(self, split, context):
+        return iter(self._slices[split])
+
+
+class MapPartitionsRDD(RDD):
+    """Applies ``f(split, iterator)`` to each partition of its parent; chains of these fuse."""
+
+    def __init__(self, prev: RDD, f, preserves_partitioning: bool = False):
+        if isinstance(prev, MapPartitionsRDD) and prev._is_pipelinable():
+            prev_f, inner_f = prev._f, f
+            f = lambda split, it: inner_f(split, prev_f(split, it))  # noqa: E731
+            parent, self._pipelined_ops = prev._deps[0].rdd, prev._pipelined_ops + 1
+        else:
+            parent, self._pipelined_ops = prev, 1
+        super().__init__(prev.ctx, [OneToOneDependency(parent)])
+        self._f = f
+        self.partitioner = prev.partitioner if preserves_partitioning else None
+
+    def _is_pipelinable(self) -> bool:
+        return not (self.is_cached or self._checkpoint_mark or self._checkpointed)
+
+    def getNumPartitions(self) -> int:
+        return self._deps[0].rdd.getNumPartitions()
+
+    def compute(self, split, context):
+        return self._f(split, self._deps[0].rdd.iterator(split, context))
+
+
+class UnionRDD(RDD):
+    def __init__(self, ctx, rdds: list[RDD]):
+        deps, start = [], 0
+        for r in rdds:
+            n = r.getNumPartitions()
+            deps.append(RangeDependency(r, 0, start, n))
+            start += n
+        super().__init__(ctx, deps)
+        self._n = start
+
+    def getNumPartitions(self) -> int:
+        return self._n
+
+    def compute(self, split, context):
+        for dep in self._deps:
+            parents = dep.parents(split)
+            if parents:
+                return dep.rdd.iterator(parents[0], context)
+        raise IndexError(split)
+
+
+class CoalescedRDD(RDD):
+    """Contiguous groups of parent partitions, without a shuffle."""
+
+    def __init__(self, prev: RDD, num_partitions: int):
+        n = prev.getNumPartitions()
+        groups = [list(range(a, b)) for a, b in slice_positions(n, min(num_partitions, n))] if n else []
+        super().__init__(prev.ctx, [ManyToOneDependency(prev, groups)])
+
+    def getNumPartitions(self) -> int:
+        return len(self._deps[0].groups)
+
+    def compute(self, split, context):
+        dep = self._deps[0]
+        return itertools.chain.from_iterable(dep.rdd.iterator(p, context) for p in dep.parents(split))
+
+
+class CartesianRDD(RDD):
+    def __init__(self, a: RDD, b: RDD):
+        na, nb = a.getNumPartitions(), b.getNumPartitions()
+        super().__init__(a.ctx, [ManyToOneDependency(a, [[i // nb] for i in range(na * nb)]),
+                                 ManyToOneDependency(b, [[i % nb] for i in range(na * nb)])])
+        self._n = na * nb
+
+    def getNumPartitions(self) -> int:
+        return self._n
+
+    def compute(self, split, context):
+        da, db = self._deps
+        right = list(db.rdd.iterator(db.parents(split)[0], context))
+        return ((x, y) for x in da.rdd.iterator(da.parents(split)[0], context) for y in right)
+
+
+class ZippedRDD(RDD):
+    def __init__(self, a: RDD, b: RDD):
+        if a.getNumPartitions() != b.getNumPartitions():
+            raise ValueError("Can only zip with RDD which has the same number of partitions")
+        super().__init__(a.ctx, [OneToOneDependency(a), OneToOneDependency(b)])
+
+    def getNumPartitions(self) -> int:
+        return self._deps[0].rdd.getNumPartitions()
+
+    def compute(self, split, context):
+        left = self._deps[0].rdd.iterator(split, context)
+        right = self._deps[1].rdd.iterator(split, context)
+        for pair in itertools.zip_longest(left, right, fillvalue=_MISSING):
+            if _MISSING in pair:
+                raise ValueError("Can only zip RDDs with same number of elements in each partition")
+            yield pair
+
+
+class _Missing:
+    def __eq__(self, other):
+        return other is self
+
+
+_MISSING = _Missing()
+
+
+class ShuffledRDD(RDD):
+    """The reduce side of a shuffle: reads this reducer's blocks from every map output."""
+
+    def __init__(self, prev: RDD, partitioner, aggregator=None, map_side_combine: bool = False,
+                 sort_key=None, ascending: bool = True):
+        dep = ShuffleDependency(prev, partitioner, aggregator, map_side_combine, sort_key, ascending)
+        super().__init__(prev.ctx, [dep])
+        self.partitioner = partitioner
+
+    def getNumPartitions(self) -> int:
+        return self._deps[0].num_partitions
+
+    def compute(self, split, context):
+        return context._executor.shuffle.read(self._deps[0], split, context)
+
+
+class SourceRDD(RDD):
+    """Partitions described by small picklable ``splits``, each read by ``reader(split)``."""
+
+    def __init__(self, ctx, splits: list, reader, label: str):
+        super().__init__(ctx, [])
+        self._splits, self._reader, self._label = splits, reader, label
+
+    def getNumPartitions(self) -> int:
+        return len(self._splits)
+
+    def compute(self, split, context):
+        return iter(self._reader(self._splits[split]))
+
+    def _class_name(self) -> str:
+        return self._label
+
+
+class EmptyRDD(RDD):
+    def getNumPartitions(self) -> int:
+        return 0
+
+    def compute(self, split, context):
+        return iter(())

@@ -1,0 +1,564 @@
+"""The DAG scheduler: jobs -> stages -> tasks, on one event-loop thread.
+
+How it works (Spark's algorithm, ported; see ``../shared/reference/core-engine.md``):
+* ``submit_job`` posts ``JobSubmitted``. The final RDD's lineage is walked back through narrow
+  dependencies to the nearest shuffle dependencies; each becomes a ``ShuffleMapStage`` keyed by
+  shuffle id (created ancestors first), so every job reaching the same shuffle shares its map stage.
+* ``_submit_stage`` submits a stage whose parents are available, otherwise submits the missing
+  parents and parks the stage in ``_waiting``. A parent is missing unless its map outputs all exist;
+  lineage behind a fully cached RDD is not consulted, so cached data cuts stages off.
+* ``_submit_missing_tasks`` pickles the stage's task binary once and queues a ``TaskSet`` of just the
+  missing partitions; ``_launch`` offers free executor slots, preferring executors that hold a
+  partition's cached block.
+* ``_on_task_end`` merges accumulators and block updates, records map outputs or job results, retries
+  failed tasks up to ``spark.task.maxFailures``, and on a fetch failure unregisters the lost map
+  output and resubmits only the missing map partitions, giving up after
+  ``spark.stage.maxConsecutiveAttempts`` failed attempts of a stage.
+* Executor loss unregisters its map outputs and cached blocks and reruns its running tasks.
+
+State (touched only by the event thread, so no locks): ``_jobs`` (active jobs by id),
+``_stages`` (stage id -> stage), ``_shuffle_stages`` (shuffle id -> map stage), ``_waiting``,
+``_running``, ``_failed`` (stage sets), ``_tasksets`` (live task sets), ``_running_tasks`` (task id ->
+RunningTask), ``_free_slots`` (executor -> free cores). ``assert_idle()`` checks that everything but
+executors and map outputs is empty after jobs end, as Spark's DAGSchedulerSuite does.
+The loop runs on its own thread (``start``) or, in tests, synchronously (``run_until_idle``).
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import pickle
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import networkx as nx
+
+from sparklite.core import accumulators
+from sparklite.core import listener as ev
+from sparklite.core.dependencies import ShuffleDependency
+from sparklite.core.errors import JobCancelledError, ResultTooLargeError, SparkJobError, TaskNotSerializableError
+from sparklite.core.scheduler import taskbinary
+from sparklite.core.scheduler.map_output import MapOutputTracker
+from sparklite.core.scheduler.stages import (ActiveJob, JobWaiter, ResultStage, ShuffleMapStage,
+                                             TaskDescription, TaskOutcome)
+from sparklite.core.scheduler.tasksets import RunningTask, TaskSet, new_task_id
+
+log = logging.getLogger("sparklite.scheduler")
+
+
+@dataclass
+class JobSubmitted:
+    job_id: int
+    rdd: object
+    func: object
+    partitions: list
+    waiter: JobWaiter
+    properties: dict
+
+
+@dataclass
+class TaskEnded:
+    executor_id: str
+    outcome: TaskOutcome
+
+
+@dataclass
+class ExecutorAdded:
+    executor_id: str
+    cores: int
+
+
+@dataclass
+class ExecutorLost:
+    executor_id: str
+    reason: str
+
+
+@dataclass
+class CancelJobs:
+    job_id: int | None = None
+    group: str | None = None
+    tag: str | None = None
+    reason: str = "cancelled"
+
+    def matches(self, job_id: int, properties: dict) -> bool:
+        if self.job_id is None and self.group is None and self.tag is None:
+            return True
+        tags = (properties.get("spark.job.tags") or "").split(",")
+        return (self.job_id == job_id or (self.group is not None and self.group == properties.get("spark.jobGroup.id"))
+                or (self.tag is not None and self.tag in tags))
+
+
+@dataclass
+class Call:
+    fn: object
+    future: Future
+
+
+class _ResubmitFailedStages:
+    pass
+
+
+_STOP = object()
+
+
+class DAGScheduler:
+    def __init__(self, backend, bus, conf, block_registry, tracker: MapOutputTracker | None = None):
+        self.backend = backend
+        self.bus = bus
+        self.registry = block_registry
+        self.tracker = tracker or MapOutputTracker()
+        self.max_failures = conf.get_int("spark.task.maxFailures")
+        self.max_stage_attempts = conf.get_int("spark.stage.maxConsecutiveAttempts")
+        self.max_result_size = conf.get_bytes("spark.driver.maxResultSize")
+        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._job_ids = itertools.count()
+        self._stage_ids = itertools.count()
+        self._binary_ids = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._jobs: dict[int, ActiveJob] = {}
+        self._job_stages: dict[int, set] = {}
+        self._stages: dict[int, object] = {}
+        self._shuffle_stages: dict[int, ShuffleMapStage] = {}
+        self._waiting: set = set()
+        self._running: set = set()
+        self._failed: set = set()
+        self._resubmit_posted = False
+        self._tasksets: list[TaskSet] = []
+        self._running_tasks: dict[int, RunningTask] = {}
+        self._free_slots: dict[str, int] = {}
+        self.stage_graph = nx.DiGraph()   # stage id -> parent stage ids, kept for drawing
+
+    # -- the event loop -----------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="sparklite-dag-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._events.put(_STOP)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def post(self, event) -> None:
+        self._events.put(event)
+
+    def _loop(self) -> None:
+        while True:
+            event = self._events.get()
+            if event is _STOP:
+                return
+            self._handle(event)
+
+    def run_until_idle(self) -> None:
+        """Process every queued event on the calling thread (tests drive the scheduler this way)."""
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return
+            if event is not _STOP:
+                self._handle(event)
+
+    def _handle(self, event) -> None:
+        try:
+            if isinstance(event, TaskEnded):
+                self._on_task_end(event.executor_id, event.outcome)
+            elif isinstance(event, JobSubmitted):
+                self._on_job_submitted(event)
+            elif isinstance(event, ExecutorAdded):
+                self._free_slots[event.executor_id] = event.cores
+                self.bus.post(ev.ExecutorAdded(event.executor_id, event.cores, time.time()))
+            elif isinstance(event, ExecutorLost):
+                self._on_executor_lost(event.executor_id, event.reason)
+            elif isinstance(event, CancelJobs):
+                self._on_cancel(event)
+            elif isinstance(event, _ResubmitFailedStages):
+                self._on_resubmit_failed_stages()
+            elif isinstance(event, Call):
+                event.future.set_result(event.fn())
+            self._launch()
+        except Exception as e:  # a scheduler bug must fail jobs, never hang them
+            log.exception("DAG scheduler error")
+            for job in list(self._jobs.values()):
+                self._fail_job(job, SparkJobError(f"Internal scheduler error: {e!r}"))
+
+    def call(self, fn):
+        """Run ``fn`` on the scheduler thread and return its result."""
+        future: Future = Future()
+        self.post(Call(fn, future))
+        if self._thread is None:
+            self.run_until_idle()
+        return future.result()
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def submit_job(self, rdd, func, partitions: list, properties: dict) -> JobWaiter:
+        n = rdd.getNumPartitions()
+        for p in partitions:
+            if not 0 <= p < n:
+                raise ValueError(f"Attempting to access a non-existent partition: {p}. "
+                                 f"Total number of partitions: {n}")
+        job_id = next(self._job_ids)
+        waiter = JobWaiter(len(partitions))
+        self.post(JobSubmitted(job_id, rdd, func, list(partitions), waiter, dict(properties)))
+        return waiter
+
+    def _on_job_submitted(self, e: JobSubmitted) -> None:
+        try:
+            parents = self._parent_stages(e.rdd, e.job_id)
+        except Exception as error:
+            e.waiter.finish(error)
+            return
+        stage = ResultStage(next(self._stage_ids), e.rdd, e.func, e.partitions, parents, e.job_id)
+        self._add_stage(stage)
+        job = ActiveJob(e.job_id, stage, e.waiter, e.properties)
+        stage.job = job
+        self._jobs[e.job_id] = job
+        stages = self._stages_of(stage)
+        self._job_stages[e.job_id] = stages
+        for s in stages:
+            s.job_ids.add(e.job_id)
+        self.bus.post(ev.JobStart(e.job_id, time.time(), sorted(s.id for s in stages), e.properties))
+        if not e.partitions:
+            self._finish_job(job)
+            return
+        self._submit_stage(stage)
+
+    def _stages_of(self, stage) -> set:
+        seen, stack = set(), [stage]
+        while stack:
+            s = stack.pop()
+            if s not in seen:
+                seen.add(s)
+                stack.extend(s.parents)
+        return seen
+
+    def _finish_job(self, job: ActiveJob, error: BaseException | None = None) -> None:
+        self.bus.post(ev.JobEnd(job.job_id, time.time(), error is None, None if error is None else str(error)))
+        self._cleanup_job(job)
+        job.waiter.finish(error)
+
+    def _fail_job(self, job: ActiveJob, error: BaseException) -> None:
+        if job.job_id in self._jobs:
+            self._finish_job(job, error)
+
+    def _cleanup_job(self, job: ActiveJob) -> None:
+        self._jobs.pop(job.job_id, None)
+        for stage in self._job_stages.pop(job.job_id, ()):
+            stage.job_ids.discard(job.job_id)
+            if stage.job_ids:
+                continue
+            if stage in self._running:
+                self.bus.post(ev.StageCompleted(stage.id, stage.attempt, stage.name, stage.num_tasks,
+                                                time.time(), "job ended"))
+            for group in (self._running, self._waiting, self._failed):
+                group.discard(stage)
+            self._stages.pop(stage.id, None)
+            if isinstance(stage, ShuffleMapStage):
+                self._shuffle_stages.pop(stage.shuffle_dep.shuffle_id, None)
+            for ts in self._tasksets:
+                if ts.stage is stage:
+                    self._kill_taskset(ts)
+        self._tasksets = [ts for ts in self._tasksets if not (ts.zombie and not ts.running)]
+
+    # -- stages -------------------------------------------------------------------------------
+    def _add_stage(self, stage) -> None:
+        self._stages[stage.id] = stage
+        self.stage_graph.add_node(stage.id, name=stage.name, kind=type(stage).__name__)
+        for parent in stage.parents:
+            self.stage_graph.add_edge(parent.id, stage.id)
+
+    def _nearest_shuffle_deps(self, rdd) -> list:
+        deps, seen, stack = [], set(), [rdd]
+        while stack:
+            r = stack.pop()
+            if r._id in seen:
+                continue
+            seen.add(r._id)
+            for dep in r.dependencies:
+                if isinstance(dep, ShuffleDependency):
+                    if dep not in deps:
+                        deps.append(dep)
+                else:
+                    stack.append(dep.rdd)
+        return deps
+
+    def _parent_stages(self, rdd, job_id: int) -> list:
+        return [self._map_stage(dep, job_id) for dep in self._nearest_shuffle_deps(rdd)]
+
+    def _map_stage(self, dep: ShuffleDependency, job_id: int) -> ShuffleMapStage:
+        stage = self._shuffle_stages.get(dep.shuffle_id)
+        if stage is None:
+            parents = self._parent_stages(dep.rdd, job_id)
+            stage = ShuffleMapStage(next(self._stage_ids), dep.rdd, parents, job_id, dep, self.tracker)
+            self.tracker.register_shuffle(dep.shuffle_id, dep.num_maps)
+            self._shuffle_stages[dep.shuffle_id] = stage
+            self._add_stage(stage)
+        return stage
+
+    def _fully_cached(self, rdd) -> bool:
+        if not rdd.is_cached:
+            return False
+        n = rdd.getNumPartitions()
+        return n > 0 and len(self.registry.cached_partitions(rdd._id)) == n
+
+    def _missing_parent_stages(self, stage) -> list:
+        missing, seen, stack = [], set(), [stage.rdd]
+        while stack:
+            rdd = stack.pop()
+            if rdd._id in seen:
+                continue
+            seen.add(rdd._id)
+            if self._fully_cached(rdd):
+                continue
+            for dep in rdd.dependencies:
+                if isinstance(dep, ShuffleDependency):
+                    parent = self._map_stage(dep, stage.first_job_id)
+                    if not parent.is_available() and parent not in missing:
+                        missing.append(parent)
+                else:
+                    stack.append(dep.rdd)
+        return missing
+
+    def _submit_stage(self, stage) -> None:
+        if stage in self._waiting or stage in self._running or stage in self._failed:
+            return
+        missing = self._missing_parent_stages(stage)
+        if not missing:
+            self._submit_missing_tasks(stage)
+            return
+        for parent in sorted(missing, key=lambda s: s.id):
+            self._submit_stage(parent)
+        self._waiting.add(stage)
+
+    def _submit_missing_tasks(self, stage) -> None:
+        partitions = stage.missing_partitions()
+        stage.attempt += 1
+        stage.pending = set(partitions)
+        self._running.add(stage)
+        self.bus.post(ev.StageSubmitted(stage.id, stage.attempt, stage.name, len(partitions),
+                                        [p.id for p in stage.parents], time.time()))
+        if not partitions:
+            self._stage_done(stage)
+            return
+        try:
+            payload = (stage.rdd, stage.shuffle_dep) if isinstance(stage, ShuffleMapStage) else (stage.rdd, stage.func)
+            binary = taskbinary.serialize(payload, stage.rdd)
+        except TaskNotSerializableError as error:
+            self._abort_stage(stage, error)
+            return
+        preferred = {}
+        if len(self._free_slots) > 1:
+            preferred = {p: locs for p in partitions if (locs := self._preferred_locations(stage.rdd, p))}
+        self._tasksets.append(TaskSet(stage, stage.attempt, partitions, next(self._binary_ids), binary,
+                                      self.max_failures, preferred))
+        self._tasksets.sort(key=lambda ts: ts.priority)
+
+    def _preferred_locations(self, rdd, split: int) -> list:
+        if rdd.is_cached:
+            locs = self.registry.locations(("rdd", rdd._id, split))
+            if locs:
+                return locs
+        for dep in rdd.dependencies:
+            if isinstance(dep, ShuffleDependency):
+                continue
+            for parent_split in dep.parents(split):
+                locs = self._preferred_locations(dep.rdd, parent_split)
+                if locs:
+                    return locs
+        return []
+
+    def _stage_done(self, stage, failure: str | None = None) -> None:
+        self._running.discard(stage)
+        self.bus.post(ev.StageCompleted(stage.id, stage.attempt, stage.name, stage.num_tasks, time.time(), failure))
+        if failure is None:
+            for child in sorted(self._waiting, key=lambda s: (s.first_job_id, s.id)):
+                if stage in child.parents:
+                    self._waiting.discard(child)
+                    self._submit_stage(child)
+
+    def _abort_stage(self, stage, error: BaseException) -> None:
+        self._running.discard(stage)
+        for job_id in sorted(stage.job_ids):
+            job = self._jobs.get(job_id)
+            if job is not None:
+                self._fail_job(job, error)
+
+    def _on_resubmit_failed_stages(self) -> None:
+        self._resubmit_posted = False
+        failed, self._failed = sorted(self._failed, key=lambda s: (s.first_job_id, s.id)), set()
+        for stage in failed:
+            if stage.job_ids:
+                self._submit_stage(stage)
+
+    # -- tasks --------------------------------------------------------------------------------
+    def _launch(self) -> None:
+        if not self._tasksets:
+            return
+        # First give each executor the tasks whose cached data it holds, then anything left.
+        for local_only in ((True, False) if len(self._free_slots) > 1 else (False,)):
+            for executor_id, free in self._free_slots.items():
+                while free > 0:
+                    task = self._next_task(executor_id, local_only)
+                    if task is None:
+                        break
+                    free -= 1
+                    self._free_slots[executor_id] = free
+                    self.backend.launch(executor_id, task)
+
+    def _next_task(self, executor_id: str, local_only: bool) -> TaskDescription | None:
+        for ts in self._tasksets:
+            partition = ts.next_partition(executor_id, local_only)
+            if partition is None:
+                continue
+            stage = ts.stage
+            task_id = new_task_id()
+            attempt = ts.new_attempt_number(partition)
+            self._running_tasks[task_id] = RunningTask(task_id, ts, partition, attempt, executor_id, time.time())
+            ts.running.add(task_id)
+            job = getattr(stage, "job", None)
+            properties = job.properties if job is not None else self._jobs[min(stage.job_ids)].properties
+            shuffles = {dep.shuffle_id: self.tracker.locations(dep.shuffle_id)
+                        for dep in self._nearest_shuffle_deps(stage.rdd)}
+            self.bus.post(ev.TaskStart(stage.id, ts.attempt, task_id, partition, attempt, executor_id, time.time()))
+            return TaskDescription(task_id, stage.id, ts.attempt, partition, attempt, ts.binary_id, ts.binary,
+                                   isinstance(stage, ShuffleMapStage), shuffles, properties)
+        return None
+
+    def _kill_taskset(self, ts: TaskSet) -> None:
+        ts.zombie = True
+        ts.pending.clear()
+        for task_id in list(ts.running):
+            task = self._running_tasks.get(task_id)
+            if task is not None and not task.killed:
+                task.killed = True
+                self.backend.kill(task.executor_id, task_id)
+
+    def _on_task_end(self, executor_id: str, outcome: TaskOutcome) -> None:
+        for update in outcome.block_updates:
+            self.registry.apply(update)
+        task = self._running_tasks.pop(outcome.task_id, None)
+        if task is None:
+            return
+        if executor_id in self._free_slots:
+            self._free_slots[executor_id] += 1
+        ts, stage = task.taskset, task.taskset.stage
+        ts.running.discard(task.task_id)
+        status = "killed" if task.killed and outcome.status != "success" else outcome.status
+        self.bus.post(ev.TaskEnd(stage.id, ts.attempt, task.task_id, task.partition, task.attempt, executor_id,
+                                 time.time(), status, dict(outcome.metrics, duration=time.time() - task.start),
+                                 outcome.error_text or None))
+        if ts.zombie and not ts.running and ts in self._tasksets:
+            self._tasksets.remove(ts)
+        if status == "success":
+            accumulators.merge_updates(outcome.accumulator_updates)
+            if isinstance(stage, ShuffleMapStage):
+                self._map_task_done(stage, task, executor_id, outcome)
+            else:
+                self._result_task_done(stage, task, outcome)
+        elif status == "fetch_failed":
+            self._fetch_failed(stage, ts, outcome)
+        elif status == "exception":
+            if ts.zombie:
+                return
+            if ts.record_failure(task.partition):
+                ts.zombie = True
+                error = SparkJobError(
+                    f"Job aborted due to stage failure: task {task.partition} in stage {stage.id}.{ts.attempt} "
+                    f"failed {ts.failures[task.partition]} times; most recent failure: {outcome.error_text}")
+                error.__cause__ = outcome.error
+                self._abort_stage(stage, error)
+            else:
+                ts.requeue(task.partition)
+        elif status in ("executor_lost", "killed"):
+            if stage.id in self._stages and not task.killed:
+                ts.requeue(task.partition)
+        if ts.finished and ts in self._tasksets:
+            self._tasksets.remove(ts)
+
+    def _map_task_done(self, stage: ShuffleMapStage, task: RunningTask, executor_id: str, outcome) -> None:
+        if executor_id not in self._free_slots:
+            return   # the executor died after finishing: its output is gone with it
+        self.tracker.register_output(stage.shuffle_dep.shuffle_id, task.partition, executor_id,
+                                     pickle.loads(outcome.value))
+        stage.pending.discard(task.partition)
+        if stage in self._running and not stage.pending:
+            if stage.is_available():
+                self._stage_done(stage)
+            else:   # outputs were lost while the stage ran: run the missing ones again
+                self._running.discard(stage)
+                self._submit_stage(stage)
+
+    def _result_task_done(self, stage: ResultStage, task: RunningTask, outcome) -> None:
+        job = stage.job
+        if job is None or job.job_id not in self._jobs:
+            return
+        index = stage.partitions.index(task.partition)
+        if job.finished[index]:
+            return
+        job.result_bytes += len(outcome.value)
+        if self.max_result_size and job.result_bytes > self.max_result_size:
+            self._abort_stage(stage, ResultTooLargeError(
+                f"Total size of serialized results of {job.num_finished + 1} tasks "
+                f"({job.result_bytes / 2**20:.1f} MiB) is bigger than spark.driver.maxResultSize "
+                f"({self.max_result_size / 2**20:.1f} MiB). Collect less (take(n), sample) or write the "
+                f"data out (saveAsTextFile), or raise spark.driver.maxResultSize."))
+            return
+        job.waiter.results[index] = pickle.loads(outcome.value)
+        job.finished[index] = True
+        job.num_finished += 1
+        if job.num_finished == len(job.finished):
+            self._stage_done(stage)
+            self._finish_job(job)
+
+    def _fetch_failed(self, stage, ts: TaskSet, outcome: TaskOutcome) -> None:
+        shuffle_id, map_id, executor_id = outcome.fetch_failure
+        self.tracker.unregister_output(shuffle_id, map_id, executor_id)
+        if ts.attempt != stage.attempt or stage not in self._running:
+            return   # an older attempt; that failure has been handled
+        self._kill_taskset(ts)
+        stage.failed_attempts.add(ts.attempt)
+        self._stage_done(stage, failure=f"fetch failed: {outcome.error_text}")
+        if len(stage.failed_attempts) >= self.max_stage_attempts:
+            self._abort_stage(stage, SparkJobError(
+                f"Stage {stage.id} failed {len(stage.failed_attempts)} times (spark.stage.maxConsecutiveAttempts) "
+                f"because shuffle output could not be fetched; most recent: {outcome.error_text}"))
+            return
+        self._failed.add(stage)
+        map_stage = self._shuffle_stages.get(shuffle_id)
+        if map_stage is not None:
+            self._running.discard(map_stage)
+            self._failed.add(map_stage)
+        if not self._resubmit_posted:
+            self._resubmit_posted = True
+            self.post(_ResubmitFailedStages())
+
+    def _on_executor_lost(self, executor_id: str, reason: str) -> None:
+        if self._free_slots.pop(executor_id, None) is None:
+            return
+        self.tracker.remove_outputs_on_executor(executor_id)
+        self.registry.remove_executor(executor_id)
+        self.bus.post(ev.ExecutorRemoved(executor_id, reason, time.time()))
+        for task in [t for t in self._running_tasks.values() if t.executor_id == executor_id]:
+            self._on_task_end(executor_id, TaskOutcome(task.task_id, "executor_lost", error_text=reason))
+        for stage in list(self._running):
+            if isinstance(stage, ShuffleMapStage) and not stage.pending and not stage.is_available():
+                self._running.discard(stage)
+                self._submit_stage(stage)
+
+    def _on_cancel(self, e: CancelJobs) -> None:
+        for job in list(self._jobs.values()):
+            if e.matches(job.job_id, job.properties):
+                self._fail_job(job, JobCancelledError(f"Job {job.job_id} cancelled: {e.reason}"))
+
+    # -- checks -------------------------------------------------------------------------------
+    def assert_idle(self) -> None:
+        """Every per-job structure is empty (the DAGSchedulerSuite check)."""
+        leftovers = {name: value for name, value in [
+            ("jobs", self._jobs), ("job_stages", self._job_stages), ("stages", self._stages),
+            ("shuffle_stages", self._shuffle_stages), ("waiting", self._waiting), ("running", self._running),
+            ("failed", self._failed), ("tasksets", self._tasksets), ("running_tasks", self._running_tasks)] if value}
+        assert not leftovers, f"scheduler state left after jobs ended: {leftovers}"

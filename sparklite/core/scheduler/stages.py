@@ -1,0 +1,121 @@
+"""Stages, jobs and tasks as the DAG scheduler sees them.
+
+Contract:
+* A ``ShuffleMapStage`` computes one shuffle's map outputs; it is *available* when the map-output
+  tracker has an output for every map partition, and its missing partitions are exactly those
+  without one.
+* A ``ResultStage`` runs an action's function over some partitions of the final RDD for one job;
+  its missing partitions are the job's unfinished ones.
+* An ``ActiveJob`` is one action; its ``JobWaiter`` is what the calling thread blocks on.
+* ``TaskDescription`` is everything an executor needs to run one task attempt; ``TaskOutcome`` is
+  everything it sends back.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+
+class Stage:
+    def __init__(self, stage_id: int, rdd, num_tasks: int, parents: list, first_job_id: int):
+        self.id = stage_id
+        self.rdd = rdd
+        self.num_tasks = num_tasks
+        self.parents = parents
+        self.first_job_id = first_job_id
+        self.job_ids: set[int] = {first_job_id}
+        self.attempt = -1                 # latest attempt number; -1 before the first
+        self.pending: set[int] = set()    # partitions of the latest attempt still running
+        self.failed_attempts: set[int] = set()
+        self.name = rdd._creation_site
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.id})"
+
+
+class ShuffleMapStage(Stage):
+    def __init__(self, stage_id, rdd, parents, first_job_id, shuffle_dep, tracker):
+        super().__init__(stage_id, rdd, rdd.getNumPartitions(), parents, first_job_id)
+        self.shuffle_dep = shuffle_dep
+        self._tracker = tracker
+
+    def is_available(self) -> bool:
+        return not self._tracker.missing(self.shuffle_dep.shuffle_id)
+
+    def missing_partitions(self) -> list[int]:
+        return self._tracker.missing(self.shuffle_dep.shuffle_id)
+
+
+class ResultStage(Stage):
+    def __init__(self, stage_id, rdd, func, partitions, parents, job_id):
+        super().__init__(stage_id, rdd, len(partitions), parents, job_id)
+        self.func = func
+        self.partitions = partitions
+        self.job: ActiveJob | None = None
+
+    def missing_partitions(self) -> list[int]:
+        job = self.job
+        return [p for i, p in enumerate(self.partitions) if not job.finished[i]]
+
+
+class JobWaiter:
+    """Collects a job's results by output index; the action's thread waits on it."""
+
+    def __init__(self, num_outputs: int):
+        self.results: list = [None] * num_outputs
+        self.error: BaseException | None = None
+        self._done = threading.Event()
+        if num_outputs == 0:
+            self._done.set()
+
+    def finish(self, error: BaseException | None = None) -> None:
+        self.error = error
+        self._done.set()
+
+    def wait(self, timeout=None) -> list:
+        self._done.wait(timeout)
+        if self.error is not None:
+            raise self.error
+        return self.results
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+
+class ActiveJob:
+    def __init__(self, job_id: int, final_stage: ResultStage, waiter: JobWaiter, properties: dict):
+        self.job_id = job_id
+        self.final_stage = final_stage
+        self.waiter = waiter
+        self.properties = properties
+        self.finished = [False] * len(final_stage.partitions)
+        self.num_finished = 0
+        self.result_bytes = 0
+
+
+@dataclass
+class TaskDescription:
+    task_id: int
+    stage_id: int
+    stage_attempt: int
+    partition: int
+    attempt: int
+    binary_id: int
+    binary: bytes
+    is_map: bool
+    shuffle_locations: dict
+    properties: dict
+
+
+@dataclass
+class TaskOutcome:
+    task_id: int
+    status: str                      # "success", "exception", "fetch_failed", "killed", "executor_lost"
+    value: bytes | None = None       # pickled result (result task) or map sizes (map task)
+    accumulator_updates: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    block_updates: list = field(default_factory=list)
+    error: BaseException | None = None   # the user's exception, its traceback text as __cause__
+    error_text: str = ""
+    fetch_failure: tuple | None = None   # (shuffle_id, map_id, executor_id)

@@ -1,0 +1,47 @@
+"""Task binaries: a stage's RDD chain and function, pickled once per stage attempt.
+
+Contract: ``serialize(obj, rdds)`` cloudpickles ``obj`` allowing exactly the RDDs of the stage's
+lineage to be pickled; an RDD or the SparkContext captured by a user's function, or any other
+unpicklable object, raises ``TaskNotSerializableError`` naming the operation and how to fix it.
+"""
+from __future__ import annotations
+
+import pickle
+
+import cloudpickle
+
+from sparklite.core import rdd as rdd_module
+from sparklite.core.errors import TaskNotSerializableError
+
+
+def stage_rdd_ids(rdd) -> set[int]:
+    """Ids of the RDDs a task of this stage computes: the chain back to shuffles and sources."""
+    from sparklite.core.dependencies import ShuffleDependency
+    seen, stack = set(), [rdd]
+    while stack:
+        r = stack.pop()
+        if r._id in seen:
+            continue
+        seen.add(r._id)
+        if r._checkpointed is not None:
+            stack.append(r._checkpointed)
+        stack.extend(d.rdd for d in r._deps if not isinstance(d, ShuffleDependency))
+    return seen
+
+
+def serialize(obj, stage_rdd) -> bytes:
+    rdd_module._pickling.allowed = stage_rdd_ids(stage_rdd)
+    try:
+        return cloudpickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+    except Exception as e:  # cloudpickle raises many kinds (PicklingError, TypeError, RuntimeError)
+        raise TaskNotSerializableError(
+            f"Task not serializable: the functions of {stage_rdd!r} and its parents could not be "
+            f"pickled ({type(e).__name__}: {e}). Functions passed to RDD operations are shipped to "
+            f"executors, so they must not capture the SparkContext, an RDD, locks, open files or "
+            f"sockets; create such objects inside the function, or pass data with sc.broadcast().") from e
+    finally:
+        rdd_module._pickling.allowed = None
+
+
+def deserialize(data: bytes):
+    return pickle.loads(data)

@@ -1,0 +1,80 @@
+"""Task sets: the tasks of one stage attempt, their retries and the executors they prefer.
+
+Contract: a ``TaskSet`` hands out its pending partitions (preferring ones whose cached data is on
+the offered executor), counts failures per partition, and says when a partition has failed
+``max_failures`` times. A *zombie* task set (its stage attempt superseded, aborted or cancelled)
+hands out nothing more. Touched only by the DAG scheduler's thread.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from dataclasses import dataclass
+
+_task_ids = itertools.count()
+
+
+@dataclass
+class RunningTask:
+    task_id: int
+    taskset: "TaskSet"
+    partition: int
+    attempt: int
+    executor_id: str
+    start: float
+    killed: bool = False
+
+
+class TaskSet:
+    def __init__(self, stage, attempt: int, partitions: list[int], binary_id: int, binary: bytes,
+                 max_failures: int, preferred: dict[int, list[str]]):
+        self.stage = stage
+        self.attempt = attempt
+        self.binary_id = binary_id
+        self.binary = binary
+        self.max_failures = max_failures
+        self.preferred = preferred           # partition -> executor ids holding its data
+        self.pending: deque[int] = deque(partitions)
+        self.failures: dict[int, int] = {}
+        self.attempts: dict[int, int] = {}
+        self.running: set[int] = set()      # task ids
+        self.zombie = False
+
+    @property
+    def priority(self) -> tuple:
+        return (self.stage.first_job_id, self.stage.id)
+
+    def next_partition(self, executor_id: str, local_only: bool) -> int | None:
+        """A pending partition whose data this executor holds; unless ``local_only``, else the first."""
+        if self.zombie or not self.pending:
+            return None
+        if self.preferred:
+            for i, p in enumerate(self.pending):
+                if executor_id in self.preferred.get(p, ()):
+                    del self.pending[i]
+                    return p
+        if local_only:
+            return None
+        return self.pending.popleft()
+
+    def new_attempt_number(self, partition: int) -> int:
+        n = self.attempts.get(partition, 0)
+        self.attempts[partition] = n + 1
+        return n
+
+    def record_failure(self, partition: int) -> bool:
+        """Count a failure; True when the partition has now failed too often."""
+        self.failures[partition] = self.failures.get(partition, 0) + 1
+        return self.failures[partition] >= self.max_failures
+
+    def requeue(self, partition: int) -> None:
+        if not self.zombie:
+            self.pending.appendleft(partition)
+
+    @property
+    def finished(self) -> bool:
+        return not self.pending and not self.running
+
+
+def new_task_id() -> int:
+    return next(_task_ids)

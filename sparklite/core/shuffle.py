@@ -1,0 +1,274 @@
+"""Shuffle: map tasks bucket records by reducer, reducers fetch their buckets and aggregate or sort.
+
+Contract:
+* ``ShuffleManager.write(dep, records, context)`` runs in a shuffle-map task. Records are combined
+  map-side when the dependency asks (``combine_values``), bucketed by the dependency's partitioner,
+  encoded with the Arrow record codec and stored in the executor's block store as one block
+  ``("shuffle", shuffle_id, map_id)`` holding one buffer per reducer. It returns the byte size per
+  reducer (the map status the driver's map-output tracker keeps).
+* ``ShuffleManager.read(dep, reduce_id, context)`` runs in the next stage. It fetches this reducer's
+  buffer from every map output, in map order, from the local store or, through the backend, from the
+  executor that holds it; a missing buffer raises ``FetchFailedError`` naming the map, so the scheduler
+  reruns only that map task. Then it merges combiners, or just streams records in map order.
+* Aggregation (``combine_values``, ``combine_combiners``) and sorting (``sort_partition``) hold records
+  in Python memory, ask the executor for execution memory as they grow, and spill to local disk when
+  refused, so an aggregation or sort larger than the budget still completes.
+A buffer is a sequence of frames (8-byte length + Arrow IPC stream), so a map task can flush large
+buckets in pieces without holding the whole partition as Python objects.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import pickle
+import struct
+import sys
+import tempfile
+
+import pyarrow as pa
+
+from sparklite.core.errors import FetchFailedError
+from sparklite.core.storage import codec
+from sparklite.core.storagelevel import StorageLevel
+
+_FRAME = struct.Struct("<Q")
+_FLUSH_RECORDS = 1 << 16
+_CHECK_EVERY = 1 << 13
+_SPILL_BUCKETS = 32
+
+
+def _frames(pieces: list) -> pa.Buffer:
+    return pa.py_buffer(b"".join(_FRAME.pack(p.size) + p.to_pybytes() for p in pieces)) if len(pieces) != 1 \
+        else pa.py_buffer(_FRAME.pack(pieces[0].size) + pieces[0].to_pybytes())
+
+
+def _unframe(buffer):
+    view, pos = memoryview(buffer), 0
+    while pos < len(view):
+        (size,) = _FRAME.unpack_from(view, pos)
+        pos += _FRAME.size
+        yield view[pos:pos + size]
+        pos += size
+
+
+# -- memory estimates and spilling --------------------------------------------------------------
+
+def _deep_size(obj, depth: int = 0) -> int:
+    size = sys.getsizeof(obj)
+    if depth < 2 and isinstance(obj, (tuple, list)) and obj:
+        size += len(obj) * _deep_size(obj[0], depth + 1)
+    return size
+
+
+class _MemoryGuard:
+    """Tracks a task's estimated memory against execution memory granted by the executor."""
+
+    def __init__(self, context):
+        self.context = context
+        self.granted = 0
+
+    def fits(self, estimate: int) -> bool:
+        if estimate <= self.granted:
+            return True
+        executor = getattr(self.context, "_executor", None)
+        if executor is None:
+            return True
+        want = max(estimate - self.granted, 1 << 20)
+        self.granted += executor.block_store.acquire_execution(want)
+        return estimate <= self.granted
+
+    def release(self) -> None:
+        executor = getattr(self.context, "_executor", None)
+        if executor is not None and self.granted:
+            executor.block_store.release_execution(self.granted)
+        self.granted = 0
+
+
+def _spill_dir(context) -> str:
+    executor = getattr(context, "_executor", None)
+    return executor.block_store._dir if executor is not None else tempfile.gettempdir()
+
+
+class _SpillFile:
+    def __init__(self, context):
+        fd, self.path = tempfile.mkstemp(prefix="spill-", dir=_spill_dir(context))
+        self.file = os.fdopen(fd, "wb")
+
+    def dump(self, obj) -> None:
+        pickle.dump(obj, self.file, pickle.HIGHEST_PROTOCOL)
+
+    def close(self, context) -> None:
+        self.file.close()
+        if context is not None and hasattr(context, "_metrics"):
+            context._metrics["spilled_bytes"] = context._metrics.get("spilled_bytes", 0) + os.path.getsize(self.path)
+
+    def load(self):
+        with open(self.path, "rb") as f:
+            while True:
+                try:
+                    yield pickle.load(f)
+                except EOFError:
+                    break
+        os.unlink(self.path)
+
+
+def _entry_size(d: dict) -> int:
+    sample = list(itertools.islice(reversed(d.items()), 8))
+    return sum(_deep_size(k) + _deep_size(v) + 100 for k, v in sample) // max(len(sample), 1)
+
+
+def _aggregate(items, merge_new, merge_existing, context):
+    """Merge (key, x) items into a dict, spilling hash-split runs to disk past the memory budget."""
+    guard, d, spills = _MemoryGuard(context), {}, []
+    try:
+        for n, (k, v) in enumerate(items, 1):
+            if k in d:
+                d[k] = merge_existing(d[k], v)
+            else:
+                d[k] = merge_new(v)
+            if n % _CHECK_EVERY == 0 and not guard.fits(len(d) * _entry_size(d)):
+                spills.append(_spill_hashed(d, context))
+                d = {}
+                guard.release()
+        if not spills:
+            yield from d.items()
+            return
+        spills.append(_spill_hashed(d, context))
+        d = None
+        guard.release()
+        yield from _merge_spills(spills, merge_existing)
+    finally:
+        guard.release()
+
+
+def _spill_hashed(d: dict, context) -> list:
+    buckets = [[] for _ in range(_SPILL_BUCKETS)]
+    for kv in d.items():
+        buckets[hash((kv[0], 0x5BD1E995)) % _SPILL_BUCKETS].append(kv)
+    files = []
+    for bucket in buckets:
+        spill = _SpillFile(context)
+        for i in range(0, len(bucket), 4096):
+            spill.dump(bucket[i:i + 4096])
+        spill.close(context)
+        files.append(spill)
+    return files
+
+
+def _merge_spills(spills: list, merge_combiners):
+    for b in range(_SPILL_BUCKETS):
+        merged = {}
+        for run in spills:
+            for chunk in run[b].load():
+                for k, c in chunk:
+                    merged[k] = merge_combiners(merged[k], c) if k in merged else c
+        yield from merged.items()
+
+
+def combine_values(aggregator, records, context=None):
+    """Combine (key, value) records into (key, combiner) with the aggregator."""
+    from sparklite.core.taskcontext import TaskContext
+    return _aggregate(records, aggregator.create_combiner, aggregator.merge_value,
+                      context or TaskContext.get())
+
+
+def combine_combiners(aggregator, records, context=None):
+    from sparklite.core.taskcontext import TaskContext
+    return _aggregate(records, _identity, aggregator.merge_combiners, context or TaskContext.get())
+
+
+def _identity(x):
+    return x
+
+
+def sort_partition(records, key, reverse: bool = False, context=None):
+    """Sort records by ``key``, merging sorted runs spilled to disk past the memory budget."""
+    from sparklite.core.taskcontext import TaskContext
+    context = context or TaskContext.get()
+    guard, buffer, runs = _MemoryGuard(context), [], []
+    try:
+        for n, record in enumerate(records, 1):
+            buffer.append(record)
+            if n % _CHECK_EVERY == 0 and not guard.fits(len(buffer) * (_deep_size(buffer[-1]) + 64)):
+                buffer.sort(key=key, reverse=reverse)
+                spill = _SpillFile(context)
+                for i in range(0, len(buffer), 4096):
+                    spill.dump(buffer[i:i + 4096])
+                spill.close(context)
+                runs.append(spill)
+                buffer = []
+                guard.release()
+        buffer.sort(key=key, reverse=reverse)
+        if not runs:
+            return iter(buffer)
+        streams = [itertools.chain.from_iterable(run.load()) for run in runs] + [iter(buffer)]
+        return heapq.merge(*streams, key=key, reverse=reverse)
+    finally:
+        guard.release()
+
+
+# -- the shuffle manager (one per executor) -----------------------------------------------------
+
+class ShuffleManager:
+    def __init__(self, executor):
+        self.executor = executor
+
+    def write(self, dep, records, context) -> list[int]:
+        n = dep.num_partitions
+        if dep.map_side_combine:
+            records = combine_values(dep.aggregator, records, context)
+        partitioner = dep.partitioner
+        pieces: list[list] = [[] for _ in range(n)]
+        buckets: list[list] = [[] for _ in range(n)]
+        count = 0
+        if n == 1:
+            for chunk in iter(lambda: list(itertools.islice(records, _FLUSH_RECORDS)), []):
+                pieces[0].append(codec.encode_ipc(chunk))
+                count += len(chunk)
+        else:
+            appends = [b.append for b in buckets]
+            for kv in records:
+                appends[partitioner(kv[0])](kv)
+                count += 1
+                if count % _FLUSH_RECORDS == 0:
+                    self._flush(buckets, pieces)
+            self._flush(buckets, pieces)
+        block = [_frames(p) if p else pa.py_buffer(b"") for p in pieces]
+        self.executor.block_store.put(("shuffle", dep.shuffle_id, context.partitionId()), block,
+                                      StorageLevel.MEMORY_AND_DISK)
+        sizes = [b.size for b in block]
+        context._metrics["shuffle_write_bytes"] = sum(sizes)
+        context._metrics["shuffle_write_records"] = count
+        return sizes
+
+    @staticmethod
+    def _flush(buckets: list, pieces: list) -> None:
+        for r, bucket in enumerate(buckets):
+            if bucket:
+                pieces[r].append(codec.encode_ipc(bucket))
+                bucket.clear()
+
+    def read(self, dep, reduce_id: int, context):
+        records = self._fetch(dep.shuffle_id, reduce_id, context)
+        if dep.aggregator is not None:
+            if dep.map_side_combine:
+                return combine_combiners(dep.aggregator, records, context)
+            return combine_values(dep.aggregator, records, context)
+        return records
+
+    def _fetch(self, shuffle_id: int, reduce_id: int, context):
+        locations = context._shuffle_locations[shuffle_id]
+        metrics = context._metrics
+        for map_id, executor_id in enumerate(locations):
+            block_id = ("shuffle", shuffle_id, map_id)
+            if executor_id is None:
+                raise FetchFailedError(shuffle_id, map_id, None, "map output is missing")
+            buffer = self.executor.fetch_segment(executor_id, block_id, reduce_id)
+            if buffer is None:
+                raise FetchFailedError(shuffle_id, map_id, executor_id, "block not found")
+            metrics["shuffle_read_bytes"] = metrics.get("shuffle_read_bytes", 0) + buffer.size
+            for frame in _unframe(buffer):
+                records = codec.decode_ipc(pa.py_buffer(frame))
+                metrics["shuffle_read_records"] = metrics.get("shuffle_read_records", 0) + len(records)
+                yield from records

@@ -1,0 +1,134 @@
+"""Numeric summaries computed in one pass: ``StatCounter`` and a HyperLogLog sketch.
+
+Contract: ``StatCounter`` keeps count, mean, the sum of squared deviations (Welford's update,
+Chan's merge, the same arithmetic as PySpark so results agree to the last bit) and min/max, and
+works on numbers and numpy arrays alike. ``HyperLogLog`` counts distinct 32-bit hashes within the
+requested relative standard deviation; sketches of partitions merge by register-wise max.
+"""
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+
+
+class StatCounter:
+    def __init__(self, values=None):
+        self.n = 0
+        self.mu = 0.0
+        self.m2 = 0.0
+        self.maxValue = float("-inf")
+        self.minValue = float("inf")
+        for v in values or ():
+            self.merge(v)
+
+    def merge(self, value) -> "StatCounter":
+        delta = value - self.mu
+        self.n += 1
+        self.mu += delta / self.n
+        self.m2 += delta * (value - self.mu)
+        self.maxValue = np.maximum(self.maxValue, value)
+        self.minValue = np.minimum(self.minValue, value)
+        return self
+
+    def mergeStats(self, other: "StatCounter") -> "StatCounter":
+        if not isinstance(other, StatCounter):
+            raise TypeError("Can only merge StatCounter but got %s" % type(other))
+        if other is self:
+            return self.mergeStats(other.copy())
+        if self.n == 0:
+            self.mu, self.m2, self.n = other.mu, other.m2, other.n
+            self.maxValue, self.minValue = other.maxValue, other.minValue
+        elif other.n != 0:
+            delta = other.mu - self.mu
+            total = self.n + other.n
+            if other.n * 10 < self.n:
+                self.mu = self.mu + (delta * other.n) / total
+            elif self.n * 10 < other.n:
+                self.mu = other.mu - (delta * self.n) / total
+            else:
+                self.mu = (self.mu * self.n + other.mu * other.n) / total
+            self.maxValue = np.maximum(self.maxValue, other.maxValue)
+            self.minValue = np.minimum(self.minValue, other.minValue)
+            self.m2 += other.m2 + (delta * delta * self.n * other.n) / total
+            self.n = total
+        return self
+
+    def copy(self) -> "StatCounter":
+        return copy.deepcopy(self)
+
+    def count(self) -> int:
+        return int(self.n)
+
+    def mean(self):
+        return self.mu
+
+    def sum(self):
+        return self.n * self.mu
+
+    def min(self):
+        return self.minValue
+
+    def max(self):
+        return self.maxValue
+
+    def variance(self):
+        return float("nan") if self.n == 0 else self.m2 / self.n
+
+    def sampleVariance(self):
+        return float("nan") if self.n <= 1 else self.m2 / (self.n - 1)
+
+    def stdev(self):
+        return np.sqrt(self.variance())
+
+    def sampleStdev(self):
+        return np.sqrt(self.sampleVariance())
+
+    def asDict(self, sample: bool = False) -> dict:
+        return {"count": self.count(), "mean": self.mean(), "sum": self.sum(), "min": self.min(),
+                "max": self.max(), "stdev": self.stdev() if sample else self.sampleStdev(),
+                "variance": self.variance() if sample else self.sampleVariance()}
+
+    def __repr__(self) -> str:
+        return "(count: %s, mean: %s, stdev: %s, max: %s, min: %s)" % (
+            self.count(), self.mean(), self.stdev(), self.max(), self.min())
+
+
+def _mix64(x: int) -> int:
+    """splitmix64's finalizer: spreads a 32-bit hash over 64 bits."""
+    x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return x ^ (x >> 31)
+
+
+class HyperLogLog:
+    def __init__(self, relative_sd: float = 0.05):
+        if relative_sd < 1.7e-05:
+            raise ValueError("relativeSD should be greater than 0.000017")
+        self.p = max(4, min(18, math.ceil(2 * math.log2(1.054 / relative_sd))))
+        self.registers = bytearray(1 << self.p)
+
+    def add_hash(self, h32: int) -> None:
+        x = _mix64(h32)
+        index = x >> (64 - self.p)
+        rest = (x << self.p) & 0xFFFFFFFFFFFFFFFF
+        rank = 64 - self.p + 1 if rest == 0 else 65 - rest.bit_length()
+        if rank > self.registers[index]:
+            self.registers[index] = rank
+
+    def merge(self, other: "HyperLogLog") -> "HyperLogLog":
+        merged = np.maximum(np.frombuffer(self.registers, np.uint8), np.frombuffer(other.registers, np.uint8))
+        self.registers = bytearray(merged.tobytes())
+        return self
+
+    def estimate(self) -> int:
+        m = len(self.registers)
+        regs = np.frombuffer(self.registers, np.uint8).astype(np.float64)
+        alpha = 0.7213 / (1 + 1.079 / m)
+        raw = alpha * m * m / np.sum(np.power(2.0, -regs))
+        zeros = int(np.count_nonzero(regs == 0))
+        if raw <= 2.5 * m and zeros:
+            return int(round(m * math.log(m / zeros)))
+        return int(round(raw))

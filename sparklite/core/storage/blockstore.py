@@ -1,0 +1,245 @@
+"""The block store: one per executor, holding blocks in Arrow memory under a byte budget.
+
+Blocks and their ids:
+  ("rdd", rdd_id, split)          a cached partition, a ``pyarrow.Table`` from the record codec
+  ("shuffle", shuffle_id, map_id) one map task's output, one Arrow IPC buffer per reducer
+  ("broadcast", broadcast_id)     a broadcast value's pickled bytes, as a one-row table
+
+Contract:
+* Memory is one unified pool of ``capacity`` bytes (``spark.executor.memory`` x
+  ``spark.memory.fraction``). Storage (blocks) and execution (shuffle and sort buffers) share it;
+  execution may evict cached blocks down to the storage region (``spark.memory.storageFraction``),
+  storage never takes memory execution holds.
+* Memory blocks are kept in LRU order. Making room evicts the least recently used block that does
+  not belong to the RDD being inserted; an evicted block whose level uses disk is written to local
+  disk as Arrow IPC, otherwise it is dropped (and recomputed from lineage when next needed).
+* A block that does not fit even after eviction goes to disk if its level allows, else is not
+  stored (``put`` says where it went).
+* Every change of a block's whereabouts is queued as a ``BlockUpdate`` that the executor reports
+  back to the driver with its next task result.
+Thread-safe: tasks of one executor run on several threads.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from sparklite.core.storage import codec
+from sparklite.core.storagelevel import StorageLevel
+
+
+@dataclass(frozen=True)
+class BlockUpdate:
+    """Where a block now is on one executor (sizes 0 and 0 mean removed)."""
+    executor_id: str
+    block_id: tuple
+    memory_bytes: int
+    disk_bytes: int
+    level: StorageLevel
+
+
+@dataclass
+class _Entry:
+    value: object            # pa.Table, or a list of pa.Buffer per reducer for shuffle blocks
+    size: int
+    level: StorageLevel
+
+
+def _size(value) -> int:
+    if isinstance(value, pa.Table):
+        return value.nbytes
+    return sum(b.size for b in value)
+
+
+def _file_name(block_id: tuple) -> str:
+    return "_".join(map(str, block_id))
+
+
+class BlockStore:
+    def __init__(self, executor_id: str, capacity: int, storage_fraction: float = 0.5,
+                 local_dir: str | None = None):
+        self.executor_id = executor_id
+        self.capacity = capacity
+        self.storage_region = int(capacity * storage_fraction)
+        self._lock = threading.RLock()
+        self._memory: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._disk: dict[tuple, tuple[str, int, StorageLevel, list | None]] = {}
+        self._memory_used = 0
+        self._execution_used = 0
+        self._updates: list[BlockUpdate] = []
+        self._dir = tempfile.mkdtemp(prefix=f"sparklite-{executor_id}-", dir=local_dir or None)
+        self.spilled_bytes = 0
+
+    # -- putting ------------------------------------------------------------------------------
+    def put(self, block_id: tuple, value, level: StorageLevel) -> str | None:
+        """Store a table (or a shuffle's buffers); return "memory", "disk" or None (not stored)."""
+        size = _size(value)
+        protect = block_id[1] if block_id[0] == "rdd" else None
+        with self._lock:
+            self._remove_locked(block_id, report=False)
+            if level.useMemory and self._make_room(size, protect):
+                self._memory[block_id] = _Entry(value, size, level)
+                self._memory_used += size
+                self._report(block_id)
+                return "memory"
+            if level.useDisk:
+                self._write_disk(block_id, value, level)
+                self._report(block_id)
+                return "disk"
+            return None
+
+    def _make_room(self, size: int, protect_rdd) -> bool:
+        limit = self.capacity - self._execution_used
+        if size > limit:
+            return False
+        while self._memory_used + size > limit:
+            victim = next((b for b in self._memory if not (b[0] == "rdd" and b[1] == protect_rdd)), None)
+            if victim is None:
+                return False
+            self._evict(victim)
+        return True
+
+    def _evict(self, block_id: tuple) -> None:
+        entry = self._memory.pop(block_id)
+        self._memory_used -= entry.size
+        if entry.level.useDisk and block_id not in self._disk:
+            self._write_disk(block_id, entry.value, entry.level)
+        self._report(block_id)
+
+    def _write_disk(self, block_id: tuple, value, level: StorageLevel) -> None:
+        path = os.path.join(self._dir, _file_name(block_id))
+        offsets = None
+        if isinstance(value, pa.Table):
+            with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, value.schema) as writer:
+                writer.write_table(value)
+        else:
+            offsets = []
+            with open(path, "wb") as f:
+                for buf in value:
+                    offsets.append((f.tell(), buf.size))
+                    f.write(buf)
+        size = os.path.getsize(path)
+        self.spilled_bytes += size
+        self._disk[block_id] = (path, size, level, offsets)
+
+    # -- getting ------------------------------------------------------------------------------
+    def get(self, block_id: tuple):
+        """The block's value (a table, or the list of shuffle buffers), or None."""
+        with self._lock:
+            entry = self._memory.get(block_id)
+            if entry is not None:
+                self._memory.move_to_end(block_id)
+                return entry.value
+            on_disk = self._disk.get(block_id)
+        if on_disk is None:
+            return None
+        path, _, _, offsets = on_disk
+        if offsets is None:
+            return pa.ipc.open_file(pa.memory_map(path)).read_all()
+        return [self._read_segment(path, off) for off in offsets]
+
+    def get_segment(self, block_id: tuple, reduce_id: int):
+        """One reducer's buffer of a shuffle block, reading only that range from disk."""
+        with self._lock:
+            entry = self._memory.get(block_id)
+            if entry is not None:
+                return entry.value[reduce_id]
+            on_disk = self._disk.get(block_id)
+        if on_disk is None:
+            return None
+        return self._read_segment(on_disk[0], on_disk[3][reduce_id])
+
+    @staticmethod
+    def _read_segment(path: str, offset: tuple[int, int]):
+        with open(path, "rb") as f:
+            f.seek(offset[0])
+            return pa.py_buffer(f.read(offset[1]))
+
+    def contains(self, block_id: tuple) -> bool:
+        with self._lock:
+            return block_id in self._memory or block_id in self._disk
+
+    def get_records(self, block_id: tuple):
+        table = self.get(block_id)
+        return None if table is None else codec.decode(table)
+
+    # -- removing -----------------------------------------------------------------------------
+    def remove(self, block_id: tuple) -> None:
+        with self._lock:
+            self._remove_locked(block_id, report=True)
+
+    def _remove_locked(self, block_id: tuple, report: bool) -> None:
+        existed = False
+        entry = self._memory.pop(block_id, None)
+        if entry is not None:
+            self._memory_used -= entry.size
+            existed = True
+        on_disk = self._disk.pop(block_id, None)
+        if on_disk is not None:
+            os.unlink(on_disk[0])
+            existed = True
+        if existed and report:
+            self._report(block_id)
+
+    def remove_matching(self, kind: str, owner_id: int) -> None:
+        """Remove every block of one RDD, shuffle or broadcast."""
+        with self._lock:
+            for block_id in [b for b in [*self._memory, *self._disk] if b[0] == kind and b[1] == owner_id]:
+                self._remove_locked(block_id, report=True)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memory.clear()
+            self._disk.clear()
+            self._memory_used = 0
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    # -- execution memory ---------------------------------------------------------------------
+    def acquire_execution(self, nbytes: int) -> int:
+        """Grant up to ``nbytes`` of execution memory, evicting cache above the storage region."""
+        with self._lock:
+            free = self.capacity - self._execution_used - self._memory_used
+            while free < nbytes and self._memory_used > self.storage_region and self._memory:
+                self._evict(next(iter(self._memory)))
+                free = self.capacity - self._execution_used - self._memory_used
+            granted = max(0, min(nbytes, free))
+            self._execution_used += granted
+            return granted
+
+    def release_execution(self, nbytes: int) -> None:
+        with self._lock:
+            self._execution_used = max(0, self._execution_used - nbytes)
+
+    # -- status -------------------------------------------------------------------------------
+    def _report(self, block_id: tuple) -> None:
+        entry = self._memory.get(block_id)
+        disk = self._disk.get(block_id)
+        level = entry.level if entry else disk[2] if disk else StorageLevel.NONE
+        self._updates.append(BlockUpdate(self.executor_id, block_id, entry.size if entry else 0,
+                                         disk[1] if disk else 0, level))
+
+    def drain_updates(self) -> list[BlockUpdate]:
+        with self._lock:
+            updates, self._updates = self._updates, []
+            return updates
+
+    @property
+    def memory_used(self) -> int:
+        return self._memory_used
+
+    def blocks(self) -> list[BlockUpdate]:
+        """Every block this store holds, with its memory and disk bytes."""
+        with self._lock:
+            ids = list(dict.fromkeys([*self._memory, *self._disk]))
+            out = []
+            for block_id in ids:
+                entry, disk = self._memory.get(block_id), self._disk.get(block_id)
+                out.append(BlockUpdate(self.executor_id, block_id, entry.size if entry else 0,
+                                       disk[1] if disk else 0, entry.level if entry else disk[2]))
+            return out

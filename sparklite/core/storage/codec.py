@@ -1,0 +1,161 @@
+"""The Arrow record codec: a partition of Python records <-> one ``pyarrow.Table``.
+
+Contract: ``decode(encode(records))`` equals ``records`` element by element, with the same Python
+types. ``encode`` picks typed Arrow columns when every record has the same shape:
+
+* scalars of one type: int -> int64, float -> float64, str -> string, bytes -> binary,
+  bool -> bool (``None`` allowed anywhere; all-None -> null);
+* tuples of one length -> one column per position (``_1``, ``_2``, ...), each typed the same way,
+  nested tuples becoming structs;
+* 1-d numpy arrays of one length and numeric dtype -> fixed-size lists;
+* ``pyarrow.RecordBatch`` records (columnar partitions) -> the batches themselves, untouched.
+
+Anything else (mixed int/float, dicts, objects, ints past 64 bits) falls back to one binary column
+of pickled chunks of records. The table's schema metadata records which layout was used.
+``to_ipc``/``from_ipc`` move a table as Arrow IPC stream bytes (shuffle blocks, spills, checkpoints).
+"""
+from __future__ import annotations
+
+import pickle
+from typing import Iterable
+
+import numpy as np
+import pyarrow as pa
+
+_KIND = b"sparklite.kind"
+_PICKLE_CHUNK = 4096
+_NONE = type(None)
+
+
+class _Untypeable(Exception):
+    """Raised inside the encoder when values do not fit one Arrow type."""
+
+
+def _column(values: list) -> pa.Array:
+    types = set(map(type, values))
+    has_none = _NONE in types
+    types.discard(_NONE)
+    if not types:
+        return pa.nulls(len(values))
+    if len(types) > 1:
+        raise _Untypeable
+    (kind,) = types
+    if kind is int:
+        if has_none:
+            return pa.array(values, pa.int64())
+        try:
+            return pa.array(np.array(values, dtype=np.int64))
+        except OverflowError:
+            raise _Untypeable from None
+    if kind is float:
+        return pa.array(values, pa.float64()) if has_none else pa.array(np.array(values, dtype=np.float64))
+    if kind is str:
+        return pa.array(values, pa.large_string())
+    if kind is bytes:
+        return pa.array(values, pa.large_binary())
+    if kind is bool:
+        return pa.array(values, pa.bool_())
+    if kind is tuple and not has_none:
+        width = len(values[0])
+        if width == 0 or any(len(v) != width for v in values):
+            raise _Untypeable
+        children = [_column(list(c)) for c in zip(*values)]
+        return pa.StructArray.from_arrays(children, names=[f"_{i + 1}" for i in range(width)])
+    if kind is np.ndarray and not has_none:
+        first = values[0]
+        if first.ndim != 1 or first.dtype.kind not in "iufb":
+            raise _Untypeable
+        if any(v.shape != first.shape or v.dtype != first.dtype for v in values):
+            raise _Untypeable
+        flat = pa.array(np.concatenate(values) if len(first) else np.empty(0, first.dtype))
+        return pa.FixedSizeListArray.from_arrays(flat, len(first))
+    raise _Untypeable
+
+
+def _values(array) -> list:
+    """Python values of one encoded column (the inverse of ``_column``)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    t = array.type
+    if pa.types.is_struct(t):
+        return list(zip(*(_values(array.field(i)) for i in range(t.num_fields))))
+    if pa.types.is_fixed_size_list(t):
+        width = t.list_size
+        flat = array.flatten().to_numpy(zero_copy_only=False)
+        rows = flat.reshape(len(array), width).copy()  # writable, like the arrays that were cached
+        return list(rows)
+    if array.null_count == 0 and (pa.types.is_integer(t) or pa.types.is_floating(t)):
+        return array.to_numpy().tolist()
+    return array.to_pylist()
+
+
+def encode(records: list) -> pa.Table:
+    """Encode one partition's records as an Arrow table (see the module docstring)."""
+    if not records:
+        return pa.table({}, metadata={_KIND: b"empty"})
+    first = records[0]
+    if isinstance(first, pa.RecordBatch) and all(isinstance(r, pa.RecordBatch) for r in records):
+        try:
+            table = pa.Table.from_batches(records)
+            return table.replace_schema_metadata({**(table.schema.metadata or {}), _KIND: b"batches"})
+        except pa.ArrowInvalid:
+            pass
+    try:
+        if type(first) is tuple and all(type(r) is tuple for r in records):
+            column = _column(records)
+            if isinstance(column, pa.StructArray):
+                return pa.Table.from_arrays(column.flatten(), names=[f.name for f in column.type],
+                                            metadata={_KIND: b"tuple"})
+        return pa.table({"value": _column(records)}, metadata={_KIND: b"scalar"})
+    except (_Untypeable, pa.ArrowException, ValueError, TypeError):
+        pass
+    chunks = [pickle.dumps(records[i:i + _PICKLE_CHUNK], pickle.HIGHEST_PROTOCOL)
+              for i in range(0, len(records), _PICKLE_CHUNK)]
+    return pa.table({"pickled": pa.array(chunks, pa.large_binary())}, metadata={_KIND: b"pickle"})
+
+
+def decode(table: pa.Table) -> list:
+    """The records ``encode`` was given, as a new list."""
+    kind = (table.schema.metadata or {}).get(_KIND, b"pickle")
+    if kind == b"empty":
+        return []
+    if kind == b"scalar":
+        return _values(table.column(0))
+    if kind == b"tuple":
+        return list(zip(*(_values(c) for c in table.columns)))
+    if kind == b"batches":
+        plain = table.replace_schema_metadata({k: v for k, v in table.schema.metadata.items() if k != _KIND} or None)
+        return plain.to_batches()
+    out: list = []
+    for chunk in table.column(0).to_pylist():
+        out.extend(pickle.loads(chunk))
+    return out
+
+
+def layout(table: pa.Table) -> str:
+    """Which layout ``encode`` chose: scalar, tuple, batches, pickle or empty."""
+    return (table.schema.metadata or {}).get(_KIND, b"pickle").decode()
+
+
+def to_ipc(table: pa.Table) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def from_ipc(buffer) -> pa.Table:
+    return pa.ipc.open_stream(buffer).read_all()
+
+
+def encode_ipc(records: list) -> pa.Buffer:
+    return to_ipc(encode(records))
+
+
+def decode_ipc(buffer) -> list:
+    return decode(from_ipc(buffer))
+
+
+def iter_records(tables: Iterable[pa.Table]):
+    for table in tables:
+        yield from decode(table)
