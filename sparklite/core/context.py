@@ -312,8 +312,10 @@ class SparkContext:
         return EmptyRDD(self, [])
 
     def union(self, rdds: list):
-        from sparklite.core.rdds import UnionRDD
-        return UnionRDD(self, list(rdds))
+        from sparklite.core.rdds import union_of
+        rdd = union_of(self, list(rdds))
+        rdd.partitioner = None   # PySpark's sc.union does not carry the partitioner to Python
+        return rdd
 
     def textFile(self, name: str, minPartitions: int | None = None, use_unicode: bool = True):
         from sparklite.core.rdds import SourceRDD

@@ -214,7 +214,7 @@ class RDD(ActionsMixin, PairsMixin):
                 for lo, hi in zip(bounds, bounds[1:])]
 
     def union(self, other: "RDD") -> "RDD":
-        rdd = _rdds.UnionRDD(self.ctx, [self, other])
+        rdd = _rdds.union_of(self.ctx, [self, other])
         if self.partitioner == other.partitioner and self.getNumPartitions() == rdd.getNumPartitions():
             rdd.partitioner = self.partitioner
         return rdd

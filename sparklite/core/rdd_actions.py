@@ -126,16 +126,16 @@ class ActionsMixin:
         return self.getNumPartitions() == 0 or len(self.take(1)) == 0
 
     def top(self, num: int, key=None) -> list:
-        parts = self.ctx._run_job(self, lambda it: heapq.nlargest(num, it, key=key))
-        return functools.reduce(lambda a, b: heapq.nlargest(num, a + b, key=key), parts)
+        return self.mapPartitions(lambda it: [heapq.nlargest(num, it, key=key)]).reduce(
+            lambda a, b: heapq.nlargest(num, a + b, key=key))
 
     def takeOrdered(self, num: int, key=None) -> list:
         if num < 0:
             raise ValueError("top N cannot be negative.")
         if num == 0 or self.getNumPartitions() == 0:
             return []
-        parts = self.ctx._run_job(self, lambda it: heapq.nsmallest(num, it, key=key))
-        return functools.reduce(lambda a, b: heapq.nsmallest(num, a + b, key=key), parts)
+        return self.mapPartitions(lambda it: [heapq.nsmallest(num, it, key=key)]).reduce(
+            lambda a, b: heapq.nsmallest(num, a + b, key=key))
 
     def takeSample(self, withReplacement: bool, num: int, seed=None) -> list:
         max_size = sys.maxsize - int(10.0 * math.sqrt(sys.maxsize))

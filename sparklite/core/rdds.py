@@ -21,15 +21,21 @@ def slice_positions(length: int, num_slices: int) -> list[tuple[int, int]]:
 
 
 class ParallelCollectionRDD(RDD):
-    """A driver-side collection cut into slices (ranges stay ranges)."""
+    """A driver-side collection cut into slices. A range is sliced evenly and stays a range; other
+    collections are cut into batches of ``max(1, min(len // slices, 1024))`` records and the batches
+    are sliced evenly, which is the layout PySpark produces."""
 
     def __init__(self, ctx, data, num_slices: int):
         super().__init__(ctx, [])
         if num_slices < 1:
             raise ValueError(f"Number of partitions must be positive, got {num_slices}")
-        if not isinstance(data, range):
-            data = list(data)
-        self._slices = [data[a:b] for a, b in slice_positions(len(data), num_slices)]
+        if isinstance(data, range):
+            self._slices = [data[a:b] for a, b in slice_positions(len(data), num_slices)]
+            return
+        data = list(data)
+        size = max(1, min(len(data) // num_slices, 1024))
+        num_batches = -(-len(data) // size)
+        self._slices = [data[a * size:b * size] for a, b in slice_positions(num_batches, num_slices)]
 
     def getNumPartitions(self) -> int:
         return len(self._slices)
@@ -60,6 +66,29 @@ class MapPartitionsRDD(RDD):
 
     def compute(self, split, context):
         return self._f(split, self._deps[0].rdd.iterator(split, context))
+
+
+class PartitionerAwareUnionRDD(RDD):
+    """The union of RDDs partitioned alike: partition i is partition i of every parent."""
+
+    def __init__(self, ctx, rdds: list[RDD]):
+        super().__init__(ctx, [OneToOneDependency(r) for r in rdds])
+        self.partitioner = rdds[0].partitioner
+        self._n = self.partitioner.numPartitions
+
+    def getNumPartitions(self) -> int:
+        return self._n
+
+    def compute(self, split, context):
+        return itertools.chain.from_iterable(d.rdd.iterator(split, context) for d in self._deps)
+
+
+def union_of(ctx, rdds: list[RDD]) -> RDD:
+    """Spark's rule: RDDs that share a partitioner union partition-wise, others end to end."""
+    first = rdds[0].partitioner if rdds else None
+    if first is not None and all(r.partitioner == first for r in rdds):
+        return PartitionerAwareUnionRDD(ctx, rdds)
+    return UnionRDD(ctx, rdds)
 
 
 class UnionRDD(RDD):

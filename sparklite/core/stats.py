@@ -104,26 +104,56 @@ def _mix64(x: int) -> int:
 
 
 class HyperLogLog:
+    """HyperLogLog with a sparse start, as HLL++: exact (up to 64-bit hash collisions) while the
+    distinct hashes seen are few, registers once they pass ``m`` (the register count)."""
+
     def __init__(self, relative_sd: float = 0.05):
         if relative_sd < 1.7e-05:
             raise ValueError("relativeSD should be greater than 0.000017")
-        self.p = max(4, min(18, math.ceil(2 * math.log2(1.054 / relative_sd))))
+        self.p = max(4, min(18, math.ceil(2 * math.log2(1.106 / relative_sd))))
+        self.sparse: set | None = set()
         self.registers = bytearray(1 << self.p)
 
     def add_hash(self, h32: int) -> None:
         x = _mix64(h32)
+        if self.sparse is not None:
+            self.sparse.add(x)
+            if len(self.sparse) > len(self.registers):
+                self._densify()
+            return
+        self._add_dense(x)
+
+    def _add_dense(self, x: int) -> None:
         index = x >> (64 - self.p)
         rest = (x << self.p) & 0xFFFFFFFFFFFFFFFF
         rank = 64 - self.p + 1 if rest == 0 else 65 - rest.bit_length()
         if rank > self.registers[index]:
             self.registers[index] = rank
 
+    def _densify(self) -> None:
+        for x in self.sparse:
+            self._add_dense(x)
+        self.sparse = None
+
     def merge(self, other: "HyperLogLog") -> "HyperLogLog":
+        if self.sparse is not None and other.sparse is not None:
+            self.sparse |= other.sparse
+            if len(self.sparse) > len(self.registers):
+                self._densify()
+            return self
+        if self.sparse is not None:
+            self._densify()
+        if other.sparse is not None:
+            for x in other.sparse:
+                self._add_dense(x)
+            return self
         merged = np.maximum(np.frombuffer(self.registers, np.uint8), np.frombuffer(other.registers, np.uint8))
         self.registers = bytearray(merged.tobytes())
         return self
 
     def estimate(self) -> int:
+        if self.sparse is not None:
+            return len(self.sparse)
         m = len(self.registers)
         regs = np.frombuffer(self.registers, np.uint8).astype(np.float64)
         alpha = 0.7213 / (1 + 1.079 / m)
