@@ -118,16 +118,23 @@ def _entry_size(d: dict) -> int:
     return sum(_deep_size(k) + _deep_size(v) + 100 for k, v in sample) // max(len(sample), 1)
 
 
+_MISSING = object()
+
+
 def _aggregate(items, merge_new, merge_existing, context):
     """Merge (key, x) items into a dict, spilling hash-split runs to disk past the memory budget."""
     guard, d, spills = _MemoryGuard(context), {}, []
+    items, islice, missing = iter(items), itertools.islice, _MISSING
     try:
-        for n, (k, v) in enumerate(items, 1):
-            if k in d:
-                d[k] = merge_existing(d[k], v)
-            else:
-                d[k] = merge_new(v)
-            if n % _CHECK_EVERY == 0 and not guard.fits(len(d) * _entry_size(d)):
+        # The hot loop: one dict probe and one store per record; memory is checked between chunks.
+        for k, v in items:
+            get = d.get
+            old = get(k, missing)
+            d[k] = merge_new(v) if old is missing else merge_existing(old, v)
+            for k, v in islice(items, _CHECK_EVERY):
+                old = get(k, missing)
+                d[k] = merge_new(v) if old is missing else merge_existing(old, v)
+            if not guard.fits(len(d) * _entry_size(d)):
                 spills.append(_spill_hashed(d, context))
                 d = {}
                 guard.release()

@@ -1,0 +1,34 @@
+"""Seeded data generators shared by the benchmarks (files are cached under ``benchmarks/results/data``)."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "data")
+
+
+def zipf_text(megabytes: int, vocabulary: int = 100_000, words_per_line: int = 10, seed: int = 42,
+              exponent: float = 1.1) -> str:
+    """A text file of ``megabytes`` MB whose words follow a Zipf law over ``vocabulary`` words."""
+    path = os.path.join(DATA_DIR, f"zipf_{megabytes}mb_{vocabulary}_{seed}.txt")
+    if os.path.exists(path):
+        return path
+    os.makedirs(DATA_DIR, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    lengths = rng.integers(3, 10, size=vocabulary)
+    vocab = np.array(["".join(rng.choice(letters, n)) for n in lengths], dtype=object)
+    target, written = megabytes * 1_000_000, 0
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        while written < target:
+            ranks = rng.zipf(exponent, size=words_per_line * 20_000)
+            ranks = ranks[ranks <= vocabulary] - 1
+            words = vocab[ranks[: (len(ranks) // words_per_line) * words_per_line]]
+            lines = [" ".join(row) for row in words.reshape(-1, words_per_line)]
+            chunk = "\n".join(lines) + "\n"
+            f.write(chunk)
+            written += len(chunk)
+    os.replace(tmp, path)
+    return path
