@@ -17,6 +17,8 @@ from __future__ import annotations
 import struct
 import sys
 
+import numpy as np
+
 _MASK = (1 << 64) - 1
 _RANDOMIZED = sys.flags.hash_randomization != 0
 # CPython 3.11 switched str/bytes hashing from SipHash-2-4 to SipHash-1-3.
@@ -108,3 +110,63 @@ def portable_hash(x) -> int:
     if _RANDOMIZED and isinstance(x, (str, bytes)):
         return _seedless_hash(x)
     return hash(x)
+
+
+def _rotl_np(x, b: int):
+    return (x << np.uint64(b)) | (x >> np.uint64(64 - b))
+
+
+def _sip_rounds_np(v0, v1, v2, v3, n: int):
+    for _ in range(n):
+        v0 += v1
+        v1 = _rotl_np(v1, 13) ^ v0
+        v0 = _rotl_np(v0, 32)
+        v2 += v3
+        v3 = _rotl_np(v3, 16) ^ v2
+        v0 += v3
+        v3 = _rotl_np(v3, 21) ^ v0
+        v2 += v1
+        v1 = _rotl_np(v1, 17) ^ v2
+        v2 = _rotl_np(v2, 32)
+    return v0, v1, v2, v3
+
+
+def siphash_many(datas: list) -> np.ndarray:
+    """``siphash`` of many byte strings at once, vectorized over strings of equal block count."""
+    out = np.zeros(len(datas), dtype=np.int64)
+    lengths = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
+    blocks = lengths // 8
+    with np.errstate(over="ignore"):
+        for nblocks in np.unique(blocks[lengths > 0]).tolist():
+            idx = np.flatnonzero((blocks == nblocks) & (lengths > 0))
+            width = (nblocks + 1) * 8
+            words = np.frombuffer(b"".join(datas[i].ljust(width, b"\0") for i in idx.tolist()),
+                                  dtype="<u8").reshape(len(idx), nblocks + 1)
+            v0 = np.full(len(idx), 0x736F6D6570736575, dtype=np.uint64)
+            v1 = np.full(len(idx), 0x646F72616E646F6D, dtype=np.uint64)
+            v2 = np.full(len(idx), 0x6C7967656E657261, dtype=np.uint64)
+            v3 = np.full(len(idx), 0x7465646279746573, dtype=np.uint64)
+            for j in range(nblocks):
+                m = words[:, j]
+                v3 ^= m
+                v0, v1, v2, v3 = _sip_rounds_np(v0, v1, v2, v3, _C_ROUNDS)
+                v0 ^= m
+            b = words[:, nblocks] | ((lengths[idx].astype(np.uint64) & np.uint64(0xFF)) << np.uint64(56))
+            v3 ^= b
+            v0, v1, v2, v3 = _sip_rounds_np(v0, v1, v2, v3, _C_ROUNDS)
+            v0 ^= b
+            v2 ^= np.uint64(0xFF)
+            v0, v1, v2, v3 = _sip_rounds_np(v0, v1, v2, v3, _D_ROUNDS)
+            out[idx] = (v0 ^ v1 ^ v2 ^ v3).view(np.int64)
+    out[out == -1] = -2
+    return out
+
+
+def portable_hash_many(keys: list) -> np.ndarray:
+    """``portable_hash`` of every key, as int64; vectorized for str and bytes keys."""
+    types = set(map(type, keys))
+    if _RANDOMIZED and types and types <= {str, bytes}:
+        return siphash_many([k if type(k) is bytes else _str_buffer(k) for k in keys])
+    if types <= {str, bytes, int, float, bool}:
+        return np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+    return np.fromiter(map(portable_hash, keys), dtype=np.int64, count=len(keys))

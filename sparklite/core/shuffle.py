@@ -29,6 +29,8 @@ import tempfile
 import pyarrow as pa
 
 from sparklite.core.errors import FetchFailedError
+from sparklite.core.hashing import portable_hash, portable_hash_many
+from sparklite.core.partitioner import HashPartitioner, Partitioner
 from sparklite.core.storage import codec
 from sparklite.core.storagelevel import StorageLevel
 
@@ -118,22 +120,26 @@ def _entry_size(d: dict) -> int:
     return sum(_deep_size(k) + _deep_size(v) + 100 for k, v in sample) // max(len(sample), 1)
 
 
-_MISSING = object()
-
-
 def _aggregate(items, merge_new, merge_existing, context):
     """Merge (key, x) items into a dict, spilling hash-split runs to disk past the memory budget."""
     guard, d, spills = _MemoryGuard(context), {}, []
-    items, islice, missing = iter(items), itertools.islice, _MISSING
+    items, islice = iter(items), itertools.islice
     try:
         # The hot loop: one dict probe and one store per record; memory is checked between chunks.
         for k, v in items:
-            get = d.get
-            old = get(k, missing)
-            d[k] = merge_new(v) if old is missing else merge_existing(old, v)
+            try:
+                old = d[k]
+            except KeyError:
+                d[k] = merge_new(v)
+            else:
+                d[k] = merge_existing(old, v)
             for k, v in islice(items, _CHECK_EVERY):
-                old = get(k, missing)
-                d[k] = merge_new(v) if old is missing else merge_existing(old, v)
+                try:
+                    old = d[k]
+                except KeyError:
+                    d[k] = merge_new(v)
+                else:
+                    d[k] = merge_existing(old, v)
             if not guard.fits(len(d) * _entry_size(d)):
                 spills.append(_spill_hashed(d, context))
                 d = {}
@@ -215,6 +221,15 @@ def sort_partition(records, key, reverse: bool = False, context=None):
         guard.release()
 
 
+def _partition_ids(partitioner):
+    """A function from a chunk of (key, value) records to their reducer ids; hash partitioning of
+    a whole chunk is vectorized."""
+    if type(partitioner) in (Partitioner, HashPartitioner) and partitioner.partitionFunc is portable_hash:
+        n = partitioner.numPartitions
+        return lambda chunk: (portable_hash_many([kv[0] for kv in chunk]) % n).tolist()
+    return lambda chunk: [partitioner(kv[0]) for kv in chunk]
+
+
 # -- the shuffle manager (one per executor) -----------------------------------------------------
 
 class ShuffleManager:
@@ -225,22 +240,22 @@ class ShuffleManager:
         n = dep.num_partitions
         if dep.map_side_combine:
             records = combine_values(dep.aggregator, records, context)
-        partitioner = dep.partitioner
+        partition_ids = _partition_ids(dep.partitioner)
         pieces: list[list] = [[] for _ in range(n)]
-        buckets: list[list] = [[] for _ in range(n)]
         count = 0
-        if n == 1:
-            for chunk in iter(lambda: list(itertools.islice(records, _FLUSH_RECORDS)), []):
+        records = iter(records)
+        for chunk in iter(lambda: list(itertools.islice(records, _FLUSH_RECORDS)), []):
+            count += len(chunk)
+            if n == 1:
                 pieces[0].append(codec.encode_ipc(chunk))
-                count += len(chunk)
-        else:
+                continue
+            buckets: list[list] = [[] for _ in range(n)]
             appends = [b.append for b in buckets]
-            for kv in records:
-                appends[partitioner(kv[0])](kv)
-                count += 1
-                if count % _FLUSH_RECORDS == 0:
-                    self._flush(buckets, pieces)
-            self._flush(buckets, pieces)
+            for kv, p in zip(chunk, partition_ids(chunk)):
+                appends[p](kv)
+            for r, bucket in enumerate(buckets):
+                if bucket:
+                    pieces[r].append(codec.encode_ipc(bucket))
         block = [_frames(p) if p else pa.py_buffer(b"") for p in pieces]
         self.executor.block_store.put(("shuffle", dep.shuffle_id, context.partitionId()), block,
                                       StorageLevel.MEMORY_AND_DISK)
@@ -248,13 +263,6 @@ class ShuffleManager:
         context._metrics["shuffle_write_bytes"] = sum(sizes)
         context._metrics["shuffle_write_records"] = count
         return sizes
-
-    @staticmethod
-    def _flush(buckets: list, pieces: list) -> None:
-        for r, bucket in enumerate(buckets):
-            if bucket:
-                pieces[r].append(codec.encode_ipc(bucket))
-                bucket.clear()
 
     def read(self, dep, reduce_id: int, context):
         records = self._fetch(dep.shuffle_id, reduce_id, context)
