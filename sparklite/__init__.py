@@ -10,6 +10,7 @@ from sparklite.core.accumulators import Accumulator, AccumulatorParam
 from sparklite.core.broadcast import Broadcast
 from sparklite.core.conf import SparkConf
 from sparklite.core.context import SparkContext, __version__
+from sparklite.core.inheritable import InheritableThread, inheritable_thread_target
 from sparklite.core.errors import JobCancelledError, SparkJobError, TaskNotSerializableError
 from sparklite.core.partitioner import HashPartitioner, Partitioner, RangePartitioner
 from sparklite.core.rdd import RDD
@@ -21,4 +22,5 @@ from sparklite.core.taskcontext import TaskContext
 
 __all__ = ["Accumulator", "AccumulatorParam", "Broadcast", "HashPartitioner", "JobCancelledError", "Partitioner",
            "RDD", "RangePartitioner", "ResultIterable", "SparkConf", "SparkContext", "SparkFiles", "SparkJobError",
-           "StatCounter", "StorageLevel", "TaskContext", "TaskNotSerializableError", "__version__"]
+           "StatCounter", "StorageLevel", "TaskContext", "TaskNotSerializableError", "__version__",
+           "InheritableThread", "inheritable_thread_target"]
