@@ -11,6 +11,7 @@ Where remote blocks and broadcast values come from is the backend's business: it
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import threading
@@ -27,6 +28,28 @@ from sparklite.core.shuffle import ShuffleManager
 from sparklite.core.storage import codec
 from sparklite.core.storage.blockstore import BlockStore
 from sparklite.core.taskcontext import TaskContext
+
+_TASK_GC_THRESHOLD = 50_000
+_gc_lock = threading.Lock()
+_gc_users = [0, None]   # tasks running in this process, the GC thresholds to restore after the last
+
+
+def _relax_gc() -> None:
+    """Tasks allocate millions of short-lived tuples; a larger young generation spares most of the
+    collector's passes over them. The previous thresholds come back when the last task ends."""
+    with _gc_lock:
+        if _gc_users[0] == 0:
+            _gc_users[1] = gc.get_threshold()
+            gc.set_threshold(max(_TASK_GC_THRESHOLD, _gc_users[1][0]), *_gc_users[1][1:])
+        _gc_users[0] += 1
+
+
+def _restore_gc() -> None:
+    with _gc_lock:
+        _gc_users[0] -= 1
+        if _gc_users[0] == 0:
+            gc.set_threshold(*_gc_users[1])
+
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _BINARY_CACHE = 32
@@ -72,6 +95,7 @@ class Executor:
         context = TaskContext(task.stage_id, task.stage_attempt, task.partition, task.attempt, task.task_id,
                               task.properties, self, task.shuffle_locations)
         TaskContext._set(context)
+        _relax_gc()
         start = time.perf_counter()
         outcome = TaskOutcome(task.task_id, "success")
         try:
@@ -92,6 +116,7 @@ class Executor:
                 e.__cause__ = RemoteTraceback(text)
             outcome.error, outcome.error_text = e, f"{type(e).__name__}: {e}"
         finally:
+            _restore_gc()
             TaskContext._set(None)
             self._killed.discard(task.task_id)
         metrics = context._metrics

@@ -14,7 +14,9 @@ Contract:
 from __future__ import annotations
 
 import fnmatch
+import io
 import os
+import re
 import pickle
 import posixpath
 
@@ -23,6 +25,7 @@ import pyarrow.fs as pafs
 from sparklite.core.taskcontext import TaskContext
 
 LOCAL_BLOCK_SIZE = 32 << 20
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPLIT_SLOP = 1.1
 _COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
 _CODECS = {"org.apache.hadoop.io.compress.GzipCodec": ("gzip", ".gz"), "gzip": ("gzip", ".gz"),
@@ -50,29 +53,38 @@ def list_input_files(paths: str):
     """(filesystem, [(path, size)]) for every input file named by ``paths``."""
     found, fs = [], None
     for raw in [p for p in paths.split(",") if p]:
-        fs, path = resolve(raw)
-        if any(c in path for c in "*?["):
-            parent = posixpath.dirname(path.rstrip("/"))
-            while any(c in parent for c in "*?["):
-                parent = posixpath.dirname(parent)
-            infos = fs.get_file_info(pafs.FileSelector(parent, recursive=True, allow_not_found=True))
-            matches = [i for i in infos if fnmatch.fnmatch(i.path, path)]
-            for info in matches:
-                if info.type == pafs.FileType.Directory:
-                    found.extend(_files_in(fs, info.path))
-                elif _visible(info.path):
-                    found.append((info.path, info.size))
-            if not matches:
-                raise FileNotFoundError(f"Input Pattern {raw} matches 0 files")
-            continue
-        info = fs.get_file_info(path)
-        if info.type == pafs.FileType.NotFound:
-            raise FileNotFoundError(f"Input path does not exist: {raw}")
-        if info.type == pafs.FileType.Directory:
-            found.extend(_files_in(fs, path))
-        else:
-            found.append((path, info.size))
-    return fs, sorted(set(found))
+        found.extend(_expand(raw))
+        fs = resolve(raw)[0]
+    return fs, list(dict.fromkeys(found))
+
+
+def _expand(raw: str) -> list:
+    """The files one input path names, sorted (directories and globs expand)."""
+    found = []
+    fs, path = resolve(raw)
+    if any(c in path for c in "*?["):
+        parent = posixpath.dirname(path.rstrip("/"))
+        while any(c in parent for c in "*?["):
+            parent = posixpath.dirname(parent)
+        infos = fs.get_file_info(pafs.FileSelector(parent, recursive=True, allow_not_found=True))
+        depth = path.rstrip("/").count("/")   # a glob's * never crosses a directory boundary
+        matches = [i for i in infos if i.path.count("/") == depth and fnmatch.fnmatch(i.path, path)]
+        for info in matches:
+            if info.type == pafs.FileType.Directory:
+                found.extend(_files_in(fs, info.path))
+            elif _visible(info.path):
+                found.append((info.path, info.size))
+        if not matches:
+            raise FileNotFoundError(f"Input Pattern {raw} matches 0 files")
+        return sorted(found)
+    info = fs.get_file_info(path)
+    if info.type == pafs.FileType.NotFound:
+        raise FileNotFoundError(f"Input path does not exist: {raw}")
+    if info.type == pafs.FileType.Directory:
+        found.extend(_files_in(fs, path))
+    else:
+        found.append((path, info.size))
+    return sorted(found)
 
 
 def _files_in(fs, directory: str) -> list:
@@ -91,17 +103,16 @@ def text_splits(paths: str, min_partitions: int) -> list:
     goal = total // max(min_partitions, 1)
     splits = []
     for path, size in files:
-        shown = path if "://" in paths else path
         if _compression(path) or size == 0:
-            splits.append((fs, shown, 0, size, _compression(path)))
+            splits.append((fs, path, 0, size, _compression(path)))
             continue
         split_size = max(1, min(goal, LOCAL_BLOCK_SIZE))
         remaining = size
         while remaining / split_size > _SPLIT_SLOP:
-            splits.append((fs, shown, size - remaining, split_size, None))
+            splits.append((fs, path, size - remaining, split_size, None))
             remaining -= split_size
         if remaining:
-            splits.append((fs, shown, size - remaining, remaining, None))
+            splits.append((fs, path, size - remaining, remaining, None))
     return splits
 
 
@@ -115,9 +126,8 @@ def read_text_split(split, use_unicode: bool = True):
     if not use_unicode:
         return data.splitlines()
     text = data.decode("utf-8", "replace")
-    if "\r" in text:
-        return text.splitlines()
-    lines = text.split("\n")
+    # Hadoop ends lines at \n, \r and \r\n only (str.splitlines would also split at \f, \x1c, ...).
+    lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return lines
@@ -141,10 +151,7 @@ def _read_line_range(fs, path: str, start: int, length: int) -> bytes:
                     tail.append(chunk[:cut + 1])
                     break
                 tail.append(chunk)
-            if data.endswith(b"\n") or data.endswith(b"\r"):
-                data += b"".join(tail)
-            else:
-                data += b"".join(tail)
+            data += b"".join(tail)
     if start != 0:
         cut = data.find(b"\n")
         data = b"" if cut < 0 else data[cut + 1:]
@@ -183,11 +190,9 @@ def read_pickle_file(split):
     fs, path = split
     out = []
     with fs.open_input_stream(path) as f:
-        data = f.read()
-    view = memoryview(data)
-    import io
-    stream = io.BytesIO(view)
-    while stream.tell() < len(data):
+        stream = io.BytesIO(f.read())
+    size = len(stream.getbuffer())
+    while stream.tell() < size:
         out.extend(pickle.load(stream))
     return out
 
@@ -203,9 +208,9 @@ def save_partitions(rdd, path: str, write_part, codec: str | None = None) -> Non
     fs, root = resolve(path)
     if fs.get_file_info(root).type != pafs.FileType.NotFound:
         raise FileExistsError(f"Output directory {path} already exists")
-    compression, suffix = _CODECS[codec] if codec else (None, "")
     if codec and codec not in _CODECS:
         raise ValueError(f"Unknown compression codec {codec!r}; use one of {sorted(_CODECS)}")
+    compression, suffix = _CODECS[codec] if codec else (None, "")
     fs.create_dir(root, recursive=True)
 
     def write(iterator):

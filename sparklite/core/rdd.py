@@ -143,14 +143,18 @@ class RDD(ActionsMixin, PairsMixin):
     def localCheckpoint(self) -> None:
         if self._checkpointed is None:
             self._checkpoint_mark = "local"
-            if not self._storage_level.is_valid:
-                self.persist(StorageLevel.MEMORY_AND_DISK)
+            level = self._storage_level
+            # Spark adds disk to the level: a locally checkpointed block must survive eviction.
+            self._storage_level = StorageLevel(True, True, level.useOffHeap, level.deserialized,
+                                               level.replication) if level.is_valid else StorageLevel.MEMORY_AND_DISK
+            self.ctx._persistent_rdds[self._id] = self
 
     def isCheckpointed(self) -> bool:
         return self._checkpointed is not None
 
     def isLocallyCheckpointed(self) -> bool:
-        return self._checkpointed is not None and self._checkpoint_kind == "local"
+        return self._checkpoint_mark == "local" or (
+            self._checkpointed is not None and self._checkpoint_kind == "local")
 
     def getCheckpointFile(self):
         if self._checkpointed is not None and self._checkpoint_kind == "reliable":

@@ -120,7 +120,7 @@ def _entry_size(d: dict) -> int:
     return sum(_deep_size(k) + _deep_size(v) + 100 for k, v in sample) // max(len(sample), 1)
 
 
-def _aggregate(items, merge_new, merge_existing, context):
+def _aggregate(items, merge_new, merge_existing, context, merge_combiners):
     """Merge (key, x) items into a dict, spilling hash-split runs to disk past the memory budget."""
     guard, d, spills = _MemoryGuard(context), {}, []
     items, islice = iter(items), itertools.islice
@@ -150,7 +150,7 @@ def _aggregate(items, merge_new, merge_existing, context):
         spills.append(_spill_hashed(d, context))
         d = None
         guard.release()
-        yield from _merge_spills(spills, merge_existing)
+        yield from _merge_spills(spills, merge_combiners)
     finally:
         guard.release()
 
@@ -183,12 +183,13 @@ def combine_values(aggregator, records, context=None):
     """Combine (key, value) records into (key, combiner) with the aggregator."""
     from sparklite.core.taskcontext import TaskContext
     return _aggregate(records, aggregator.create_combiner, aggregator.merge_value,
-                      context or TaskContext.get())
+                      context or TaskContext.get(), aggregator.merge_combiners)
 
 
 def combine_combiners(aggregator, records, context=None):
     from sparklite.core.taskcontext import TaskContext
-    return _aggregate(records, _identity, aggregator.merge_combiners, context or TaskContext.get())
+    return _aggregate(records, _identity, aggregator.merge_combiners, context or TaskContext.get(),
+                      aggregator.merge_combiners)
 
 
 def _identity(x):

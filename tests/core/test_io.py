@@ -94,7 +94,6 @@ def test_textfile_of_an_empty_file_is_empty(sc, tmp_path):
     assert rdd.count() == 0
 
 
-@pytest.mark.xfail(reason="sparklite bug: text with a CR is split with str.splitlines(), which also ends lines at form feed, 0x1c-0x1e, 0x85 and U+2028/9", strict=True)
 def test_textfile_crlf_lines_keep_other_unicode_separators(sc, tmp_path):
     # Hadoop ends lines only at \n, \r and \r\n; form feeds, \x1c-\x1e, \x85 and U+2028/9 are line content.
     text = "a\x0cb\r\nc\u2028d\r\ne\x1cf\x85g\r\n"
@@ -141,7 +140,6 @@ def test_textfile_comma_separated_paths(sc, tmp_path):
     assert sorted(sc.textFile(f"{a},{b},{d}").collect()) == ["a1", "a2", "b1", "c1", "c2"]
 
 
-@pytest.mark.xfail(reason="sparklite bug: list_input_files sorts all input files by path instead of keeping the order of comma-separated paths", strict=True)
 def test_textfile_comma_separated_paths_keep_the_given_order(sc, tmp_path):
     a = _write(tmp_path / "a.txt", b"a1\na2\n")
     b = _write(tmp_path / "b.txt", b"b1\n")
@@ -159,7 +157,6 @@ def test_textfile_glob_patterns(sc, tmp_path):
     assert sorted(sc.textFile(str(tmp_path / "[gh]" / "part-*")).collect()) == ["one", "three", "two"]
 
 
-@pytest.mark.xfail(reason="sparklite bug: globs use fnmatch over a recursive listing, so '*' also matches '/' and nested files are read", strict=True)
 def test_textfile_glob_star_does_not_cross_directories(sc, tmp_path):
     _write(tmp_path / "g" / "top.txt", b"top\n")
     _write(tmp_path / "g" / "sub" / "nested.txt", b"nested\n")
@@ -285,7 +282,6 @@ def test_save_as_text_file_into_an_existing_directory_raises(sc, tmp_path):
     assert sc.textFile(str(out2)).collect() == ["1"]
 
 
-@pytest.mark.xfail(reason="sparklite bug: save_partitions looks the codec up in _CODECS before validating it, so a KeyError escapes", strict=True)
 def test_save_as_text_file_with_unknown_codec_raises_value_error_naming_it(sc, tmp_path):
     with pytest.raises(ValueError, match="NoSuchCodec"):
         sc.parallelize([1]).saveAsTextFile(str(tmp_path / "bad"), "com.example.NoSuchCodec")

@@ -107,7 +107,7 @@ def encode(records: list) -> pa.Table:
                 return pa.Table.from_arrays(column.flatten(), names=[f.name for f in column.type],
                                             metadata={_KIND: b"tuple"})
         return pa.table({"value": _column(records)}, metadata={_KIND: b"scalar"})
-    except (_Untypeable, pa.ArrowException, ValueError, TypeError):
+    except (_Untypeable, pa.ArrowException, ValueError, TypeError, OverflowError):
         pass
     chunks = [pickle.dumps(records[i:i + _PICKLE_CHUNK], pickle.HIGHEST_PROTOCOL)
               for i in range(0, len(records), _PICKLE_CHUNK)]
