@@ -165,8 +165,10 @@ def siphash_many(datas: list) -> np.ndarray:
 def portable_hash_many(keys: list) -> np.ndarray:
     """``portable_hash`` of every key, as int64; vectorized for str and bytes keys."""
     types = set(map(type, keys))
-    if _RANDOMIZED and types and types <= {str, bytes}:
-        return siphash_many([k if type(k) is bytes else _str_buffer(k) for k in keys])
+    if _RANDOMIZED and types & {str, bytes}:
+        if types <= {str, bytes}:
+            return siphash_many([k if type(k) is bytes else _str_buffer(k) for k in keys])
+        return np.fromiter(map(portable_hash, keys), dtype=np.int64, count=len(keys))
     if types <= {str, bytes, int, float, bool}:
         return np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
     return np.fromiter(map(portable_hash, keys), dtype=np.int64, count=len(keys))

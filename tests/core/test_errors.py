@@ -284,17 +284,12 @@ def test_partition_by_of_string_keys_is_independent_of_pythonhashseed():
     assert outputs["1"] == outputs["123"] == outputs["0"]
 
 
-@pytest.mark.xfail(reason="sparklite bug: portable_hash_many hashes str/bytes with the seeded built-in hash() "
-                          "when a chunk mixes them with int/float/bool keys", strict=True)
 def test_partition_by_of_mixed_string_and_number_keys_is_independent_of_pythonhashseed():
     outputs = _layouts_in_subprocesses(MIXED_SCALAR_KEYS)
     assert outputs["1"] == outputs["123"] == outputs["0"]
 
 
 @pytest.mark.skipif(sys.flags.hash_randomization == 0, reason="needs a randomized str hash in this process")
-@pytest.mark.xfail(reason="sparklite bug: a map partition mixing str and int keys hashes its str keys with the "
-                          "seeded hash(), so equal keys from other partitions go to different reducers",
-                   strict=True)
 def test_reduce_by_key_merges_equal_keys_from_partitions_with_mixed_key_types(sc):
     # Partition 0 holds only string keys, partition 1 holds the same strings plus one int key.
     data = [(f"k{i}", 1) for i in range(50)] + [(f"k{i}", 1) for i in range(50)] + [(0, 1)]

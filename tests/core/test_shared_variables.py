@@ -319,3 +319,47 @@ def test_accumulator_adds_from_threads_a_task_starts_are_counted(sc):
 
     assert sc.parallelize(range(10), 2).mapPartitions(add_in_threads).collect() == [5, 5]
     assert acc.value == 45
+
+
+def test_tasks_of_a_cancelled_job_do_not_update_accumulators(make_sc, tmp_path):
+    import os
+    import threading
+    import time
+    from sparklite import JobCancelledError
+    sc = make_sc("local[2]")
+    acc = sc.accumulator(0)
+    started, release = str(tmp_path / "started"), str(tmp_path / "release")
+
+    def slow(x):
+        acc.add(1)
+        open(started, "a").close()
+        deadline = time.time() + 20
+        while not os.path.exists(release) and time.time() < deadline:
+            time.sleep(0.01)
+        return x
+
+    box = {}
+
+    def run():
+        sc.setJobGroup("cancelled-with-accumulator", "slow")
+        try:
+            box["result"] = sc.parallelize(range(4), 4).map(slow).collect()
+        except BaseException as e:  # noqa: BLE001
+            box["error"] = e
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 10
+        while not os.path.exists(started):
+            assert time.time() < deadline
+            time.sleep(0.01)
+        sc.cancelJobGroup("cancelled-with-accumulator")
+        thread.join(10)
+        assert isinstance(box.get("error"), JobCancelledError)
+    finally:
+        open(release, "w").close()
+        thread.join(10)
+    # The next job needs the slots the cancelled tasks held, so their completions are processed first.
+    assert sc.parallelize(range(4), 2).sum() == 6
+    assert acc.value == 0

@@ -453,7 +453,7 @@ class DAGScheduler:
                                  outcome.error_text or None))
         if ts.zombie and not ts.running and ts in self._tasksets:
             self._tasksets.remove(ts)
-        if status == "success":
+        if status == "success" and not task.killed:
             accumulators.merge_updates(outcome.accumulator_updates)
             if isinstance(stage, ShuffleMapStage):
                 self._map_task_done(stage, task, executor_id, outcome)
