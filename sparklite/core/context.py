@@ -391,6 +391,8 @@ class SparkContext:
         if info.type == pafs.FileType.Directory and not recursive:
             raise ValueError(f"Added file {path} is a directory and recursive is not turned on")
         target = os.path.join(self._files_dir, os.path.basename(source.rstrip("/")))
+        if info.type == pafs.FileType.Directory:
+            os.makedirs(target, exist_ok=True)
         pafs.copy_files(source, target, source_filesystem=fs, destination_filesystem=pafs.LocalFileSystem())
         self._added_files.append(path)
 

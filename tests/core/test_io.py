@@ -334,7 +334,6 @@ def test_add_file_is_readable_inside_tasks_with_spark_files_get(sc, tmp_path):
     assert os.path.isfile(os.path.join(root, name))
 
 
-@pytest.mark.xfail(reason="sparklite bug: addFile(dir, recursive=True) fails; pyarrow copy_files does not create the target directory", strict=True)
 def test_add_file_of_a_directory_needs_recursive(sc, tmp_path):
     d = tmp_path / f"resources-{uuid.uuid4().hex}"
     _write(d / "inner.txt", b"inside")
