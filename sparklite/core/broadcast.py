@@ -67,6 +67,8 @@ class Broadcast:
 
     def destroy(self, blocking: bool = False) -> None:
         self.unpersist(blocking)
+        if self._sc is not None:
+            self._sc._destroy_broadcast(self._bid)
         self._destroyed = True
         with _lock:
             _values.pop(self._bid, None)

@@ -70,7 +70,7 @@ class SparkContext:
                 self._conf.setSparkHome(sparkHome)
             for key, value in (environment or {}).items():
                 self._conf.setExecutorEnv(key, value)
-            self.master = self._conf.get("spark.master", "local[*]")
+            self.master = self._conf.get("spark.master", "ray")
             self._conf.setIfMissing("spark.master", self.master)
             self.appName = self._conf.get("spark.app.name")
             if not self.appName:
@@ -83,14 +83,18 @@ class SparkContext:
 
     def _start(self, batch_size: int) -> None:
         parsed = _parse_local_master(self.master)
-        if parsed is None:
-            raise ValueError(f"Could not parse master URL {self.master!r}; use local, local[N], local[*] "
-                             f"or local[N,F]")
-        cores, failures = parsed
-        if failures is not None:
-            self._conf.set("spark.task.maxFailures", failures)
-        elif self.master.startswith("local") and not self._conf.contains("spark.task.maxFailures"):
-            self._conf.set("spark.task.maxFailures", 1)   # Spark's local mode does not retry tasks
+        is_ray = self.master == "ray" or self.master.startswith(("ray://", "ray:"))
+        if parsed is None and not is_ray:
+            raise ValueError(f"Could not parse master URL {self.master!r}; use local, local[N], local[*], "
+                             f"local[N,F], ray, ray:auto or ray://host:port")
+        if parsed is not None:
+            cores, failures = parsed
+            if failures is not None:
+                self._conf.set("spark.task.maxFailures", failures)
+            elif not self._conf.contains("spark.task.maxFailures"):
+                self._conf.set("spark.task.maxFailures", 1)   # Spark's local mode does not retry tasks
+        else:
+            cores = self._conf.get_int("spark.executor.instances", 2) * self._conf.get_int("spark.executor.cores", 1)
         self._default_parallelism = self._conf.get_int("spark.default.parallelism", cores)
         self._batchSize = batch_size
         self._next_rdd = 0
@@ -109,11 +113,21 @@ class SparkContext:
         self._progress = JobProgressListener()
         self._bus.add_listener(self._progress, synchronous=True)
         self._block_registry = BlockRegistry()
-        from sparklite.core.backends.local import LocalBackend
-        self._backend = LocalBackend(cores, self._conf, self._broadcast_value)
+        if parsed is not None:
+            from sparklite.core.backends.local import LocalBackend
+            self._backend = LocalBackend(cores, self._conf, self._broadcast_value)
+            self._app_id = f"local-{self.startTime}"
+        else:
+            from sparklite.core.backends.ray_backend import RayBackend
+            self._backend = RayBackend(self.master, self._conf)
+            self._app_id = f"app-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid():04d}"
         self._scheduler = DAGScheduler(self._backend, self._bus, self._conf, self._block_registry)
         self._scheduler.start()
-        self._backend.start(self._scheduler)
+        try:
+            self._backend.start(self._scheduler)
+        except BaseException:
+            self._scheduler.stop()
+            raise
         self._stopped = False
         self._bus.post(ev.ApplicationStart(self.appName, self._app_id, time.time(), self.sparkUser()))
 
@@ -363,6 +377,11 @@ class SparkContext:
 
     def _register_broadcast(self, b: Broadcast) -> None:
         self._broadcasts[b._bid] = b
+        self._backend.register_broadcast(b._bid, b._bytes)
+
+    def _destroy_broadcast(self, bid: int) -> None:
+        self._broadcasts.pop(bid, None)
+        self._backend.destroy_broadcast(bid)
 
     def _broadcast_value(self, bid: int):
         b = self._broadcasts.get(bid)
@@ -371,7 +390,7 @@ class SparkContext:
         return b._value
 
     def _unpersist_broadcast(self, bid: int, blocking: bool) -> None:
-        self._backend.remove_blocks("broadcast", bid)
+        self._backend.unpersist_broadcast(bid)
 
     def accumulator(self, value, accum_param=None) -> Accumulator:
         if accum_param is None:

@@ -115,6 +115,7 @@ class Executor:
             if e.__cause__ is None:
                 e.__cause__ = RemoteTraceback(text)
             outcome.error, outcome.error_text = e, f"{type(e).__name__}: {e}"
+            outcome.traceback_text = text
         finally:
             _restore_gc()
             TaskContext._set(None)

@@ -41,6 +41,15 @@ class LocalBackend:
     def remove_blocks(self, kind: str, owner_id: int) -> None:
         self.executor.remove_blocks(kind, owner_id)
 
+    def register_broadcast(self, bid: int, data: bytes) -> None:
+        """Tasks here read the driver's own value; nothing to ship."""
+
+    def unpersist_broadcast(self, bid: int) -> None:
+        """The one copy is the driver's: unpersist keeps it."""
+
+    def destroy_broadcast(self, bid: int) -> None:
+        """The driver's value is dropped by ``Broadcast.destroy`` itself."""
+
     def storage_status(self) -> list:
         return self.executor.block_store.blocks()
 

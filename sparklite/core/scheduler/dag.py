@@ -39,7 +39,8 @@ import networkx as nx
 from sparklite.core import accumulators
 from sparklite.core import listener as ev
 from sparklite.core.dependencies import ShuffleDependency
-from sparklite.core.errors import JobCancelledError, ResultTooLargeError, SparkJobError, TaskNotSerializableError
+from sparklite.core.errors import (JobCancelledError, RemoteTraceback, ResultTooLargeError, SparkJobError,
+                                   TaskNotSerializableError)
 from sparklite.core.scheduler import taskbinary
 from sparklite.core.scheduler.map_output import MapOutputTracker
 from sparklite.core.scheduler.stages import (ActiveJob, JobWaiter, ResultStage, ShuffleMapStage,
@@ -469,7 +470,10 @@ class DAGScheduler:
                 error = SparkJobError(
                     f"Job aborted due to stage failure: task {task.partition} in stage {stage.id}.{ts.attempt} "
                     f"failed {ts.failures[task.partition]} times; most recent failure: {outcome.error_text}")
-                error.__cause__ = outcome.error
+                cause = outcome.error or RuntimeError(outcome.error_text)
+                if cause.__cause__ is None and outcome.traceback_text:   # lost in pickling across processes
+                    cause.__cause__ = RemoteTraceback(outcome.traceback_text)
+                error.__cause__ = cause
                 self._abort_stage(stage, error)
             else:
                 ts.requeue(task.partition)

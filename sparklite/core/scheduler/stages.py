@@ -118,4 +118,5 @@ class TaskOutcome:
     block_updates: list = field(default_factory=list)
     error: BaseException | None = None   # the user's exception, its traceback text as __cause__
     error_text: str = ""
+    traceback_text: str = ""          # the formatted traceback, user frames first
     fetch_failure: tuple | None = None   # (shuffle_id, map_id, executor_id)

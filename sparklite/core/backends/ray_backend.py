@@ -1,0 +1,297 @@
+"""The ``ray`` backend: executors are Ray actors running the same ``Executor`` as ``local[N]``.
+
+Contract:
+* ``start`` joins the Ray cluster named by the master (``ray://host:port``, ``ray:auto``, or
+  ``RAY_ADDRESS``), or starts a Ray instance on this machine (stopped again by ``stop``), then starts
+  ``spark.executor.instances`` actors with ``spark.executor.cores`` task slots each. Ray restarts and
+  retries are off: sparklite's scheduler alone decides what to rerun.
+* ``launch`` calls the actor's ``run_task``; a completion thread waits on the outstanding calls and
+  posts ``TaskEnded``. A task binary is put in Ray's object store once per stage attempt; each actor
+  deserializes it once.
+* Reducers fetch shuffle buffers directly from the actor that holds them (Arrow IPC bytes, never
+  pickled rows); a broadcast value is put in the object store once and fetched once per executor.
+* An actor that dies (its call raises ``RayActorError`` or it stops answering pings) is reported as
+  ``ExecutorLost`` and replaced, to keep ``spark.executor.instances``.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import pickle
+import socket
+import threading
+import time
+from dataclasses import replace
+
+import pyarrow as pa
+import ray
+from ray.exceptions import GetTimeoutError, RayActorError
+
+from sparklite.core.conf import SparkConf
+from sparklite.core.executor import Executor
+from sparklite.core.scheduler.dag import ExecutorAdded, ExecutorLost, TaskEnded
+from sparklite.core.scheduler.stages import TaskOutcome
+
+log = logging.getLogger("sparklite.ray")
+_CONNECT_TIMEOUT = 30.0
+
+
+@ray.remote
+class ExecutorActor:
+    def __init__(self, executor_id: str, cores: int, conf_pairs: list):
+        conf = SparkConf(loadDefaults=False).setAll(conf_pairs)
+        self.executor = Executor(executor_id, cores, conf, fetch_remote=self._fetch_remote,
+                                 fetch_broadcast=self._fetch_broadcast)
+        self.peers: dict = {}
+        self.broadcasts: dict = {}
+        self.broadcast_values: dict = {}
+        self._lock = threading.Lock()
+
+    def ping(self) -> str:
+        return self.executor.executor_id
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def set_peers(self, peers: dict) -> None:
+        self.peers = dict(peers)
+
+    def register_broadcast(self, bid: int, boxed_ref: list) -> None:
+        self.broadcasts[bid] = boxed_ref[0]
+
+    def drop_broadcast(self, bid: int, forget: bool) -> None:
+        if forget:
+            self.broadcasts.pop(bid, None)
+        self.broadcast_values.pop(bid, None)
+        from sparklite.core import broadcast
+        broadcast.drop_local(bid)
+
+    def run_task(self, task) -> TaskOutcome:
+        if isinstance(task.binary, list):
+            with self.executor._lock:
+                cached = task.binary_id in self.executor._binaries
+            task = replace(task, binary=b"" if cached else ray.get(task.binary[0]))
+        outcome = self.executor.run_task(task)
+        if outcome.error is not None:
+            try:
+                pickle.dumps(outcome.error)
+            except Exception:
+                outcome.error = RuntimeError(outcome.error_text)
+        return outcome
+
+    def kill_task(self, task_id: int) -> None:
+        self.executor.kill(task_id)
+
+    def fetch_segment(self, block_id: tuple, reduce_id: int):
+        buffer = self.executor.block_store.get_segment(block_id, reduce_id)
+        return None if buffer is None else buffer.to_pybytes()
+
+    def remove_blocks(self, kind: str, owner_id: int) -> None:
+        self.executor.remove_blocks(kind, owner_id)
+
+    def blocks(self) -> list:
+        return self.executor.block_store.blocks()
+
+    def _fetch_remote(self, executor_id: str, block_id: tuple, reduce_id: int):
+        peer = self.peers.get(executor_id)
+        if peer is None:
+            return None
+        try:
+            data = ray.get(peer.fetch_segment.remote(block_id, reduce_id))
+        except RayActorError:
+            return None
+        return None if data is None else pa.py_buffer(data)
+
+    def _fetch_broadcast(self, bid: int):
+        with self._lock:
+            if bid not in self.broadcast_values:
+                ref = self.broadcasts.get(bid)
+                if ref is None:
+                    raise RuntimeError(f"Broadcast {bid} was destroyed or never registered on "
+                                       f"executor {self.executor.executor_id}")
+                self.broadcast_values[bid] = pickle.loads(ray.get(ref))
+            return self.broadcast_values[bid]
+
+
+def _check_reachable(address: str) -> None:
+    """Fail within the connect timeout, naming the address, when nothing listens there."""
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=_CONNECT_TIMEOUT).close()
+    except (OSError, ValueError) as e:
+        raise ConnectionError(f"Could not connect to the Ray cluster at {address!r}: {e}; check the address "
+                              f"or RAY_ADDRESS, or use master 'ray' to start a local instance") from None
+
+
+def ray_address(master: str) -> str | None:
+    """The cluster to join for a ``ray`` master URL, or None to start a local instance."""
+    if master.startswith("ray://"):
+        return master
+    if master == "ray:auto":
+        return "auto"
+    return os.environ.get("RAY_ADDRESS") or None
+
+
+class RayBackend:
+    def __init__(self, master: str, conf: SparkConf):
+        self.master = master
+        self.conf = conf
+        self.instances = conf.get_int("spark.executor.instances", 2)
+        self.cores = conf.get_int("spark.executor.cores", 1)
+        conf.get_bytes("spark.executor.memory")       # fail early on an unparsable size
+        self.actors: dict[str, object] = {}
+        self._ids = itertools.count(1)
+        self._pending: dict = {}                     # ObjectRef -> (executor_id, task_id)
+        self._binary_refs: dict[int, object] = {}
+        self._broadcast_refs: dict[int, object] = {}
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._started_ray = False
+        self.scheduler = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self, scheduler) -> None:
+        self.scheduler = scheduler
+        if not ray.is_initialized():
+            address = ray_address(self.master)
+            self._init_ray(address)
+            self._started_ray = address is None
+        for _ in range(self.instances):
+            self._add_executor()
+        self._update_peers()
+        self._waiter = threading.Thread(target=self._wait_loop, name="sparklite-ray-results", daemon=True)
+        self._waiter.start()
+        self._health = threading.Thread(target=self._health_loop, name="sparklite-ray-health", daemon=True)
+        self._health.start()
+
+    def _init_ray(self, address) -> None:
+        kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+        if address is None:
+            kwargs["num_cpus"] = max(os.cpu_count() or 1, self.instances * self.cores)
+        elif address != "auto":
+            _check_reachable(address)
+        try:
+            ray.init(address=address, **kwargs)
+        except Exception as e:
+            raise ConnectionError(f"Could not connect to the Ray cluster at {address!r} ({type(e).__name__}: {e}); "
+                                  f"check the address or RAY_ADDRESS, or use master 'ray' to start a local "
+                                  f"instance") from e
+
+    def _add_executor(self) -> str:
+        executor_id = f"exec-{next(self._ids)}"
+        actor = ExecutorActor.options(num_cpus=self.cores, max_restarts=0, max_task_retries=0,
+                                      max_concurrency=self.cores + 8, name=None).remote(
+            executor_id, self.cores, self.conf.getAll())
+        ray.get(actor.ping.remote())
+        for bid, ref in self._broadcast_refs.items():
+            actor.register_broadcast.remote(bid, [ref])
+        self.actors[executor_id] = actor
+        self.scheduler.post(ExecutorAdded(executor_id, self.cores))
+        return executor_id
+
+    def _update_peers(self) -> None:
+        for actor in self.actors.values():
+            actor.set_peers.remote(self.actors)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        for actor in self.actors.values():
+            try:
+                ray.kill(actor)
+            except Exception:
+                pass
+        self.actors.clear()
+        if self._started_ray and ray.is_initialized():
+            ray.shutdown()
+
+    # -- tasks --------------------------------------------------------------------------------
+    def launch(self, executor_id: str, task) -> None:
+        ref = self._binary_refs.get(task.binary_id)
+        if ref is None:
+            ref = self._binary_refs[task.binary_id] = ray.put(task.binary)
+            if len(self._binary_refs) > 64:
+                self._binary_refs.pop(next(iter(self._binary_refs)))
+        actor = self.actors.get(executor_id)
+        if actor is None:
+            self.scheduler.post(TaskEnded(executor_id, TaskOutcome(task.task_id, "executor_lost",
+                                                                   error_text="executor is gone")))
+            return
+        result = actor.run_task.remote(replace(task, binary=[ref]))
+        with self._cond:
+            self._pending[result] = (executor_id, task.task_id)
+            self._cond.notify_all()
+
+    def kill(self, executor_id: str, task_id: int) -> None:
+        actor = self.actors.get(executor_id)
+        if actor is not None:
+            actor.kill_task.remote(task_id)
+
+    def _wait_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                refs = list(self._pending)
+            ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0.02, fetch_local=True)
+            for ref in ready:
+                with self._cond:
+                    executor_id, task_id = self._pending.pop(ref)
+                try:
+                    outcome = ray.get(ref)
+                except RayActorError as e:
+                    self._executor_died(executor_id, f"executor {executor_id} died: {e}")
+                    outcome = TaskOutcome(task_id, "executor_lost", error_text=str(e))
+                except Exception as e:   # a task outcome that could not travel back
+                    outcome = TaskOutcome(task_id, "exception", error=RuntimeError(str(e)), error_text=str(e))
+                self.scheduler.post(TaskEnded(executor_id, outcome))
+
+    def _health_loop(self) -> None:
+        while not self._stopping:
+            time.sleep(1.0)
+            for executor_id, actor in list(self.actors.items()):
+                try:
+                    ray.get(actor.ping.remote(), timeout=10)
+                except (RayActorError, GetTimeoutError) as e:
+                    self._executor_died(executor_id, f"executor {executor_id} stopped answering: {e}")
+
+    def _executor_died(self, executor_id: str, reason: str) -> None:
+        with self._cond:
+            if self.actors.pop(executor_id, None) is None or self._stopping:
+                return
+        log.warning("%s", reason)
+        self.scheduler.post(ExecutorLost(executor_id, reason))
+        if len(self.actors) < self.instances:
+            self._add_executor()
+            self._update_peers()
+
+    # -- blocks and broadcasts ----------------------------------------------------------------
+    def remove_blocks(self, kind: str, owner_id: int) -> None:
+        for actor in self.actors.values():
+            actor.remove_blocks.remote(kind, owner_id)
+
+    def unpersist_broadcast(self, bid: int) -> None:
+        """Executors drop their copies and fetch the value again on next use."""
+        for actor in self.actors.values():
+            actor.drop_broadcast.remote(bid, False)
+
+    def destroy_broadcast(self, bid: int) -> None:
+        self._broadcast_refs.pop(bid, None)
+        for actor in self.actors.values():
+            actor.drop_broadcast.remote(bid, True)
+
+    def register_broadcast(self, bid: int, data: bytes) -> None:
+        ref = self._broadcast_refs[bid] = ray.put(data)
+        for actor in self.actors.values():
+            actor.register_broadcast.remote(bid, [ref])
+
+    def storage_status(self) -> list:
+        return [u for blocks in ray.get([a.blocks.remote() for a in self.actors.values()]) for u in blocks]
+
+    def actor_pid(self, executor_id: str) -> int:
+        return ray.get(self.actors[executor_id].pid.remote())
