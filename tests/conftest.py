@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sparklite import SparkConf, SparkContext  # noqa: E402
 
 _shared: list = []
+BACKENDS = ["local[2]", pytest.param("ray", marks=pytest.mark.ray)]
 
 
 def _stop_shared() -> None:
@@ -19,11 +20,31 @@ def _stop_shared() -> None:
         _shared.pop().stop()
 
 
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One Ray instance for the whole test session; sparklite joins it and leaves it running."""
+    import ray
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    _stop_shared()
+    ray.shutdown()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def master(request):
+    """The backend a core test runs on; session-scoped so tests are grouped per backend."""
+    if request.param == "ray":
+        request.getfixturevalue("ray_cluster")
+    return request.param
+
+
 @pytest.fixture
-def sc():
-    """A ``local[2]`` SparkContext shared by the tests that need nothing special."""
-    if not _shared or _shared[0]._stopped:
-        _shared[:] = [SparkContext("local[2]", "sparklite-tests")]
+def sc(master):
+    """A SparkContext on each backend (``local[2]`` and ``ray``), shared by tests that need nothing special."""
+    if not _shared or _shared[0]._stopped or _shared[0].master != master:
+        _stop_shared()
+        _shared[:] = [SparkContext(master, "sparklite-tests")]
     return _shared[0]
 
 

@@ -413,6 +413,7 @@ class SparkContext:
         if info.type == pafs.FileType.Directory:
             os.makedirs(target, exist_ok=True)
         pafs.copy_files(source, target, source_filesystem=fs, destination_filesystem=pafs.LocalFileSystem())
+        self._backend.add_file(self._files_dir, os.path.basename(target))
         self._added_files.append(path)
 
     def addPyFile(self, path: str) -> None:
@@ -422,9 +423,15 @@ class SparkContext:
             sys.path.insert(1, self._files_dir)
 
     def addArchive(self, path: str) -> None:
-        self.addFile(path)
-        archive = os.path.join(self._files_dir, os.path.basename(path))
-        shutil.unpack_archive(archive, archive + ".unpacked" if os.path.isfile(archive) else archive)
+        """Unpack an archive into ``SparkFiles.get(<archive file name>)`` on the driver and executors."""
+        fs, source = files.resolve(path)
+        name = os.path.basename(source)
+        with tempfile.TemporaryDirectory() as scratch:
+            local = os.path.join(scratch, name)
+            with fs.open_input_stream(source) as src, open(local, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            shutil.unpack_archive(local, os.path.join(self._files_dir, name))
+        self._backend.add_file(self._files_dir, name)
         self._added_archives.append(path)
 
     # -- checkpoints and storage --------------------------------------------------------------

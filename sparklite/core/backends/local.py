@@ -50,6 +50,9 @@ class LocalBackend:
     def destroy_broadcast(self, bid: int) -> None:
         """The driver's value is dropped by ``Broadcast.destroy`` itself."""
 
+    def add_file(self, root: str, name: str) -> None:
+        """Tasks here read the driver's SparkFiles root directly."""
+
     def storage_status(self) -> list:
         return self.executor.block_store.blocks()
 

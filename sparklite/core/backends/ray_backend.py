@@ -20,6 +20,7 @@ import logging
 import os
 import pickle
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import replace
@@ -44,6 +45,8 @@ class ExecutorActor:
         self.executor = Executor(executor_id, cores, conf, fetch_remote=self._fetch_remote,
                                  fetch_broadcast=self._fetch_broadcast)
         self.peers: dict = {}
+        from sparklite.core.sparkfiles import SparkFiles
+        self.files_dir = SparkFiles._root_directory = tempfile.mkdtemp(prefix=f"sparklite-files-{executor_id}-")
         self.broadcasts: dict = {}
         self.broadcast_values: dict = {}
         self._lock = threading.Lock()
@@ -79,6 +82,14 @@ class ExecutorActor:
             except Exception:
                 outcome.error = RuntimeError(outcome.error_text)
         return outcome
+
+    def receive_files(self, boxed_ref: list) -> None:
+        """Write files added with ``sc.addFile`` under this executor's SparkFiles root."""
+        for relative, data in ray.get(boxed_ref[0]):
+            path = os.path.join(self.files_dir, relative)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
 
     def kill_task(self, task_id: int) -> None:
         self.executor.kill(task_id)
@@ -146,6 +157,7 @@ class RayBackend:
         self._pending: dict = {}                     # ObjectRef -> (executor_id, task_id)
         self._binary_refs: dict[int, object] = {}
         self._broadcast_refs: dict[int, object] = {}
+        self._file_refs: list = []
         self._cond = threading.Condition()
         self._stopping = False
         self._started_ray = False
@@ -187,6 +199,8 @@ class RayBackend:
         ray.get(actor.ping.remote())
         for bid, ref in self._broadcast_refs.items():
             actor.register_broadcast.remote(bid, [ref])
+        for ref in self._file_refs:
+            actor.receive_files.remote([ref])
         self.actors[executor_id] = actor
         self.scheduler.post(ExecutorAdded(executor_id, self.cores))
         return executor_id
@@ -289,6 +303,19 @@ class RayBackend:
         ref = self._broadcast_refs[bid] = ray.put(data)
         for actor in self.actors.values():
             actor.register_broadcast.remote(bid, [ref])
+
+    def add_file(self, root: str, name: str) -> None:
+        """Ship a file (or a directory tree) from the driver's SparkFiles root to every executor."""
+        path = os.path.join(root, name)
+        entries = []
+        for directory, _, names in os.walk(path) if os.path.isdir(path) else [(root, None, [name])]:
+            for file_name in names:
+                full = os.path.join(directory, file_name)
+                with open(full, "rb") as f:
+                    entries.append((os.path.relpath(full, root), f.read()))
+        ref = ray.put(entries)
+        self._file_refs.append(ref)
+        ray.get([actor.receive_files.remote([ref]) for actor in self.actors.values()])
 
     def storage_status(self) -> list:
         return [u for blocks in ray.get([a.blocks.remote() for a in self.actors.values()]) for u in blocks]
