@@ -166,8 +166,10 @@ class RayBackend:
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self, scheduler) -> None:
         self.scheduler = scheduler
+        address = ray_address(self.master)
+        if address not in (None, "auto"):
+            _check_reachable(address)
         if not ray.is_initialized():
-            address = ray_address(self.master)
             self._init_ray(address)
             self._started_ray = address is None
         for _ in range(self.instances):
@@ -182,8 +184,6 @@ class RayBackend:
         kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
         if address is None:
             kwargs["num_cpus"] = max(os.cpu_count() or 1, self.instances * self.cores)
-        elif address != "auto":
-            _check_reachable(address)
         try:
             ray.init(address=address, **kwargs)
         except Exception as e:

@@ -1,0 +1,120 @@
+"""Fault tolerance on the Ray backend: executors (Ray actors) are killed while jobs run, and the
+answers must equal the fault-free ones with only the lost partitions computed again."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from operator import add
+
+import pytest
+import ray
+
+from sparklite.core import listener as ev
+
+pytestmark = pytest.mark.ray
+
+
+class TaskLog(ev.SparkListener):
+    def __init__(self):
+        self.ends: list = []
+
+    def onTaskEnd(self, e):
+        self.ends.append(e)
+
+
+def slow_partition(seconds):
+    def run(it):
+        time.sleep(seconds)
+        return it
+    return run
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)
+
+
+def run_in_thread(fn):
+    box = {}
+
+    def target():
+        try:
+            box["result"] = fn()
+        except BaseException as e:  # surfaced by the test
+            box["error"] = e
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread, box
+
+
+@pytest.fixture
+def ray_sc(make_sc, ray_cluster):
+    sc = make_sc("ray", spark_executor_instances="2", spark_task_maxFailures="4")
+    log = TaskLog()
+    sc.addSparkListener(log)
+    return sc, log
+
+
+def test_killed_executor_mid_job_recomputes_only_its_partitions(ray_sc):
+    sc, log = ray_sc
+    data = list(range(4000))
+    expected = sorted({k: sum(x for x in data if x % 10 == k) for k in range(10)}.items())
+    base = sc.parallelize(data, 8).mapPartitions(slow_partition(0.3)).cache()
+    sums = base.map(lambda x: (x % 10, x)).reduceByKey(add)
+
+    thread, box = run_in_thread(lambda: sorted(sums.collect()))
+    wait_for(lambda: sum(1 for e in log.ends if e.reason == "success") >= 3)
+    victim = "exec-1"
+    done_on_victim = {e.partition for e in log.ends if e.executor_id == victim and e.reason == "success"}
+    ray.kill(sc._backend.actors[victim])
+    thread.join(120)
+    assert "error" not in box, box.get("error")
+    assert box["result"] == expected
+
+    sc._bus.wait_until_empty()
+    map_stage = min(e.stage_id for e in log.ends)
+    successes = Counter(e.partition for e in log.ends if e.stage_id == map_stage and e.reason == "success")
+    recomputed = {p for p, n in successes.items() if n > 1}
+    assert recomputed <= done_on_victim, (recomputed, done_on_victim)
+    assert set(successes) == set(range(8))
+    # the backend replaced the dead executor to keep spark.executor.instances
+    wait_for(lambda: len(sc._backend.actors) == 2)
+    assert victim not in sc._backend.actors
+
+
+def test_executor_killed_during_a_later_pass_over_cached_data(ray_sc):
+    sc, log = ray_sc
+    points = sc.parallelize([(i % 7, float(i)) for i in range(7000)], 6).cache()
+    first = sorted(points.reduceByKey(add).collect())
+    expected_count = points.count()
+
+    def second_pass():
+        return sorted(points.mapPartitions(slow_partition(0.3)).reduceByKey(add).collect())
+
+    thread, box = run_in_thread(second_pass)
+    wait_for(lambda: any(e.reason == "success" for e in log.ends[-6:]) and len(log.ends) > 14)
+    ray.kill(sc._backend.actors["exec-2"])
+    thread.join(120)
+    assert "error" not in box, box.get("error")
+    assert box["result"] == first
+    assert points.count() == expected_count
+
+
+def test_unreachable_ray_address_fails_fast_naming_it(no_sc):
+    from sparklite import SparkContext
+    start = time.monotonic()
+    with pytest.raises(ConnectionError, match="127.0.0.1:1"):
+        SparkContext("ray://127.0.0.1:1", "unreachable")
+    assert time.monotonic() - start < 30
+
+
+def test_unparsable_executor_memory_names_key_and_value(no_sc):
+    from sparklite import SparkConf, SparkContext
+    conf = SparkConf().set("spark.executor.memory", "lots")
+    with pytest.raises(ValueError, match="spark.executor.memory.*lots"):
+        SparkContext("ray", "bad-memory", conf=conf)
