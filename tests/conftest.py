@@ -25,7 +25,7 @@ def ray_cluster():
     """One Ray instance for the whole test session; sparklite joins it and leaves it running."""
     import ray
     if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)   # logical CPUs: room for 4 executors
     yield
     _stop_shared()
     ray.shutdown()

@@ -434,6 +434,29 @@ class SparkContext:
         self._backend.add_file(self._files_dir, name)
         self._added_archives.append(path)
 
+    # -- executors (elasticity) ----------------------------------------------------------------
+    def _cluster(self):
+        if not hasattr(self._backend, "actors"):
+            raise NotImplementedError(f"master {self.master} has a fixed set of task slots; "
+                                      f"executors can be added and removed on the ray master")
+        return self._backend
+
+    def requestExecutors(self, numAdditionalExecutors: int) -> list:
+        """Add executors (Spark's ``requestExecutors``); returns their ids."""
+        return self._cluster().request_executors(numAdditionalExecutors)
+
+    def killExecutors(self, executorIds: list) -> None:
+        """Remove executors at once; their cached blocks and shuffle outputs are recomputed if needed."""
+        self._cluster().kill_executors(list(executorIds))
+
+    def decommissionExecutors(self, executorIds: list) -> None:
+        """Remove executors gracefully: their blocks move to the others first, so nothing is recomputed."""
+        for executor_id in executorIds:
+            self._cluster().decommission(executor_id)
+
+    def getExecutorIds(self) -> list:
+        return sorted(self._backend.actors) if hasattr(self._backend, "actors") else ["driver"]
+
     # -- checkpoints and storage --------------------------------------------------------------
     def setCheckpointDir(self, dirName: str) -> None:
         fs, root = files.resolve(dirName)

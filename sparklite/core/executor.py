@@ -27,6 +27,7 @@ from sparklite.core.scheduler.stages import TaskDescription, TaskOutcome
 from sparklite.core.shuffle import ShuffleManager
 from sparklite.core.storage import codec
 from sparklite.core.storage.blockstore import BlockStore
+from sparklite.core.storagelevel import StorageLevel
 from sparklite.core.taskcontext import TaskContext
 
 _TASK_GC_THRESHOLD = 50_000
@@ -64,9 +65,12 @@ def _user_traceback(error: BaseException):
 
 
 class Executor:
-    def __init__(self, executor_id: str, cores: int, conf, fetch_remote=None, fetch_broadcast=None):
+    def __init__(self, executor_id: str, cores: int, conf, fetch_remote=None, fetch_broadcast=None,
+                 role: str = "core"):
         self.executor_id = executor_id
         self.cores = cores
+        self.role = role            # "core" executors hold blocks; "task" executors only compute
+        self.peers = None           # set by backends with several executors: see ``Peers``
         capacity = int(conf.get_bytes("spark.executor.memory") * conf.get_float("spark.memory.fraction"))
         self.block_store = BlockStore(executor_id, capacity, conf.get_float("spark.memory.storageFraction"),
                                       conf.get("spark.local.dir") or None)
@@ -93,7 +97,7 @@ class Executor:
 
     def run_task(self, task: TaskDescription) -> TaskOutcome:
         context = TaskContext(task.stage_id, task.stage_attempt, task.partition, task.attempt, task.task_id,
-                              task.properties, self, task.shuffle_locations)
+                              task.properties, self, task.shuffle_locations, self.cores, task.block_locations)
         TaskContext._set(context)
         _relax_gc()
         start = time.perf_counter()
@@ -102,7 +106,10 @@ class Executor:
             rdd, action = self._binary(task)
             records = rdd.iterator(task.partition, context)
             if task.is_map:
-                outcome.value = pickle.dumps(self.shuffle.write(action, records, context))
+                sizes, block = self.shuffle.write(action, records, context)
+                location = self.store(("shuffle", action.shuffle_id, task.partition), block,
+                                      StorageLevel.MEMORY_AND_DISK)
+                outcome.value = pickle.dumps((sizes, location))
             else:
                 outcome.value = _dumps_result(action(records))
         except FetchFailedError as e:
@@ -138,9 +145,29 @@ class Executor:
         if records is not None:
             context._metrics["cache_hits"] = context._metrics.get("cache_hits", 0) + 1
             return iter(records)
+        for holder in context._block_locations.get(block_id, ()):
+            table = self.peers.get(holder, block_id) if self.peers is not None and holder != self.executor_id else None
+            if table is not None:
+                context._metrics["remote_cache_hits"] = context._metrics.get("remote_cache_hits", 0) + 1
+                return iter(codec.decode(table))
         records = list(rdd.compute(split, context))
-        self.block_store.put(block_id, codec.encode(records), rdd._storage_level)
+        self.store(block_id, codec.encode(records), rdd._storage_level)
         return iter(records)
+
+    def store(self, block_id: tuple, value, level) -> str:
+        """Keep a block where this executor's role says (here, or on a core peer for a task
+        executor), plus ``replication - 1`` copies on other core executors; return where it lives."""
+        peers = self.peers.core_ids(exclude=self.executor_id) if self.peers is not None else []
+        if self.role == "task" and peers:
+            home, copies = peers[hash(block_id) % len(peers)], level.replication - 1
+            self.block_store.add_updates(self.peers.put(home, block_id, value, level))
+            others = [p for p in peers if p != home]
+        else:
+            home, copies, others = self.executor_id, level.replication - 1, peers
+            self.block_store.put(block_id, value, level)
+        for peer in others[:max(copies, 0)]:
+            self.block_store.add_updates(self.peers.put(peer, block_id, value, level))
+        return home
 
     def read_cached(self, block_id: tuple):
         table = self.block_store.get(block_id)

@@ -2,10 +2,10 @@
 
 Contract:
 * ``ShuffleManager.write(dep, records, context)`` runs in a shuffle-map task. Records are combined
-  map-side when the dependency asks (``combine_values``), bucketed by the dependency's partitioner,
-  encoded with the Arrow record codec and stored in the executor's block store as one block
-  ``("shuffle", shuffle_id, map_id)`` holding one buffer per reducer. It returns the byte size per
-  reducer (the map status the driver's map-output tracker keeps).
+  map-side when the dependency asks (``combine_values``), bucketed by the dependency's partitioner
+  and encoded with the Arrow record codec into one buffer per reducer. It returns the byte size per
+  reducer and the buffers; the executor stores them as the block ``("shuffle", shuffle_id, map_id)``
+  and the sizes and location become the map status the driver's map-output tracker keeps.
 * ``ShuffleManager.read(dep, reduce_id, context)`` runs in the next stage. It fetches this reducer's
   buffer from every map output, in map order, from the local store or, through the backend, from the
   executor that holds it; a missing buffer raises ``FetchFailedError`` naming the map, so the scheduler
@@ -32,7 +32,6 @@ from sparklite.core.errors import FetchFailedError
 from sparklite.core.hashing import portable_hash, portable_hash_many
 from sparklite.core.partitioner import HashPartitioner, Partitioner
 from sparklite.core.storage import codec
-from sparklite.core.storagelevel import StorageLevel
 
 _FRAME = struct.Struct("<Q")
 _FLUSH_RECORDS = 1 << 16
@@ -258,12 +257,10 @@ class ShuffleManager:
                 if bucket:
                     pieces[r].append(codec.encode_ipc(bucket))
         block = [_frames(p) if p else pa.py_buffer(b"") for p in pieces]
-        self.executor.block_store.put(("shuffle", dep.shuffle_id, context.partitionId()), block,
-                                      StorageLevel.MEMORY_AND_DISK)
         sizes = [b.size for b in block]
         context._metrics["shuffle_write_bytes"] = sum(sizes)
         context._metrics["shuffle_write_records"] = count
-        return sizes
+        return sizes, block
 
     def read(self, dep, reduce_id: int, context):
         records = self._fetch(dep.shuffle_id, reduce_id, context)

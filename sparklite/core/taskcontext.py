@@ -15,7 +15,7 @@ _current = threading.local()
 class TaskContext:
     def __init__(self, stage_id: int, stage_attempt: int, partition_id: int, attempt_number: int,
                  task_attempt_id: int, properties: dict, executor=None, shuffle_locations=None,
-                 cpus: int = 1):
+                 cpus: int = 1, block_locations=None):
         self._stage_id = stage_id
         self._stage_attempt = stage_attempt
         self._partition_id = partition_id
@@ -24,6 +24,7 @@ class TaskContext:
         self._properties = properties or {}
         self._executor = executor
         self._shuffle_locations = shuffle_locations or {}
+        self._block_locations = block_locations or {}
         self._cpus = cpus
         self._accumulator_updates: dict = {}
         self._metrics: dict = {}

@@ -118,3 +118,66 @@ def test_unparsable_executor_memory_names_key_and_value(no_sc):
     conf = SparkConf().set("spark.executor.memory", "lots")
     with pytest.raises(ValueError, match="spark.executor.memory.*lots"):
         SparkContext("ray", "bad-memory", conf=conf)
+
+
+def test_graceful_decommission_moves_blocks_and_recomputes_nothing(make_sc, ray_cluster):
+    sc = make_sc("ray", spark_executor_instances="3")
+    log = TaskLog()
+    sc.addSparkListener(log)
+    cached = sc.parallelize(range(3000), 6).map(lambda x: (x % 6, x)).cache()
+    sums = cached.reduceByKey(add)
+    expected = sorted(sums.collect())
+    sc._bus.wait_until_empty()
+    victim = sorted(sc.getExecutorIds())[0]
+    held = [b for b, e, m, d in sc._block_registry.snapshot() if e == victim]
+    assert held, "the victim holds cached or shuffle blocks"
+
+    sc.decommissionExecutors([victim])
+    assert victim not in sc.getExecutorIds()
+    before = len(log.ends)
+    assert sorted(sums.collect()) == expected
+    assert cached.count() == 3000
+    sc._bus.wait_until_empty()
+    ends = log.ends[before:]
+    # no map task ran again, and count() read all 6 cached partitions from the blocks moved off the victim
+    assert [e for e in ends if e.metrics.get("shuffle_write_bytes")] == []
+    assert sum(e.metrics.get("cache_hits", 0) + e.metrics.get("remote_cache_hits", 0)
+               for e in ends if e.reason == "success") == 6
+
+
+def test_losing_a_task_executor_recomputes_nothing(make_sc, ray_cluster):
+    sc = make_sc("ray", spark_executor_instances="1", spark_executor_taskInstances="1")
+    log = TaskLog()
+    sc.addSparkListener(log)
+    cached = sc.parallelize(range(2000), 4).map(lambda x: (x % 4, x)).cache()
+    sums = cached.reduceByKey(add)
+    expected = sorted(sums.collect())
+    task_executor = [e for e in sc.getExecutorIds() if e.startswith("task-")][0]
+    assert not [b for b, e, m, d in sc._block_registry.snapshot() if e == task_executor]
+    sc._bus.wait_until_empty()
+    ran_on_task_executor = [e for e in log.ends if e.executor_id == task_executor]
+    assert ran_on_task_executor, "the task executor computed some tasks"
+
+    ray.kill(sc._backend.actors[task_executor])
+    wait_for(lambda: task_executor not in sc.getExecutorIds())
+    before = len(log.ends)
+    assert sorted(sums.collect()) == expected
+    assert cached.count() == 2000
+    sc._bus.wait_until_empty()
+    assert [e for e in log.ends[before:] if e.metrics.get("shuffle_write_bytes")] == []
+
+
+def test_replicated_blocks_survive_the_loss_of_one_copy(make_sc, ray_cluster):
+    from sparklite import StorageLevel
+    sc = make_sc("ray", spark_executor_instances="2")
+    log = TaskLog()
+    sc.addSparkListener(log)
+    cached = sc.parallelize(range(1000), 4).map(lambda x: x * 2).persist(StorageLevel.MEMORY_ONLY_2)
+    assert cached.sum() == 999000
+    copies = Counter(b for b, e, m, d in sc._block_registry.snapshot() if b[0] == "rdd")
+    assert set(copies.values()) == {2}
+    holders = {e for b, e, m, d in sc._block_registry.snapshot()}
+    assert len(holders) == 2
+    ray.kill(sc._backend.actors["exec-1"])
+    wait_for(lambda: "exec-1" not in sc.getExecutorIds())
+    assert cached.sum() == 999000

@@ -33,17 +33,46 @@ from sparklite.core.conf import SparkConf
 from sparklite.core.executor import Executor
 from sparklite.core.scheduler.dag import ExecutorAdded, ExecutorLost, TaskEnded
 from sparklite.core.scheduler.stages import TaskOutcome
+from sparklite.core.storage import codec
 
 log = logging.getLogger("sparklite.ray")
 _CONNECT_TIMEOUT = 30.0
 
 
+class _ActorPeers:
+    """How an executor actor reaches the other executors' block stores."""
+
+    def __init__(self, actor: "ExecutorActor"):
+        self.actor = actor
+
+    def core_ids(self, exclude: str) -> list[str]:
+        return sorted(e for e, role in self.actor.roles.items()
+                      if role == "core" and e != exclude and e in self.actor.peers)
+
+    def get(self, executor_id: str, block_id: tuple):
+        """A cached block held by another executor, or None if it is gone."""
+        peer = self.actor.peers.get(executor_id)
+        if peer is None:
+            return None
+        try:
+            data = ray.get(peer.get_block_bytes.remote(block_id))
+        except RayActorError:
+            return None
+        return None if data is None else codec.from_ipc(pa.py_buffer(data))
+
+    def put(self, executor_id: str, block_id: tuple, value, level) -> list:
+        payload = codec.to_ipc(value).to_pybytes() if isinstance(value, pa.Table) else [b.to_pybytes() for b in value]
+        return ray.get(self.actor.peers[executor_id].put_block.remote(block_id, payload, level))
+
+
 @ray.remote
 class ExecutorActor:
-    def __init__(self, executor_id: str, cores: int, conf_pairs: list):
+    def __init__(self, executor_id: str, cores: int, conf_pairs: list, role: str = "core"):
         conf = SparkConf(loadDefaults=False).setAll(conf_pairs)
         self.executor = Executor(executor_id, cores, conf, fetch_remote=self._fetch_remote,
-                                 fetch_broadcast=self._fetch_broadcast)
+                                 fetch_broadcast=self._fetch_broadcast, role=role)
+        self.executor.peers = _ActorPeers(self)
+        self.roles: dict = {}
         self.peers: dict = {}
         from sparklite.core.sparkfiles import SparkFiles
         self.files_dir = SparkFiles._root_directory = tempfile.mkdtemp(prefix=f"sparklite-files-{executor_id}-")
@@ -57,8 +86,19 @@ class ExecutorActor:
     def pid(self) -> int:
         return os.getpid()
 
-    def set_peers(self, peers: dict) -> None:
-        self.peers = dict(peers)
+    def set_peers(self, peers: dict, roles: dict) -> None:
+        self.peers = {e: a for e, a in peers.items() if e != self.executor.executor_id}
+        self.roles = dict(roles)
+
+    def get_block_bytes(self, block_id: tuple):
+        table = self.executor.block_store.get(block_id)
+        return None if table is None else codec.to_ipc(table).to_pybytes()
+
+    def put_block(self, block_id: tuple, payload, level) -> list:
+        """Store a block another executor sends (a replica, a task executor's output, a migration)."""
+        value = codec.from_ipc(payload) if isinstance(payload, bytes) else [pa.py_buffer(b) for b in payload]
+        self.executor.block_store.put(block_id, value, level)
+        return self.executor.block_store.drain_updates()
 
     def register_broadcast(self, bid: int, boxed_ref: list) -> None:
         self.broadcasts[bid] = boxed_ref[0]
@@ -93,6 +133,17 @@ class ExecutorActor:
 
     def kill_task(self, task_id: int) -> None:
         self.executor.kill(task_id)
+
+    def migrate_blocks(self, targets: list) -> list:
+        """Copy every block to the target executors (round robin); return (block_id, target, updates)."""
+        moved = []
+        for i, info in enumerate(self.executor.block_store.blocks()):
+            value = self.executor.block_store.get(info.block_id)
+            if value is None:
+                continue
+            target = targets[i % len(targets)]
+            moved.append((info.block_id, target, self.executor.peers.put(target, info.block_id, value, info.level)))
+        return moved
 
     def fetch_segment(self, block_id: tuple, reduce_id: int):
         buffer = self.executor.block_store.get_segment(block_id, reduce_id)
@@ -150,9 +201,11 @@ class RayBackend:
         self.master = master
         self.conf = conf
         self.instances = conf.get_int("spark.executor.instances", 2)
+        self.task_instances = conf.get_int("spark.executor.taskInstances", 0)
         self.cores = conf.get_int("spark.executor.cores", 1)
         conf.get_bytes("spark.executor.memory")       # fail early on an unparsable size
         self.actors: dict[str, object] = {}
+        self.roles: dict[str, str] = {}
         self._ids = itertools.count(1)
         self._pending: dict = {}                     # ObjectRef -> (executor_id, task_id)
         self._binary_refs: dict[int, object] = {}
@@ -173,7 +226,9 @@ class RayBackend:
             self._init_ray(address)
             self._started_ray = address is None
         for _ in range(self.instances):
-            self._add_executor()
+            self._add_executor("core")
+        for _ in range(self.task_instances):
+            self._add_executor("task")
         self._update_peers()
         self._waiter = threading.Thread(target=self._wait_loop, name="sparklite-ray-results", daemon=True)
         self._waiter.start()
@@ -191,23 +246,29 @@ class RayBackend:
                                   f"check the address or RAY_ADDRESS, or use master 'ray' to start a local "
                                   f"instance") from e
 
-    def _add_executor(self) -> str:
-        executor_id = f"exec-{next(self._ids)}"
+    def _add_executor(self, role: str = "core") -> str:
+        executor_id = f"{'exec' if role == 'core' else 'task'}-{next(self._ids)}"
         actor = ExecutorActor.options(num_cpus=self.cores, max_restarts=0, max_task_retries=0,
                                       max_concurrency=self.cores + 8, name=None).remote(
-            executor_id, self.cores, self.conf.getAll())
-        ray.get(actor.ping.remote())
+            executor_id, self.cores, self.conf.getAll(), role)
+        try:
+            ray.get(actor.ping.remote(), timeout=_CONNECT_TIMEOUT * 2)
+        except GetTimeoutError:
+            ray.kill(actor)
+            raise RuntimeError(f"Executor {executor_id} did not start within {_CONNECT_TIMEOUT * 2:.0f} s: the Ray "
+                               f"cluster may lack the resources (num_cpus={self.cores} per executor; "
+                               f"available: {ray.available_resources().get('CPU', 0)} CPUs)") from None
         for bid, ref in self._broadcast_refs.items():
             actor.register_broadcast.remote(bid, [ref])
         for ref in self._file_refs:
             actor.receive_files.remote([ref])
         self.actors[executor_id] = actor
+        self.roles[executor_id] = role
         self.scheduler.post(ExecutorAdded(executor_id, self.cores))
         return executor_id
 
     def _update_peers(self) -> None:
-        for actor in self.actors.values():
-            actor.set_peers.remote(self.actors)
+        ray.get([actor.set_peers.remote(self.actors, self.roles) for actor in self.actors.values()])
 
     def stop(self) -> None:
         with self._cond:
@@ -278,11 +339,13 @@ class RayBackend:
         with self._cond:
             if self.actors.pop(executor_id, None) is None or self._stopping:
                 return
+            role = self.roles.pop(executor_id)
         log.warning("%s", reason)
         self.scheduler.post(ExecutorLost(executor_id, reason))
-        if len(self.actors) < self.instances:
-            self._add_executor()
-            self._update_peers()
+        wanted = self.instances if role == "core" else self.task_instances
+        if sum(1 for r in self.roles.values() if r == role) < wanted:
+            self._add_executor(role)
+        self._update_peers()
 
     # -- blocks and broadcasts ----------------------------------------------------------------
     def remove_blocks(self, kind: str, owner_id: int) -> None:
@@ -316,6 +379,55 @@ class RayBackend:
         ref = ray.put(entries)
         self._file_refs.append(ref)
         ray.get([actor.receive_files.remote([ref]) for actor in self.actors.values()])
+
+    def request_executors(self, count: int, role: str = "core") -> list:
+        with self._cond:
+            if role == "core":
+                self.instances += count
+            else:
+                self.task_instances += count
+        added = [self._add_executor(role) for _ in range(count)]
+        self._update_peers()
+        return added
+
+    def kill_executors(self, executor_ids: list) -> None:
+        for executor_id in executor_ids:
+            with self._cond:
+                actor = self.actors.pop(executor_id, None)
+                role = self.roles.pop(executor_id, None)
+                if actor is None:
+                    continue
+                if role == "core":
+                    self.instances -= 1
+                else:
+                    self.task_instances -= 1
+            ray.kill(actor)
+            self.scheduler.post(ExecutorLost(executor_id, "killed by request"))
+        self._update_peers()
+
+    def decommission(self, executor_id: str, timeout: float = 120.0) -> None:
+        """Gracefully remove an executor: stop giving it tasks, let its running tasks finish, move
+        its cached and shuffle blocks to the other core executors, then stop it."""
+        scheduler = self.scheduler
+        scheduler.call(lambda: scheduler.drain_executor(executor_id))
+        deadline = time.monotonic() + timeout
+        while scheduler.call(lambda: scheduler.running_on(executor_id)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"executor {executor_id} still runs tasks after {timeout} s")
+            time.sleep(0.02)
+        targets = sorted(e for e, r in self.roles.items() if r == "core" and e != executor_id)
+        moved = ray.get(self.actors[executor_id].migrate_blocks.remote(targets)) if targets else []
+        scheduler.call(lambda: scheduler.blocks_migrated(executor_id, moved))
+        with self._cond:
+            actor = self.actors.pop(executor_id)
+            role = self.roles.pop(executor_id)
+            if role == "core":
+                self.instances -= 1
+            else:
+                self.task_instances -= 1
+        ray.kill(actor)
+        self._update_peers()
+        scheduler.post(ExecutorLost(executor_id, "decommissioned"))
 
     def storage_status(self) -> list:
         return [u for blocks in ray.get([a.blocks.remote() for a in self.actors.values()]) for u in blocks]

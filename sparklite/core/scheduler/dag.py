@@ -103,6 +103,10 @@ class _ResubmitFailedStages:
     pass
 
 
+class _Revive:
+    pass
+
+
 _STOP = object()
 
 
@@ -115,6 +119,8 @@ class DAGScheduler:
         self.max_failures = conf.get_int("spark.task.maxFailures")
         self.max_stage_attempts = conf.get_int("spark.stage.maxConsecutiveAttempts")
         self.max_result_size = conf.get_bytes("spark.driver.maxResultSize")
+        self.locality_wait = conf.get_seconds("spark.locality.wait", "3s")
+        self._revive_pending = False
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._job_ids = itertools.count()
         self._stage_ids = itertools.count()
@@ -131,6 +137,7 @@ class DAGScheduler:
         self._tasksets: list[TaskSet] = []
         self._running_tasks: dict[int, RunningTask] = {}
         self._free_slots: dict[str, int] = {}
+        self._draining: set[str] = set()    # decommissioning: no new tasks, blocks still served
         self.stage_graph = nx.DiGraph()   # stage id -> parent stage ids, kept for drawing
 
     # -- the event loop -----------------------------------------------------------------------
@@ -179,8 +186,13 @@ class DAGScheduler:
                 self._on_cancel(event)
             elif isinstance(event, _ResubmitFailedStages):
                 self._on_resubmit_failed_stages()
+            elif isinstance(event, _Revive):
+                self._revive_pending = False
             elif isinstance(event, Call):
-                event.future.set_result(event.fn())
+                try:
+                    event.future.set_result(event.fn())
+                except Exception as e:  # handed back to the caller of ``call``
+                    event.future.set_exception(e)
             self._launch()
         except Exception as e:  # a scheduler bug must fail jobs, never hang them
             log.exception("DAG scheduler error")
@@ -412,8 +424,11 @@ class DAGScheduler:
 
     def _next_task(self, executor_id: str, local_only: bool) -> TaskDescription | None:
         for ts in self._tasksets:
-            partition = ts.next_partition(executor_id, local_only)
+            partition = ts.next_partition(executor_id, local_only, self._free_slots, self.locality_wait)
             if partition is None:
+                if ts.waiting_for_locality:
+                    ts.waiting_for_locality = False
+                    self._revive_later()
                 continue
             stage = ts.stage
             task_id = new_task_id()
@@ -425,9 +440,32 @@ class DAGScheduler:
             shuffles = {dep.shuffle_id: self.tracker.locations(dep.shuffle_id)
                         for dep in self._nearest_shuffle_deps(stage.rdd)}
             self.bus.post(ev.TaskStart(stage.id, ts.attempt, task_id, partition, attempt, executor_id, time.time()))
+            blocks = {}
+            if len(self._free_slots) + len(self._draining) > 1:
+                self._cached_block_locations(stage.rdd, partition, blocks)
             return TaskDescription(task_id, stage.id, ts.attempt, partition, attempt, ts.binary_id, ts.binary,
-                                   isinstance(stage, ShuffleMapStage), shuffles, properties)
+                                   isinstance(stage, ShuffleMapStage), shuffles, properties, blocks)
         return None
+
+    def _cached_block_locations(self, rdd, split: int, out: dict) -> None:
+        """Where the cached blocks a task may read live, so it can read them remotely, not recompute."""
+        if rdd.is_cached:
+            locations = self.registry.locations(("rdd", rdd._id, split))
+            if locations:
+                out[("rdd", rdd._id, split)] = locations
+                return
+        for dep in rdd.dependencies:
+            if not isinstance(dep, ShuffleDependency):
+                for parent_split in dep.parents(split):
+                    self._cached_block_locations(dep.rdd, parent_split, out)
+
+    def _revive_later(self) -> None:
+        """Offer slots again when the locality wait ends, even if no event arrives before."""
+        if not self._revive_pending:
+            self._revive_pending = True
+            timer = threading.Timer(self.locality_wait, lambda: self.post(_Revive()))
+            timer.daemon = True
+            timer.start()
 
     def _kill_taskset(self, ts: TaskSet) -> None:
         ts.zombie = True
@@ -484,10 +522,10 @@ class DAGScheduler:
             self._tasksets.remove(ts)
 
     def _map_task_done(self, stage: ShuffleMapStage, task: RunningTask, executor_id: str, outcome) -> None:
-        if executor_id not in self._free_slots:
-            return   # the executor died after finishing: its output is gone with it
-        self.tracker.register_output(stage.shuffle_dep.shuffle_id, task.partition, executor_id,
-                                     pickle.loads(outcome.value))
+        sizes, location = pickle.loads(outcome.value)
+        if location in self._free_slots or location in self._draining:
+            self.tracker.register_output(stage.shuffle_dep.shuffle_id, task.partition, location, sizes)
+        # else the executor holding the output died after the task finished: the partition stays missing
         stage.pending.discard(task.partition)
         if stage in self._running and not stage.pending:
             if stage.is_available():
@@ -541,7 +579,8 @@ class DAGScheduler:
             self.post(_ResubmitFailedStages())
 
     def _on_executor_lost(self, executor_id: str, reason: str) -> None:
-        if self._free_slots.pop(executor_id, None) is None:
+        self._draining.discard(executor_id)
+        if self._free_slots.pop(executor_id, None) is None and reason != "decommissioned":
             return
         self.tracker.remove_outputs_on_executor(executor_id)
         self.registry.remove_executor(executor_id)
@@ -557,6 +596,25 @@ class DAGScheduler:
         for job in list(self._jobs.values()):
             if e.matches(job.job_id, job.properties):
                 self._fail_job(job, JobCancelledError(f"Job {job.job_id} cancelled: {e.reason}"))
+
+    # -- decommissioning (called on the scheduler thread through ``call``) --------------------
+    def drain_executor(self, executor_id: str) -> None:
+        """No new tasks for this executor; its blocks stay readable until they are migrated."""
+        if self._free_slots.pop(executor_id, None) is not None:
+            self._draining.add(executor_id)
+
+    def running_on(self, executor_id: str) -> int:
+        return sum(1 for t in self._running_tasks.values() if t.executor_id == executor_id)
+
+    def blocks_migrated(self, executor_id: str, moved: list) -> None:
+        """Point map outputs and cached-block locations at the executors that now hold them."""
+        for block_id, target, updates in moved:
+            if block_id[0] == "shuffle":
+                self.tracker.move_output(block_id[1], block_id[2], target)
+            for update in updates:
+                self.registry.apply(update)
+        self.registry.remove_executor(executor_id)
+        self._draining.discard(executor_id)
 
     # -- checks -------------------------------------------------------------------------------
     def assert_idle(self) -> None:

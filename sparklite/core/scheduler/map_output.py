@@ -36,7 +36,8 @@ class MapOutputTracker:
         return removed
 
     def move_output(self, shuffle_id: int, map_id: int, executor_id: str) -> None:
-        slot = self._outputs[shuffle_id][map_id]
+        slots = self._outputs.get(shuffle_id)
+        slot = slots[map_id] if slots else None
         if slot is not None:
             self._outputs[shuffle_id][map_id] = (executor_id, slot[1])
 

@@ -106,6 +106,7 @@ class TaskDescription:
     is_map: bool
     shuffle_locations: dict
     properties: dict
+    block_locations: dict = field(default_factory=dict)   # cached block id -> executors holding it
 
 
 @dataclass

@@ -8,6 +8,7 @@ hands out nothing more. Touched only by the DAG scheduler's thread.
 from __future__ import annotations
 
 import itertools
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -39,23 +40,36 @@ class TaskSet:
         self.attempts: dict[int, int] = {}
         self.running: set[int] = set()      # task ids
         self.zombie = False
+        self.last_local_launch = time.monotonic()
+        self.waiting_for_locality = False
 
     @property
     def priority(self) -> tuple:
         return (self.stage.first_job_id, self.stage.id)
 
-    def next_partition(self, executor_id: str, local_only: bool) -> int | None:
-        """A pending partition whose data this executor holds; unless ``local_only``, else the first."""
+    def next_partition(self, executor_id: str, local_only: bool, alive=(), locality_wait: float = 0.0):
+        """A pending partition whose cached data this executor holds. Unless ``local_only``, else one
+        that prefers no live executor, or any once ``locality_wait`` has passed without a local launch
+        (Spark's delay scheduling). None when nothing should run here now."""
         if self.zombie or not self.pending:
             return None
-        if self.preferred:
-            for i, p in enumerate(self.pending):
-                if executor_id in self.preferred.get(p, ()):
-                    del self.pending[i]
-                    return p
+        if not self.preferred:
+            return None if local_only else self.pending.popleft()
+        for i, p in enumerate(self.pending):
+            if executor_id in self.preferred.get(p, ()):
+                del self.pending[i]
+                self.last_local_launch = time.monotonic()
+                return p
         if local_only:
             return None
-        return self.pending.popleft()
+        for i, p in enumerate(self.pending):
+            if not any(e in alive for e in self.preferred.get(p, ())):
+                del self.pending[i]
+                return p
+        if time.monotonic() - self.last_local_launch >= locality_wait:
+            return self.pending.popleft()
+        self.waiting_for_locality = True
+        return None
 
     def new_attempt_number(self, partition: int) -> int:
         n = self.attempts.get(partition, 0)

@@ -224,6 +224,11 @@ class BlockStore:
         self._updates.append(BlockUpdate(self.executor_id, block_id, entry.size if entry else 0,
                                          disk[1] if disk else 0, level))
 
+    def add_updates(self, updates: list) -> None:
+        """Queue updates about blocks this executor placed on others, to report with its task."""
+        with self._lock:
+            self._updates.extend(updates)
+
     def drain_updates(self) -> list[BlockUpdate]:
         with self._lock:
             updates, self._updates = self._updates, []
