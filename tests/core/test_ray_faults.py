@@ -181,3 +181,25 @@ def test_replicated_blocks_survive_the_loss_of_one_copy(make_sc, ray_cluster):
     ray.kill(sc._backend.actors["exec-1"])
     wait_for(lambda: "exec-1" not in sc.getExecutorIds())
     assert cached.sum() == 999000
+
+
+def test_speculation_copies_a_slow_task_and_takes_the_first_result(make_sc, ray_cluster):
+    sc = make_sc("ray", spark_executor_instances="2", spark_speculation="true",
+                 spark_speculation_multiplier="2", spark_speculation_quantile="0.5")
+    log = TaskLog()
+    sc.addSparkListener(log)
+
+    def straggle(index, it):
+        from sparklite import TaskContext
+        if index == 3 and TaskContext.get().attemptNumber() == 0:
+            time.sleep(6)          # the straggler: only its first attempt is slow
+        else:
+            time.sleep(0.05)
+        return it
+
+    start = time.monotonic()
+    assert sc.parallelize(range(40), 4).mapPartitionsWithIndex(straggle).sum() == sum(range(40))
+    assert time.monotonic() - start < 5, "the speculative copy finished before the straggler"
+    sc._bus.wait_until_empty()
+    winners = [e for e in log.ends if e.partition == 3 and e.reason == "success"]
+    assert [e.attempt for e in winners][:1] == [1], "the copy (attempt 1) delivered partition 3"

@@ -205,3 +205,18 @@ def test_accumulator_updates_merge_once_per_successful_task(sc):
     cluster.run_all()
     waiter.wait(timeout=0)
     assert acc.value == 10
+
+
+def test_executor_lost_under_a_task_counts_as_a_task_failure(sc):
+    from sparklite.core.scheduler.dag import TaskEnded
+    from sparklite.core.scheduler.stages import TaskOutcome
+    cluster = FakeCluster(spark_task_maxFailures="2")
+    waiter = cluster.submit(sc.parallelize(range(4), 1))
+    for _ in range(2):
+        executor_id, task = cluster.take_launched()
+        cluster.scheduler.post(TaskEnded(executor_id, TaskOutcome(task.task_id, "executor_lost",
+                                                                  error_text="worker crashed (out of memory)")))
+        cluster.scheduler.run_until_idle()
+    with pytest.raises(SparkJobError, match="failed 2 times.*executor lost.*out of memory"):
+        waiter.wait(timeout=0)
+    cluster.scheduler.assert_idle()

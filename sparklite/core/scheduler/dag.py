@@ -107,6 +107,10 @@ class _Revive:
     pass
 
 
+class _CheckSpeculation:
+    pass
+
+
 _STOP = object()
 
 
@@ -120,6 +124,11 @@ class DAGScheduler:
         self.max_stage_attempts = conf.get_int("spark.stage.maxConsecutiveAttempts")
         self.max_result_size = conf.get_bytes("spark.driver.maxResultSize")
         self.locality_wait = conf.get_seconds("spark.locality.wait", "3s")
+        self.speculation = conf.get_bool("spark.speculation", False)
+        self.speculation_interval = conf.get_seconds("spark.speculation.interval", "100ms")
+        self.speculation_multiplier = conf.get_float("spark.speculation.multiplier", 3.0)
+        self.speculation_quantile = conf.get_float("spark.speculation.quantile", 0.9)
+        self.speculation_min_runtime = conf.get_seconds("spark.speculation.minTaskRuntime", "100ms")
         self._revive_pending = False
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._job_ids = itertools.count()
@@ -144,6 +153,13 @@ class DAGScheduler:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="sparklite-dag-scheduler", daemon=True)
         self._thread.start()
+        if self.speculation:
+            threading.Thread(target=self._speculation_ticks, name="sparklite-speculation", daemon=True).start()
+
+    def _speculation_ticks(self) -> None:
+        while self._thread is not None:
+            time.sleep(self.speculation_interval)
+            self.post(_CheckSpeculation())
 
     def stop(self) -> None:
         if self._thread is not None:
@@ -188,6 +204,8 @@ class DAGScheduler:
                 self._on_resubmit_failed_stages()
             elif isinstance(event, _Revive):
                 self._revive_pending = False
+            elif isinstance(event, _CheckSpeculation):
+                self._check_speculation()
             elif isinstance(event, Call):
                 try:
                     event.future.set_result(event.fn())
@@ -435,6 +453,7 @@ class DAGScheduler:
             attempt = ts.new_attempt_number(partition)
             self._running_tasks[task_id] = RunningTask(task_id, ts, partition, attempt, executor_id, time.time())
             ts.running.add(task_id)
+            ts.running_on.setdefault(partition, set()).add(executor_id)
             job = getattr(stage, "job", None)
             properties = job.properties if job is not None else self._jobs[min(stage.job_ids)].properties
             shuffles = {dep.shuffle_id: self.tracker.locations(dep.shuffle_id)
@@ -458,6 +477,23 @@ class DAGScheduler:
             if not isinstance(dep, ShuffleDependency):
                 for parent_split in dep.parents(split):
                     self._cached_block_locations(dep.rdd, parent_split, out)
+
+    def _check_speculation(self) -> None:
+        """Spark's rule: once ``quantile`` of a task set has finished, a task running longer than
+        ``multiplier`` x the median successful duration gets a copy on another executor."""
+        now = time.time()
+        for ts in self._tasksets:
+            total = len(ts.attempts)
+            if ts.zombie or not ts.durations or len(ts.succeeded) < self.speculation_quantile * total:
+                continue
+            durations = sorted(ts.durations)
+            threshold = max(self.speculation_multiplier * durations[len(durations) // 2], self.speculation_min_runtime)
+            for task in list(self._running_tasks.values()):
+                if (task.taskset is ts and not task.killed and task.partition not in ts.succeeded
+                        and task.partition not in ts.speculatable and now - task.start > threshold
+                        and sum(1 for t in self._running_tasks.values()
+                                if t.taskset is ts and t.partition == task.partition) == 1):
+                    ts.speculatable.append(task.partition)
 
     def _revive_later(self) -> None:
         """Offer slots again when the locality wait ends, even if no event arrives before."""
@@ -486,6 +522,7 @@ class DAGScheduler:
             self._free_slots[executor_id] += 1
         ts, stage = task.taskset, task.taskset.stage
         ts.running.discard(task.task_id)
+        ts.running_on.get(task.partition, set()).discard(executor_id)
         status = "killed" if task.killed and outcome.status != "success" else outcome.status
         self.bus.post(ev.TaskEnd(stage.id, ts.attempt, task.task_id, task.partition, task.attempt, executor_id,
                                  time.time(), status, dict(outcome.metrics, duration=time.time() - task.start),
@@ -493,6 +530,13 @@ class DAGScheduler:
         if ts.zombie and not ts.running and ts in self._tasksets:
             self._tasksets.remove(ts)
         if status == "success" and not task.killed:
+            if task.partition in ts.succeeded:
+                return   # a slower copy of a speculated task: the first result already counted
+            ts.succeeded.add(task.partition)
+            ts.durations.append(time.time() - task.start)
+            for other in [t for t in self._running_tasks.values() if t.taskset is ts and t.partition == task.partition]:
+                other.killed = True
+                self.backend.kill(other.executor_id, other.task_id)
             accumulators.merge_updates(outcome.accumulator_updates)
             if isinstance(stage, ShuffleMapStage):
                 self._map_task_done(stage, task, executor_id, outcome)
@@ -515,8 +559,16 @@ class DAGScheduler:
                 self._abort_stage(stage, error)
             else:
                 ts.requeue(task.partition)
-        elif status in ("executor_lost", "killed"):
-            if stage.id in self._stages and not task.killed:
+        elif status == "executor_lost" and not task.killed and task.partition not in ts.succeeded:
+            # Spark counts an executor that died under a task (crash, out of memory) as a failure of
+            # the task, so a task that kills every executor it runs on cannot loop forever.
+            if ts.record_failure(task.partition):
+                ts.zombie = True
+                self._abort_stage(stage, SparkJobError(
+                    f"Job aborted due to stage failure: task {task.partition} in stage {stage.id}.{ts.attempt} "
+                    f"failed {ts.failures[task.partition]} times; most recent failure: executor lost "
+                    f"({outcome.error_text})"))
+            elif stage.id in self._stages:
                 ts.requeue(task.partition)
         if ts.finished and ts in self._tasksets:
             self._tasksets.remove(ts)

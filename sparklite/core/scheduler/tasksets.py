@@ -42,6 +42,10 @@ class TaskSet:
         self.zombie = False
         self.last_local_launch = time.monotonic()
         self.waiting_for_locality = False
+        self.succeeded: set[int] = set()
+        self.durations: list[float] = []
+        self.speculatable: list[int] = []    # partitions that should get a speculative copy
+        self.running_on: dict[int, set] = {}  # partition -> executors running a copy
 
     @property
     def priority(self) -> tuple:
@@ -51,8 +55,10 @@ class TaskSet:
         """A pending partition whose cached data this executor holds. Unless ``local_only``, else one
         that prefers no live executor, or any once ``locality_wait`` has passed without a local launch
         (Spark's delay scheduling). None when nothing should run here now."""
-        if self.zombie or not self.pending:
+        if self.zombie:
             return None
+        if not self.pending:
+            return None if local_only else self._speculative_for(executor_id)
         if not self.preferred:
             return None if local_only else self.pending.popleft()
         for i, p in enumerate(self.pending):
@@ -71,6 +77,13 @@ class TaskSet:
         self.waiting_for_locality = True
         return None
 
+    def _speculative_for(self, executor_id: str) -> int | None:
+        for i, p in enumerate(self.speculatable):
+            if p not in self.succeeded and executor_id not in self.running_on.get(p, ()):
+                del self.speculatable[i]
+                return p
+        return None
+
     def new_attempt_number(self, partition: int) -> int:
         n = self.attempts.get(partition, 0)
         self.attempts[partition] = n + 1
@@ -87,7 +100,7 @@ class TaskSet:
 
     @property
     def finished(self) -> bool:
-        return not self.pending and not self.running
+        return not self.pending and not self.running and not self.speculatable
 
 
 def new_task_id() -> int:
