@@ -203,3 +203,21 @@ def test_speculation_copies_a_slow_task_and_takes_the_first_result(make_sc, ray_
     sc._bus.wait_until_empty()
     winners = [e for e in log.ends if e.partition == 3 and e.reason == "success"]
     assert [e.attempt for e in winners][:1] == [1], "the copy (attempt 1) delivered partition 3"
+
+
+def test_dynamic_allocation_grows_with_a_backlog_and_shrinks_when_idle(make_sc, ray_cluster):
+    sc = make_sc("ray", spark_dynamicAllocation_enabled="true", spark_dynamicAllocation_minExecutors="1",
+                 spark_dynamicAllocation_maxExecutors="3", spark_dynamicAllocation_initialExecutors="1",
+                 spark_dynamicAllocation_schedulerBacklogTimeout="0.2s",
+                 spark_dynamicAllocation_executorIdleTimeout="1s")
+    assert len(sc.getExecutorIds()) == 1
+    seen = []
+    thread, box = run_in_thread(lambda: sc.parallelize(range(12), 12).mapPartitions(slow_partition(0.5)).count())
+    while thread.is_alive():
+        seen.append(len(sc.getExecutorIds()))
+        time.sleep(0.05)
+    assert box.get("result") == 12, box.get("error")
+    assert max(seen) > 1, "executors were added while tasks waited"
+    assert max(seen) <= 3
+    wait_for(lambda: len(sc.getExecutorIds()) == 1, timeout=20)
+    assert sc.parallelize(range(10), 2).sum() == 45

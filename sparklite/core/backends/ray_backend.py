@@ -201,6 +201,9 @@ class RayBackend:
         self.master = master
         self.conf = conf
         self.instances = conf.get_int("spark.executor.instances", 2)
+        if conf.get_bool("spark.dynamicAllocation.enabled", False):
+            self.instances = conf.get_int("spark.dynamicAllocation.initialExecutors",
+                                          max(conf.get_int("spark.dynamicAllocation.minExecutors", 0), 1))
         self.task_instances = conf.get_int("spark.executor.taskInstances", 0)
         self.cores = conf.get_int("spark.executor.cores", 1)
         conf.get_bytes("spark.executor.memory")       # fail early on an unparsable size
@@ -234,6 +237,11 @@ class RayBackend:
         self._waiter.start()
         self._health = threading.Thread(target=self._health_loop, name="sparklite-ray-health", daemon=True)
         self._health.start()
+        self.allocation = None
+        if self.conf.get_bool("spark.dynamicAllocation.enabled", False):
+            from sparklite.core.backends.allocation import ExecutorAllocationManager
+            self.allocation = ExecutorAllocationManager(self, self.conf)
+            self.allocation.start()
 
     def _init_ray(self, address) -> None:
         kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
@@ -271,6 +279,8 @@ class RayBackend:
         ray.get([actor.set_peers.remote(self.actors, self.roles) for actor in self.actors.values()])
 
     def stop(self) -> None:
+        if getattr(self, "allocation", None) is not None:
+            self.allocation.stop()
         with self._cond:
             self._stopping = True
             self._cond.notify_all()

@@ -649,6 +649,14 @@ class DAGScheduler:
             if e.matches(job.job_id, job.properties):
                 self._fail_job(job, JobCancelledError(f"Job {job.job_id} cancelled: {e.reason}"))
 
+    def load(self) -> tuple[int, dict]:
+        """(tasks waiting for a slot, running tasks per executor), for dynamic allocation."""
+        pending = sum(len(ts.pending) for ts in self._tasksets if not ts.zombie)
+        running: dict[str, int] = {}
+        for task in self._running_tasks.values():
+            running[task.executor_id] = running.get(task.executor_id, 0) + 1
+        return pending, running
+
     # -- decommissioning (called on the scheduler thread through ``call``) --------------------
     def drain_executor(self, executor_id: str) -> None:
         """No new tasks for this executor; its blocks stay readable until they are migrated."""
