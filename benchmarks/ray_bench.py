@@ -63,7 +63,7 @@ def timed(fn):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
-    parser.add_argument("--iterations", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--scan-mb", type=int, default=1024)
     args = parser.parse_args(argv)
     path = points_text(args.points)

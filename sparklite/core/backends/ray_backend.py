@@ -352,10 +352,15 @@ class RayBackend:
             role = self.roles.pop(executor_id)
         log.warning("%s", reason)
         self.scheduler.post(ExecutorLost(executor_id, reason))
+        # The replacement starts on its own thread: task completions must not wait for it.
+        threading.Thread(target=self._replace, args=(role,), name="sparklite-ray-replace", daemon=True).start()
+
+    def _replace(self, role: str) -> None:
         wanted = self.instances if role == "core" else self.task_instances
-        if sum(1 for r in self.roles.values() if r == role) < wanted:
+        if not self._stopping and sum(1 for r in self.roles.values() if r == role) < wanted:
             self._add_executor(role)
-        self._update_peers()
+        if not self._stopping:
+            self._update_peers()
 
     # -- blocks and broadcasts ----------------------------------------------------------------
     def remove_blocks(self, kind: str, owner_id: int) -> None:
