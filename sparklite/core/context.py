@@ -479,6 +479,16 @@ class SparkContext:
         return {"partitions": len({r[0][2] for r in rows}), "memory": sum(r[2] for r in rows),
                 "disk": sum(r[3] for r in rows)}
 
+    def getBlockStatus(self) -> list[dict]:
+        """Every cached or shuffle block on every executor: which RDD (or shuffle) and partition,
+        which executor, and its bytes in memory and on disk. The storage page of a UI reads this."""
+        rows = []
+        for block_id, executor_id, memory, disk in sorted(self._block_registry.snapshot(), key=repr):
+            kind, owner, part = block_id[0], block_id[1], block_id[2] if len(block_id) > 2 else None
+            rows.append({"kind": kind, "id": owner, "partition": part, "executor": executor_id,
+                         "memorySize": memory, "diskSize": disk})
+        return rows
+
     def getRDDStorageInfo(self) -> list[dict]:
         """Per persisted RDD: its level, cached partitions and bytes in memory and on disk."""
         out = []

@@ -221,3 +221,22 @@ def test_dynamic_allocation_grows_with_a_backlog_and_shrinks_when_idle(make_sc, 
     assert max(seen) <= 3
     wait_for(lambda: len(sc.getExecutorIds()) == 1, timeout=20)
     assert sc.parallelize(range(10), 2).sum() == 45
+
+
+def test_second_pass_over_cached_data_reads_every_block_locally(ray_sc):
+    sc, log = ray_sc
+    cached = sc.parallelize(range(8000), 8).map(lambda x: x * 3).cache()
+    assert cached.count() == 8000
+    status = sc.getBlockStatus()
+    assert {r["partition"] for r in status if r["kind"] == "rdd" and r["id"] == cached.id()} == set(range(8))
+    assert {r["executor"] for r in status} <= set(sc.getExecutorIds())
+    assert all(r["memorySize"] > 0 for r in status)
+    sc._bus.wait_until_empty()
+    before = len(log.ends)
+    assert cached.sum() == 3 * sum(range(8000))
+    sc._bus.wait_until_empty()
+    second = [e for e in log.ends[before:] if e.reason == "success"]
+    assert len(second) == 8
+    assert sum(e.metrics.get("cache_hits", 0) for e in second) == 8, "every partition was read where it is cached"
+    holders = {r["partition"]: r["executor"] for r in status if r["kind"] == "rdd"}
+    assert all(holders[e.partition] == e.executor_id for e in second)
