@@ -240,3 +240,17 @@ def test_second_pass_over_cached_data_reads_every_block_locally(ray_sc):
     assert sum(e.metrics.get("cache_hits", 0) for e in second) == 8, "every partition was read where it is cached"
     holders = {r["partition"]: r["executor"] for r in status if r["kind"] == "rdd"}
     assert all(holders[e.partition] == e.executor_id for e in second)
+
+
+def test_an_executor_crashing_under_every_attempt_fails_the_job_and_never_hangs(make_sc, ray_cluster):
+    from sparklite import SparkJobError
+    sc = make_sc("ray", spark_executor_instances="2", spark_task_maxFailures="2")
+
+    def crash(it):
+        import os
+        os._exit(1)   # what the kernel's OOM killer does to a process, as far as Ray can tell
+
+    with pytest.raises(SparkJobError, match="failed 2 times.*executor lost"):
+        sc.parallelize(range(4), 1).mapPartitions(crash).collect()
+    wait_for(lambda: len(sc.getExecutorIds()) == 2)
+    assert sc.parallelize(range(4), 2).sum() == 6
