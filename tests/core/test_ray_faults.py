@@ -254,3 +254,22 @@ def test_an_executor_crashing_under_every_attempt_fails_the_job_and_never_hangs(
         sc.parallelize(range(4), 1).mapPartitions(crash).collect()
     wait_for(lambda: len(sc.getExecutorIds()) == 2)
     assert sc.parallelize(range(4), 2).sum() == 6
+
+
+def test_a_broadcast_value_reaches_each_executor_once(ray_sc):
+    import numpy as np
+    sc, _ = ray_sc
+    table = sc.broadcast(np.arange(1_000_000, dtype=np.float64))
+
+    def probe(it):
+        import os
+        value = table.value
+        return [(os.getpid(), id(value), float(value[-1]))]
+
+    seen = sc.parallelize(range(16), 16).mapPartitions(probe).collect()
+    assert {v for _, _, v in seen} == {999999.0}
+    by_process: dict = {}
+    for pid, value_id, _ in seen:
+        by_process.setdefault(pid, set()).add(value_id)
+    assert len(by_process) == 2, "both executors ran tasks"
+    assert all(len(ids) == 1 for ids in by_process.values()), "one copy per executor, shared by its tasks"
