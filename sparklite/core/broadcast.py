@@ -9,7 +9,6 @@ value everywhere and makes further use an error.
 from __future__ import annotations
 
 import itertools
-import os
 import pickle
 import threading
 
@@ -100,5 +99,3 @@ def drop_local(bid: int) -> None:
         _values.pop(bid, None)
 
 
-def path_of(bid: int, directory: str) -> str:
-    return os.path.join(directory, f"broadcast_{bid}")

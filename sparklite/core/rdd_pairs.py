@@ -125,8 +125,7 @@ class PairsMixin:
 
     # -- joins and set operations -------------------------------------------------------------
     def cogroup(self, other, numPartitions=None):
-        return self.groupWith(other, numPartitions=numPartitions) if numPartitions is not None \
-            else self.groupWith(other)
+        return self.groupWith(other, numPartitions=numPartitions)
 
     def groupWith(self, other, *others, numPartitions=None):
         rdds = (self, other) + others

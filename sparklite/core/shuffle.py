@@ -40,8 +40,7 @@ _SPILL_BUCKETS = 32
 
 
 def _frames(pieces: list) -> pa.Buffer:
-    return pa.py_buffer(b"".join(_FRAME.pack(p.size) + p.to_pybytes() for p in pieces)) if len(pieces) != 1 \
-        else pa.py_buffer(_FRAME.pack(pieces[0].size) + pieces[0].to_pybytes())
+    return pa.py_buffer(b"".join(_FRAME.pack(p.size) + p.to_pybytes() for p in pieces))
 
 
 def _unframe(buffer):

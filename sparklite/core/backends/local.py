@@ -53,9 +53,6 @@ class LocalBackend:
     def add_file(self, root: str, name: str) -> None:
         """Tasks here read the driver's SparkFiles root directly."""
 
-    def storage_status(self) -> list:
-        return self.executor.block_store.blocks()
-
     def stop(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.executor.stop()

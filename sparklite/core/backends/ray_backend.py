@@ -444,8 +444,3 @@ class RayBackend:
         self._update_peers()
         scheduler.post(ExecutorLost(executor_id, "decommissioned"))
 
-    def storage_status(self) -> list:
-        return [u for blocks in ray.get([a.blocks.remote() for a in self.actors.values()]) for u in blocks]
-
-    def actor_pid(self, executor_id: str) -> int:
-        return ray.get(self.actors[executor_id].pid.remote())

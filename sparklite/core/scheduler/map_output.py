@@ -15,9 +15,6 @@ class MapOutputTracker:
     def register_shuffle(self, shuffle_id: int, num_maps: int) -> None:
         self._outputs.setdefault(shuffle_id, [None] * num_maps)
 
-    def has_shuffle(self, shuffle_id: int) -> bool:
-        return shuffle_id in self._outputs
-
     def register_output(self, shuffle_id: int, map_id: int, executor_id: str, sizes: list) -> None:
         self._outputs[shuffle_id][map_id] = (executor_id, sizes)
 
@@ -50,5 +47,3 @@ class MapOutputTracker:
     def unregister_shuffle(self, shuffle_id: int) -> None:
         self._outputs.pop(shuffle_id, None)
 
-    def shuffle_ids(self) -> list[int]:
-        return list(self._outputs)

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from sparklite.core.storage import codec
 from sparklite.core.storagelevel import StorageLevel
 
 
@@ -165,11 +164,6 @@ class BlockStore:
         with self._lock:
             return block_id in self._memory or block_id in self._disk
 
-    def get_records(self, block_id: tuple):
-        table = self.get(block_id)
-        return None if table is None else codec.decode(table)
-
-    # -- removing -----------------------------------------------------------------------------
     def remove(self, block_id: tuple) -> None:
         with self._lock:
             self._remove_locked(block_id, report=True)
@@ -233,10 +227,6 @@ class BlockStore:
         with self._lock:
             updates, self._updates = self._updates, []
             return updates
-
-    @property
-    def memory_used(self) -> int:
-        return self._memory_used
 
     def blocks(self) -> list[BlockUpdate]:
         """Every block this store holds, with its memory and disk bytes."""

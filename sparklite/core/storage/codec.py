@@ -17,8 +17,6 @@ of pickled chunks of records. The table's schema metadata records which layout w
 from __future__ import annotations
 
 import pickle
-from typing import Iterable
-
 import numpy as np
 import pyarrow as pa
 
@@ -156,6 +154,3 @@ def decode_ipc(buffer) -> list:
     return decode(from_ipc(buffer))
 
 
-def iter_records(tables: Iterable[pa.Table]):
-    for table in tables:
-        yield from decode(table)
