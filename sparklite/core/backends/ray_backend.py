@@ -270,13 +270,21 @@ class RayBackend:
             actor.register_broadcast.remote(bid, [ref])
         for ref in self._file_refs:
             actor.receive_files.remote([ref])
-        self.actors[executor_id] = actor
-        self.roles[executor_id] = role
+        with self._cond:
+            self.actors[executor_id] = actor
+            self.roles[executor_id] = role
         self.scheduler.post(ExecutorAdded(executor_id, self.cores))
         return executor_id
 
     def _update_peers(self) -> None:
-        ray.get([actor.set_peers.remote(self.actors, self.roles) for actor in self.actors.values()])
+        with self._cond:
+            actors, roles = dict(self.actors), dict(self.roles)
+        calls = [actor.set_peers.remote(actors, roles) for actor in actors.values()]
+        for call in calls:
+            try:
+                ray.get(call)
+            except RayActorError:
+                pass   # that executor died meanwhile; the health check reports it
 
     def stop(self) -> None:
         if getattr(self, "allocation", None) is not None:
@@ -284,7 +292,7 @@ class RayBackend:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        for actor in self.actors.values():
+        for actor in list(self.actors.values()):
             try:
                 ray.kill(actor)
             except Exception:
@@ -364,22 +372,22 @@ class RayBackend:
 
     # -- blocks and broadcasts ----------------------------------------------------------------
     def remove_blocks(self, kind: str, owner_id: int) -> None:
-        for actor in self.actors.values():
+        for actor in list(self.actors.values()):
             actor.remove_blocks.remote(kind, owner_id)
 
     def unpersist_broadcast(self, bid: int) -> None:
         """Executors drop their copies and fetch the value again on next use."""
-        for actor in self.actors.values():
+        for actor in list(self.actors.values()):
             actor.drop_broadcast.remote(bid, False)
 
     def destroy_broadcast(self, bid: int) -> None:
         self._broadcast_refs.pop(bid, None)
-        for actor in self.actors.values():
+        for actor in list(self.actors.values()):
             actor.drop_broadcast.remote(bid, True)
 
     def register_broadcast(self, bid: int, data: bytes) -> None:
         ref = self._broadcast_refs[bid] = ray.put(data)
-        for actor in self.actors.values():
+        for actor in list(self.actors.values()):
             actor.register_broadcast.remote(bid, [ref])
 
     def add_file(self, root: str, name: str) -> None:
@@ -393,7 +401,7 @@ class RayBackend:
                     entries.append((os.path.relpath(full, root), f.read()))
         ref = ray.put(entries)
         self._file_refs.append(ref)
-        ray.get([actor.receive_files.remote([ref]) for actor in self.actors.values()])
+        ray.get([actor.receive_files.remote([ref]) for actor in list(self.actors.values())])
 
     def request_executors(self, count: int, role: str = "core") -> list:
         with self._cond:
