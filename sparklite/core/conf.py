@@ -34,7 +34,7 @@ class SparkConf:
                     self._conf[name[len("SPARKLITE_CONF_"):].lower().replace("_", ".")] = value
 
     def set(self, key: str, value) -> "SparkConf":
-        self._conf[str(key)] = str(value) if not isinstance(value, bool) else str(value).lower()
+        self._conf[str(key)] = str(value)
         return self
 
     def setIfMissing(self, key: str, value) -> "SparkConf":

@@ -12,11 +12,13 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import posixpath
 import re
 import shutil
 import tempfile
 import threading
 import time
+import uuid
 
 from sparklite.core import accumulators, files
 from sparklite.core import listener as ev
@@ -349,8 +351,14 @@ class SparkContext:
     def binaryRecords(self, path: str, recordLength: int):
         if recordLength <= 0:
             raise ValueError(f"recordLength must be positive, got {recordLength}")
-        return self.binaryFiles(path).flatMap(
-            lambda kv: [kv[1][i:i + recordLength] for i in range(0, len(kv[1]) - recordLength + 1, recordLength)])
+        def records(kv):
+            name, data = kv
+            if len(data) % recordLength:
+                raise ValueError(f"{name} has {len(data)} bytes, not a multiple of the record length "
+                                 f"{recordLength}")
+            return [data[i:i + recordLength] for i in range(0, len(data), recordLength)]
+
+        return self.binaryFiles(path).flatMap(records)
 
     def pickleFile(self, name: str, minPartitions: int | None = None):
         from sparklite.core.rdds import SourceRDD
@@ -459,9 +467,12 @@ class SparkContext:
 
     # -- checkpoints and storage --------------------------------------------------------------
     def setCheckpointDir(self, dirName: str) -> None:
+        """Checkpoints go to a new directory under ``dirName`` named for this application run, as in
+        Spark, so two runs never mix their files."""
         fs, root = files.resolve(dirName)
-        fs.create_dir(root, recursive=True)
-        self._checkpoint_dir = dirName if "://" in dirName else root
+        run_dir = posixpath.join(root, str(uuid.uuid4()))
+        fs.create_dir(run_dir, recursive=True)
+        self._checkpoint_dir = run_dir if "://" in dirName else files.display_path(fs, run_dir)
 
     def getCheckpointDir(self):
         return self._checkpoint_dir

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import resource
 import threading
 import time
 import traceback
@@ -130,6 +131,7 @@ class Executor:
         metrics = context._metrics
         metrics["executor_run_time"] = time.perf_counter() - start
         metrics["result_bytes"] = len(outcome.value or b"")
+        metrics["peak_rss_bytes"] = _peak_rss()
         outcome.metrics = metrics
         outcome.accumulator_updates = context._accumulator_updates
         outcome.block_updates = self.block_store.drain_updates()
@@ -190,6 +192,11 @@ class Executor:
 
     def stop(self) -> None:
         self.block_store.clear()
+
+
+def _peak_rss() -> int:
+    """The executor process's peak resident memory (cheap: one getrusage call)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _dumps_result(value) -> bytes:

@@ -1,0 +1,58 @@
+"""Smaller PySpark behaviours: conf value strings, fixed-length records, checkpoint directories,
+task metrics."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sparklite import SparkConf, SparkJobError
+from sparklite.core import listener as ev
+
+
+def test_conf_stores_str_of_the_value_as_pyspark_does():
+    conf = SparkConf(loadDefaults=False).set("a", True).set("b", 3)
+    assert conf.get("a") == "True" and conf.get("b") == "3"
+    assert conf.get_bool("a") is True
+
+
+def test_binary_records_rejects_a_file_that_is_not_whole_records(sc, tmp_path):
+    (tmp_path / "ok.bin").write_bytes(bytes(range(12)))
+    assert sc.binaryRecords(str(tmp_path / "ok.bin"), 4).collect() == [bytes(range(i, i + 4)) for i in (0, 4, 8)]
+    (tmp_path / "bad.bin").write_bytes(bytes(range(10)))
+    with pytest.raises(SparkJobError, match="not a multiple of the record length 4"):
+        sc.binaryRecords(str(tmp_path / "bad.bin"), 4).collect()
+
+
+def test_checkpoints_go_to_a_directory_of_this_run(sc, tmp_path):
+    sc.setCheckpointDir(str(tmp_path))
+    run_dir = sc.getCheckpointDir()
+    assert run_dir.startswith("file:" + str(tmp_path) + "/")
+    rdd = sc.parallelize(range(10), 2).map(lambda x: x + 1)
+    rdd.checkpoint()
+    assert rdd.sum() == 55
+    assert rdd.getCheckpointFile() == f"{run_dir}/rdd-{rdd.id()}"
+    written = os.listdir(os.path.join(run_dir[len("file:"):], f"rdd-{rdd.id()}"))
+    assert sorted(written) == ["part-00000.arrow", "part-00001.arrow"]
+
+
+def test_task_metrics_reach_listeners(sc):
+    class Collect(ev.SparkListener):
+        def __init__(self):
+            self.metrics = []
+
+        def onTaskEnd(self, e):
+            self.metrics.append(e.metrics)
+
+    listener = Collect()
+    sc.addSparkListener(listener)
+    try:
+        sc.parallelize([("a", 1)] * 100, 2).reduceByKey(lambda a, b: a + b).collect()
+        sc._bus.wait_until_empty()
+    finally:
+        sc.removeSparkListener(listener)
+    written = sum(m.get("shuffle_write_bytes", 0) for m in listener.metrics)
+    read = sum(m.get("shuffle_read_bytes", 0) for m in listener.metrics)
+    assert written > 0 and read == written
+    assert all(m["duration"] >= m["executor_run_time"] >= 0 for m in listener.metrics)
+    assert all(m["peak_rss_bytes"] > 10 << 20 for m in listener.metrics)
