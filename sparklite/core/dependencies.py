@@ -80,6 +80,7 @@ class ShuffleDependency(Dependency):
         self.ascending = ascending
         self.shuffle_id = next(_shuffle_ids)
         self.num_maps = rdd.getNumPartitions()
+        self.bucketer = None     # set for a columnar shuffle: splits record batches by key columns
 
     @property
     def num_partitions(self) -> int:
