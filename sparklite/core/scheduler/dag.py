@@ -566,7 +566,9 @@ class DAGScheduler:
                 ts.zombie = True
                 self._abort_stage(stage, SparkJobError(
                     f"Job aborted due to stage failure: task {task.partition} in stage {stage.id}.{ts.attempt} "
-                    f"failed {ts.failures[task.partition]} times; most recent failure: executor lost "
+                    f"failed {ts.failures[task.partition]} times; most recent failure: executor lost: its "
+                    f"process exited while running the task, most often because it ran out of memory (give "
+                    f"executors more with spark.executor.memory or split the data into more partitions) "
                     f"({outcome.error_text})"))
             elif stage.id in self._stages:
                 ts.requeue(task.partition)
