@@ -167,7 +167,18 @@ def portable_hash_many(keys: list) -> np.ndarray:
     types = set(map(type, keys))
     if _RANDOMIZED and types & {str, bytes}:
         if types <= {str, bytes}:
-            return siphash_many([k if type(k) is bytes else _str_buffer(k) for k in keys])
+            # Keys repeat across partitions (a vocabulary): remember their hashes, compute the new ones at once.
+            known = list(map(_memo.get, keys))
+            new = [i for i, h in enumerate(known) if h is None]
+            if new:
+                fresh = [keys[i] for i in new]
+                hashes = siphash_many([k if type(k) is bytes else _str_buffer(k) for k in fresh]).tolist()
+                if len(_memo) + len(fresh) > _MEMO_LIMIT:
+                    _memo.clear()
+                _memo.update(zip(fresh, hashes))
+                for i, h in zip(new, hashes):
+                    known[i] = h
+            return np.array(known, dtype=np.int64)
         return np.fromiter(map(portable_hash, keys), dtype=np.int64, count=len(keys))
     if types <= {str, bytes, int, float, bool}:
         return np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
