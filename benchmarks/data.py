@@ -10,20 +10,26 @@ DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "
 
 def zipf_text(megabytes: int, vocabulary: int = 100_000, words_per_line: int = 10, seed: int = 42,
               exponent: float = 1.1) -> str:
-    """A text file of ``megabytes`` MB whose words follow a Zipf law over ``vocabulary`` words."""
+    """A text file of ``megabytes`` MB whose words follow a Zipf law over ``vocabulary`` words (cached)."""
     path = os.path.join(DATA_DIR, f"zipf_{megabytes}mb_{vocabulary}_{seed}.txt")
     if os.path.exists(path):
         return path
     os.makedirs(DATA_DIR, exist_ok=True)
+    return zipf_text_at(path, megabytes * 1_000_000, vocabulary, words_per_line, seed, exponent)
+
+
+def zipf_text_at(path: str, size_bytes: int, vocabulary: int = 100_000, words_per_line: int = 10,
+                 seed: int = 42, exponent: float = 1.1) -> str:
+    """Write about ``size_bytes`` of Zipf-distributed words to ``path``; same seed, same file."""
     rng = np.random.default_rng(seed)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
     lengths = rng.integers(3, 10, size=vocabulary)
     vocab = np.array(["".join(rng.choice(letters, n)) for n in lengths], dtype=object)
-    target, written = megabytes * 1_000_000, 0
+    target, written = size_bytes, 0
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         while written < target:
-            ranks = rng.zipf(exponent, size=words_per_line * 20_000)
+            ranks = rng.zipf(exponent, size=words_per_line * min(20_000, max(size_bytes // 50, 100)))
             ranks = ranks[ranks <= vocabulary] - 1
             words = vocab[ranks[: (len(ranks) // words_per_line) * words_per_line]]
             lines = [" ".join(row) for row in words.reshape(-1, words_per_line)]

@@ -1,0 +1,107 @@
+"""The benchmark runner: ``python -m benchmarks [--size small] [--workloads ...] [--engines ...]``.
+
+Every workload runs on every requested engine in one process, one after another on the same
+executors. The answers are checked to be equal before any time is reported, and the ratios come
+from times measured in this run. A JSON record and a markdown table are written to
+``benchmarks/results/``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+
+from benchmarks.data import DATA_DIR, zipf_text_at
+from benchmarks.workloads import text
+from sparklite import SparkContext
+
+RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+TEXT_BYTES = {"tiny": 200_000, "small": 100_000_000, "large": 1_000_000_000}
+
+
+def _text(size: str) -> str:
+    os.makedirs(DATA_DIR, exist_ok=True)
+    path = os.path.join(DATA_DIR, f"text_{size}.txt")
+    return path if os.path.exists(path) else zipf_text_at(path, TEXT_BYTES[size], vocabulary=100_000, seed=11)
+
+
+def _wordcount(engine: str, sc, size: str, work: str):
+    path = _text(size)
+    if engine == "sparklite":
+        return text.wordcount_sparklite(sc, path)
+    return text.wordcount_mapreduce(sc, path, work)
+
+
+def _grep(engine: str, sc, size: str, work: str):
+    path = _text(size)
+    if engine == "sparklite":
+        return text.grep_sparklite(sc, path, r"\bqu")
+    return text.grep_mapreduce(sc, path, r"\bqu", work)
+
+
+WORKLOADS = {"wordcount": _wordcount, "grep": _grep}
+ENGINES = ["sparklite", "mapreduce"]
+
+
+def run(size: str, workloads: list[str], engines: list[str], master: str) -> dict:
+    record = {"size": size, "master": master, "python": platform.python_version(), "cpus": os.cpu_count(),
+              "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": {}}
+    with SparkContext(master, "sparklite-bench") as sc:
+        for workload in workloads:
+            answers, times = {}, {}
+            for engine in engines:
+                with tempfile.TemporaryDirectory() as work:
+                    start = time.perf_counter()
+                    answers[engine] = WORKLOADS[workload](engine, sc, size, work)
+                    times[engine] = time.perf_counter() - start
+            reference = answers[engines[0]]
+            for engine, answer in answers.items():
+                if answer != reference:
+                    raise AssertionError(f"{workload}: {engine}'s answer differs from {engines[0]}'s")
+            record["results"][workload] = times
+    return record
+
+
+def markdown(record: dict) -> str:
+    engines = sorted({e for times in record["results"].values() for e in times}, key=ENGINES.index)
+    lines = [f"size `{record['size']}`, master `{record['master']}`, {record['cpus']} CPUs, "
+             f"Python {record['python']}, {record['time']}", "",
+             "| workload | " + " | ".join(f"{e} (s)" for e in engines) + " | " +
+             " | ".join(f"{e} / sparklite" for e in engines if e != "sparklite") + " |",
+             "|---" * (1 + len(engines) + len(engines) - 1) + "|"]
+    for workload, times in record["results"].items():
+        base = times.get("sparklite")
+        ratios = [f"{times[e] / base:.1f}x" if base else "-" for e in engines if e != "sparklite"]
+        lines.append(f"| {workload} | " + " | ".join(f"{times[e]:.2f}" for e in engines) + " | " + " | ".join(ratios) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(TEXT_BYTES), default="small")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--master", default="local[2]")
+    args = parser.parse_args(argv)
+    workloads = [w for w in args.workloads.split(",") if w]
+    engines = [e for e in args.engines.split(",") if e]
+    unknown = [w for w in workloads if w not in WORKLOADS] + [e for e in engines if e not in ENGINES]
+    if unknown:
+        parser.error(f"unknown workload or engine: {', '.join(unknown)}")
+    record = run(args.size, workloads, engines, args.master)
+    table = markdown(record)
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    stamp = record["time"].replace(":", "")
+    with open(os.path.join(RESULTS_DIR, f"bench-{args.size}-{stamp}.json"), "w") as f:
+        json.dump(record, f, indent=1)
+    with open(os.path.join(RESULTS_DIR, "latest.md"), "w") as f:
+        f.write(table + "\n")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

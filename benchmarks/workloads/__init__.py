@@ -1,0 +1,1 @@
+"""Benchmark workloads, each written once for sparklite and once as MapReduce jobs."""

@@ -1,0 +1,57 @@
+"""`tiny` runs of the benchmark workloads: sparklite and the MapReduce baseline give equal answers."""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.data import zipf_text_at
+from benchmarks.mapreduce import MapReduceJob, read_output, run_job
+from benchmarks.workloads import text
+
+
+@pytest.fixture
+def tiny_text(tmp_path):
+    return zipf_text_at(str(tmp_path / "tiny.txt"), 200_000, vocabulary=500, seed=1)
+
+
+def test_wordcount_answers_are_equal(sc, tiny_text, tmp_path):
+    spark = text.wordcount_sparklite(sc, tiny_text)
+    mapreduce = text.wordcount_mapreduce(sc, tiny_text, str(tmp_path))
+    assert spark == mapreduce
+    assert sum(spark.values()) == sum(len(line.split()) for line in open(tiny_text))
+
+
+def test_grep_answers_are_equal(sc, tiny_text, tmp_path):
+    spark = text.grep_sparklite(sc, tiny_text, r"\bab")
+    assert spark, "the pattern matches some lines"
+    assert spark == text.grep_mapreduce(sc, tiny_text, r"\bab", str(tmp_path))
+
+
+def test_mapreduce_spills_and_merges_when_the_sort_buffer_is_small(sc, tiny_text, tmp_path):
+    def words(line):
+        return ((w, 1) for w in line.split())
+
+    def total(key, values):
+        yield key, sum(values)
+
+    small = MapReduceJob(words, total, combiner=total, num_reducers=3, sort_buffer_records=1000)
+    out = run_job(sc, small, tiny_text, str(tmp_path / "out"))
+    counts = {w: int(n) for w, n in read_output(out, lambda line: line.split("\t"))}
+    assert counts == text.wordcount_sparklite(sc, tiny_text)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["_SUCCESS", "part-r-00000",
+                                                                    "part-r-00001", "part-r-00002"]
+
+
+def test_mapreduce_refuses_an_existing_output_directory(sc, tiny_text, tmp_path):
+    (tmp_path / "exists").mkdir()
+    with pytest.raises(FileExistsError, match="exists"):
+        run_job(sc, MapReduceJob(lambda line: [], lambda k, vs: []), tiny_text, str(tmp_path / "exists"))
+
+
+def test_runner_checks_answers_and_reports_ratios(no_sc, tmp_path, monkeypatch):
+    import benchmarks.__main__ as runner
+    monkeypatch.setattr(runner, "DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(runner, "RESULTS_DIR", str(tmp_path / "results"))
+    assert runner.main(["--size", "tiny", "--master", "local[2]"]) == 0
+    table = (tmp_path / "results" / "latest.md").read_text()
+    assert "| wordcount |" in table and "| grep |" in table and "mapreduce / sparklite" in table
+    assert list((tmp_path / "results").glob("bench-tiny-*.json"))
