@@ -49,6 +49,7 @@ ENGINES = ["sparklite", "mapreduce"]
 def run(size: str, workloads: list[str], engines: list[str], master: str) -> dict:
     record = {"size": size, "master": master, "python": platform.python_version(), "cpus": os.cpu_count(),
               "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": {}}
+    _text(size)   # generate the input before any clock starts
     with SparkContext(master, "sparklite-bench") as sc:
         for workload in workloads:
             answers, times = {}, {}
