@@ -14,12 +14,16 @@ import platform
 import tempfile
 import time
 
-from benchmarks.data import DATA_DIR, zipf_text_at
-from benchmarks.workloads import text
+import statistics
+
+from benchmarks.data import DATA_DIR, points_text_at, zipf_text_at
+from benchmarks.workloads import iterative, text
 from sparklite import SparkContext
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 TEXT_BYTES = {"tiny": 200_000, "small": 100_000_000, "large": 1_000_000_000}
+POINTS = {"tiny": 2_000, "small": 1_000_000, "large": 10_000_000}
+ITERATIONS = 5
 
 
 def _text(size: str) -> str:
@@ -42,14 +46,30 @@ def _grep(engine: str, sc, size: str, work: str):
     return text.grep_mapreduce(sc, path, r"\bqu", work)
 
 
-WORKLOADS = {"wordcount": _wordcount, "grep": _grep}
+def _points(size: str) -> str:
+    os.makedirs(DATA_DIR, exist_ok=True)
+    return points_text_at(os.path.join(DATA_DIR, f"points_{size}.txt"), POINTS[size])
+
+
+def _logreg(engine: str, sc, size: str, work: str):
+    """Iterative: returns (answer, {"iteration 1": s, "later iterations": median s})."""
+    if engine == "sparklite":
+        w, times = iterative.logistic_regression_sparklite(sc, _points(size), ITERATIONS)
+    else:
+        w, times = iterative.logistic_regression_mapreduce(sc, _points(size), ITERATIONS, work)
+    return [round(float(v), 6) for v in w], {"iteration 1": times[0], "later iterations": statistics.median(times[1:])}
+
+
+WORKLOADS = {"wordcount": _wordcount, "grep": _grep, "logreg": _logreg}
+PREPARE = {"wordcount": _text, "grep": _text, "logreg": _points}
 ENGINES = ["sparklite", "mapreduce"]
 
 
 def run(size: str, workloads: list[str], engines: list[str], master: str) -> dict:
     record = {"size": size, "master": master, "python": platform.python_version(), "cpus": os.cpu_count(),
               "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": {}}
-    _text(size)   # generate the input before any clock starts
+    for workload in workloads:
+        PREPARE[workload](size)   # generate the input before any clock starts
     with SparkContext(master, "sparklite-bench") as sc:
         for workload in workloads:
             answers, times = {}, {}
@@ -58,11 +78,17 @@ def run(size: str, workloads: list[str], engines: list[str], master: str) -> dic
                     start = time.perf_counter()
                     answers[engine] = WORKLOADS[workload](engine, sc, size, work)
                     times[engine] = time.perf_counter() - start
+                if isinstance(answers[engine], tuple):       # an iterative workload reports its phases
+                    answers[engine], times[engine] = answers[engine]
             reference = answers[engines[0]]
             for engine, answer in answers.items():
                 if answer != reference:
                     raise AssertionError(f"{workload}: {engine}'s answer differs from {engines[0]}'s")
-            record["results"][workload] = times
+            if all(isinstance(t, dict) for t in times.values()):
+                for phase in times[engines[0]]:
+                    record["results"][f"{workload} ({phase})"] = {e: times[e][phase] for e in engines}
+            else:
+                record["results"][workload] = times
     return record
 
 

@@ -38,3 +38,15 @@ def zipf_text_at(path: str, size_bytes: int, vocabulary: int = 100_000, words_pe
             written += len(chunk)
     os.replace(tmp, path)
     return path
+
+
+def points_text_at(path: str, n: int, dim: int = 10, seed: int = 3) -> str:
+    """``n`` labelled points (label -1 or 1, then ``dim`` coordinates) as text, one per line."""
+    if os.path.exists(path):
+        return path
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=n) * 2 - 1
+    x = rng.normal(size=(n, dim)) + labels[:, None] * 0.8
+    np.savetxt(path + ".tmp", np.column_stack([labels, x]), fmt="%.6f")
+    os.replace(path + ".tmp", path)
+    return path

@@ -21,23 +21,15 @@ import time
 
 import numpy as np
 
-from benchmarks.data import DATA_DIR
+from benchmarks.data import DATA_DIR, points_text_at
 from sparklite import SparkConf, SparkContext, StorageLevel
 
 DIM = 10
 
 
 def points_text(n: int, seed: int = 3) -> str:
-    path = os.path.join(DATA_DIR, f"points_{n}_{DIM}d_{seed}.txt")
-    if not os.path.exists(path):
-        os.makedirs(DATA_DIR, exist_ok=True)
-        rng = np.random.default_rng(seed)
-        labels = rng.integers(0, 2, size=n) * 2 - 1
-        x = rng.normal(size=(n, DIM)) + labels[:, None] * 0.8
-        data = np.column_stack([labels, x])
-        np.savetxt(path + ".tmp", data, fmt="%.6f")
-        os.replace(path + ".tmp", path)
-    return path
+    os.makedirs(DATA_DIR, exist_ok=True)
+    return points_text_at(os.path.join(DATA_DIR, f"points_{n}_{DIM}d_{seed}.txt"), n, DIM, seed)
 
 
 def parse(line: str):
