@@ -60,8 +60,16 @@ def _logreg(engine: str, sc, size: str, work: str):
     return [round(float(v), 6) for v in w], {"iteration 1": times[0], "later iterations": statistics.median(times[1:])}
 
 
-WORKLOADS = {"wordcount": _wordcount, "grep": _grep, "logreg": _logreg}
-PREPARE = {"wordcount": _text, "grep": _text, "logreg": _points}
+def _kmeans(engine: str, sc, size: str, work: str):
+    if engine == "sparklite":
+        centers, times = iterative.kmeans_sparklite(sc, _points(size), ITERATIONS)
+    else:
+        centers, times = iterative.kmeans_mapreduce(sc, _points(size), ITERATIONS, work)
+    return centers.tolist(), {"iteration 1": times[0], "later iterations": statistics.median(times[1:])}
+
+
+WORKLOADS = {"wordcount": _wordcount, "grep": _grep, "logreg": _logreg, "kmeans": _kmeans}
+PREPARE = {"wordcount": _text, "grep": _text, "logreg": _points, "kmeans": _points}
 ENGINES = ["sparklite", "mapreduce"]
 
 

@@ -55,6 +55,7 @@ def test_runner_checks_answers_and_reports_ratios(no_sc, tmp_path, monkeypatch):
     table = (tmp_path / "results" / "latest.md").read_text()
     assert "| wordcount |" in table and "| grep |" in table and "mapreduce / sparklite" in table
     assert "| logreg (iteration 1) |" in table and "| logreg (later iterations) |" in table
+    assert "| kmeans (later iterations) |" in table
     assert list((tmp_path / "results").glob("bench-tiny-*.json"))
 
 
@@ -67,3 +68,14 @@ def test_logistic_regression_answers_are_equal(sc, tmp_path):
     w_mr, mr_times = iterative.logistic_regression_mapreduce(sc, path, 3, str(tmp_path))
     assert np.allclose(w_spark, w_mr, rtol=1e-9, atol=1e-12)
     assert np.abs(w_spark).sum() > 0 and len(spark_times) == len(mr_times) == 3
+
+
+def test_kmeans_answers_are_equal(sc, tmp_path):
+    import numpy as np
+    from benchmarks.data import points_text_at
+    from benchmarks.workloads import iterative
+    path = points_text_at(str(tmp_path / "points.txt"), 3000)
+    centers_spark, _ = iterative.kmeans_sparklite(sc, path, 3)
+    centers_mr, _ = iterative.kmeans_mapreduce(sc, path, 3, str(tmp_path))
+    assert centers_spark.shape == (10, 10)
+    assert np.allclose(centers_spark, centers_mr, atol=1e-6)
