@@ -17,12 +17,13 @@ import time
 import statistics
 
 from benchmarks.data import DATA_DIR, points_text_at, zipf_text_at
-from benchmarks.workloads import iterative, text
+from benchmarks.workloads import iterative, sort, text
 from sparklite import SparkContext
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 TEXT_BYTES = {"tiny": 200_000, "small": 100_000_000, "large": 1_000_000_000}
 POINTS = {"tiny": 2_000, "small": 1_000_000, "large": 10_000_000}
+SORT_RECORDS = {"tiny": 2_000, "small": 1_000_000, "large": 10_000_000}
 ITERATIONS = 5
 
 
@@ -68,8 +69,18 @@ def _kmeans(engine: str, sc, size: str, work: str):
     return centers.tolist(), {"iteration 1": times[0], "later iterations": statistics.median(times[1:])}
 
 
-WORKLOADS = {"wordcount": _wordcount, "grep": _grep, "logreg": _logreg, "kmeans": _kmeans}
-PREPARE = {"wordcount": _text, "grep": _text, "logreg": _points, "kmeans": _points}
+def _records(size: str) -> str:
+    os.makedirs(DATA_DIR, exist_ok=True)
+    return sort.records_text_at(os.path.join(DATA_DIR, f"records_{size}.txt"), SORT_RECORDS[size])
+
+
+def _sort(engine: str, sc, size: str, work: str):
+    run = sort.sort_sparklite if engine == "sparklite" else sort.sort_mapreduce
+    return run(sc, _records(size), work)
+
+
+WORKLOADS = {"wordcount": _wordcount, "grep": _grep, "sort": _sort, "logreg": _logreg, "kmeans": _kmeans}
+PREPARE = {"wordcount": _text, "grep": _text, "sort": _records, "logreg": _points, "kmeans": _points}
 ENGINES = ["sparklite", "mapreduce"]
 
 

@@ -46,6 +46,13 @@ class MapReduceJob:
     # Hadoop's Mapper.run over a whole split (setup, map every record, cleanup): lines -> pairs.
     # Set it instead of ``mapper`` for in-mapper combining, as a tuned Hadoop job would do.
     split_mapper: Callable | None = None
+    # (key, num_reducers) -> reducer; Hadoop's HashPartitioner unless given (TeraSort samples ranges)
+    partitioner: Callable | None = None
+
+    def partition(self, key) -> int:
+        if self.partitioner is not None:
+            return self.partitioner(key, self.num_reducers)
+        return portable_hash(key) % self.num_reducers
 
 
 def _combine(pairs, combiner):
@@ -83,9 +90,9 @@ def run_map_task(job: MapReduceJob, split, work_dir: str, map_id: int) -> str:
     r = job.num_reducers
 
     def spill(records):
-        records.sort(key=lambda kv: (portable_hash(kv[0]) % r, kv[0]))
+        keyed = sorted(((job.partition(kv[0]), kv) for kv in records), key=lambda pk: (pk[0], pk[1][0]))
         path = os.path.join(work_dir, f"map-{map_id}-spill-{len(spills)}")
-        by_partition = itertools.groupby(records, key=lambda kv: portable_hash(kv[0]) % r)
+        by_partition = ((p, (kv for _, kv in group)) for p, group in itertools.groupby(keyed, key=itemgetter(0)))
         _write_run(path, ((p, kv) for p, group in by_partition for kv in _combine(group, job.combiner)))
         spills.append(path)
 

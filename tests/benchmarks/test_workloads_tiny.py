@@ -55,7 +55,7 @@ def test_runner_checks_answers_and_reports_ratios(no_sc, tmp_path, monkeypatch):
     table = (tmp_path / "results" / "latest.md").read_text()
     assert "| wordcount |" in table and "| grep |" in table and "mapreduce / sparklite" in table
     assert "| logreg (iteration 1) |" in table and "| logreg (later iterations) |" in table
-    assert "| kmeans (later iterations) |" in table
+    assert "| kmeans (later iterations) |" in table and "| sort |" in table
     assert list((tmp_path / "results").glob("bench-tiny-*.json"))
 
 
@@ -79,3 +79,13 @@ def test_kmeans_answers_are_equal(sc, tmp_path):
     centers_mr, _ = iterative.kmeans_mapreduce(sc, path, 3, str(tmp_path))
     assert centers_spark.shape == (10, 10)
     assert np.allclose(centers_spark, centers_mr, atol=1e-6)
+
+
+def test_sort_outputs_are_the_same_total_order(sc, tmp_path):
+    from benchmarks.workloads import sort
+    path = sort.records_text_at(str(tmp_path / "records.txt"), 3000)
+    lines = open(path).read().splitlines()
+    assert len(lines) == 3000 and all(len(line) == 99 for line in lines)
+    expected = sort.digest(sorted(lines, key=lambda line: line[:10]))
+    assert sort.sort_sparklite(sc, path, str(tmp_path)) == expected
+    assert sort.sort_mapreduce(sc, path, str(tmp_path)) == expected
