@@ -182,14 +182,34 @@ class PairsMixin:
         if numPartitions == 1:
             rdd = self.coalesce(1) if self.getNumPartitions() > 1 else self
             return rdd.mapPartitions(sort, True)
-        size = self.count()
+        size, sample = self._count_and_sample_keys(numPartitions * 20.0, seed=1)
         if not size:
             return self
-        fraction = min(numPartitions * 20.0 / max(size, 1), 1.0)
-        sample = self.sample(False, fraction, 1).map(lambda kv: kv[0]).collect()
         sample = sorted(sample, key=keyfunc)
         bounds = [sample[int(len(sample) * (i + 1) / numPartitions)] for i in range(numPartitions - 1)]
         return self.partitionBy(RangePartitioner(bounds, ascending, keyfunc)).mapPartitions(sort, True)
+
+    def _count_and_sample_keys(self, max_sample: float, seed: int):
+        """PySpark's sortByKey counts the RDD, then samples its keys with
+        ``fraction = min(max_sample / count, 1)`` and ``seed``: two passes. This does both in one pass and
+        returns the same keys: each partition draws the sampler's uniforms in record order and keeps the
+        keys whose draw could still pass (``draw < max_sample / records seen so far``, a bound that only
+        shrinks); the driver keeps those below the final fraction."""
+        from sparklite.core.sampling import Sampler
+
+        def candidates(split, iterator):
+            draw, kept, count = Sampler(False, None, seed)._rng(split).random, [], 0
+            for kv in iterator:
+                count += 1
+                d = draw()
+                if d * count < max_sample:
+                    kept.append((d, kv[0]))
+            return [(count, kept)]
+
+        parts = self.mapPartitionsWithIndex(candidates).collect()
+        size = sum(count for count, _ in parts)
+        fraction = min(max_sample / max(size, 1), 1.0)
+        return size, [key for _, kept in parts for d, key in kept if d < fraction]
 
     def sortBy(self, keyfunc, ascending: bool = True, numPartitions=None):
         return self.keyBy(keyfunc).sortByKey(ascending, numPartitions).values()

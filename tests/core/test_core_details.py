@@ -56,3 +56,12 @@ def test_task_metrics_reach_listeners(sc):
     assert written > 0 and read == written
     assert all(m["duration"] >= m["executor_run_time"] >= 0 for m in listener.metrics)
     assert all(m["peak_rss_bytes"] > 10 << 20 for m in listener.metrics)
+
+
+@pytest.mark.parametrize("size,partitions", [(5000, 4), (50, 3), (1, 2)])
+def test_sort_by_key_one_pass_sample_equals_count_then_sample(sc, size, partitions):
+    pairs = sc.parallelize([(f"k{(i * 7919) % size}", i) for i in range(size)], 3)
+    count, sample = pairs._count_and_sample_keys(partitions * 20.0, seed=1)
+    fraction = min(partitions * 20.0 / max(pairs.count(), 1), 1.0)
+    assert count == pairs.count()
+    assert sample == pairs.sample(False, fraction, 1).map(lambda kv: kv[0]).collect()
