@@ -17,13 +17,14 @@ import time
 import statistics
 
 from benchmarks.data import DATA_DIR, points_text_at, zipf_text_at
-from benchmarks.workloads import iterative, sort, text
+from benchmarks.workloads import graph, iterative, sort, text
 from sparklite import SparkContext
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 TEXT_BYTES = {"tiny": 200_000, "small": 100_000_000, "large": 1_000_000_000}
 POINTS = {"tiny": 2_000, "small": 1_000_000, "large": 10_000_000}
 SORT_RECORDS = {"tiny": 2_000, "small": 1_000_000, "large": 10_000_000}
+GRAPH_NODES = {"tiny": 300, "small": 200_000, "large": 2_000_000}
 ITERATIONS = 5
 
 
@@ -79,8 +80,25 @@ def _sort(engine: str, sc, size: str, work: str):
     return run(sc, _records(size), work)
 
 
-WORKLOADS = {"wordcount": _wordcount, "grep": _grep, "sort": _sort, "logreg": _logreg, "kmeans": _kmeans}
-PREPARE = {"wordcount": _text, "grep": _text, "sort": _records, "logreg": _points, "kmeans": _points}
+def _graph(size: str) -> str:
+    os.makedirs(DATA_DIR, exist_ok=True)
+    return graph.zipf_graph_at(os.path.join(DATA_DIR, f"graph_{size}.txt"), GRAPH_NODES[size])
+
+
+def _pagerank(copartition: bool):
+    def run_pagerank(engine: str, sc, size: str, work: str):
+        if engine == "sparklite":
+            ranks, times = graph.pagerank_sparklite(sc, _graph(size), ITERATIONS, copartition=copartition)
+        else:
+            ranks, times = graph.pagerank_mapreduce(sc, _graph(size), ITERATIONS, work)
+        return ranks, {"iteration 1": times[0], "later iterations": statistics.median(times[1:])}
+    return run_pagerank
+
+
+WORKLOADS = {"wordcount": _wordcount, "grep": _grep, "sort": _sort, "logreg": _logreg, "kmeans": _kmeans,
+             "pagerank": _pagerank(True), "pagerank-no-copartition": _pagerank(False)}
+PREPARE = {"wordcount": _text, "grep": _text, "sort": _records, "logreg": _points, "kmeans": _points,
+           "pagerank": _graph, "pagerank-no-copartition": _graph}
 ENGINES = ["sparklite", "mapreduce"]
 
 

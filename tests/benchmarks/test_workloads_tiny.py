@@ -56,6 +56,7 @@ def test_runner_checks_answers_and_reports_ratios(no_sc, tmp_path, monkeypatch):
     assert "| wordcount |" in table and "| grep |" in table and "mapreduce / sparklite" in table
     assert "| logreg (iteration 1) |" in table and "| logreg (later iterations) |" in table
     assert "| kmeans (later iterations) |" in table and "| sort |" in table
+    assert "| pagerank (later iterations) |" in table and "| pagerank-no-copartition (later iterations) |" in table
     assert list((tmp_path / "results").glob("bench-tiny-*.json"))
 
 
@@ -89,3 +90,12 @@ def test_sort_outputs_are_the_same_total_order(sc, tmp_path):
     expected = sort.digest(sorted(lines, key=lambda line: line[:10]))
     assert sort.sort_sparklite(sc, path, str(tmp_path)) == expected
     assert sort.sort_mapreduce(sc, path, str(tmp_path)) == expected
+
+
+def test_pagerank_answers_are_equal_with_and_without_copartitioning(sc, tmp_path):
+    from benchmarks.workloads import graph
+    path = graph.zipf_graph_at(str(tmp_path / "graph.txt"), 300)
+    co, _ = graph.pagerank_sparklite(sc, path, 3, copartition=True)
+    plain, _ = graph.pagerank_sparklite(sc, path, 3, copartition=False)
+    mapreduce, _ = graph.pagerank_mapreduce(sc, path, 3, str(tmp_path))
+    assert co and co == plain == mapreduce
