@@ -1,5 +1,6 @@
-"""The ``sparklite`` command: ``sparklite quickstart`` runs the quickstart job, ``sparklite version``
-prints the version. (``submit``, ``shell`` and ``bench`` arrive with their issues.)"""
+"""The ``sparklite`` command: ``sparklite quickstart`` runs the quickstart job, ``sparklite bench``
+runs the benchmark suite of a source checkout (the same as ``python -m benchmarks``), ``sparklite
+version`` prints the version. (``submit`` and ``shell`` arrive with their issues.)"""
 from __future__ import annotations
 
 import argparse
@@ -27,11 +28,28 @@ def quickstart(master: str) -> int:
     return 0
 
 
+def bench(argv: list) -> int:
+    """Run ``benchmarks`` from the source checkout this package was installed from."""
+    import os
+    checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not os.path.isdir(os.path.join(checkout, "benchmarks")):
+        print("sparklite bench needs a source checkout (the benchmarks/ folder beside sparklite/); "
+              "install with 'pip install -e .' from a clone", file=sys.stderr)
+        return 2
+    sys.path.insert(0, checkout)
+    from benchmarks.__main__ import main as run_benchmarks
+    return run_benchmarks(argv)
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:
+        return bench(argv[1:])
     parser = argparse.ArgumentParser(prog="sparklite", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     qs = sub.add_parser("quickstart", help="run a small word count job")
     qs.add_argument("--master", default="local[2]")
+    sub.add_parser("bench", help="run the benchmark suite (options: python -m benchmarks --help)")
     sub.add_parser("version", help="print the version")
     args = parser.parse_args(argv)
     if args.command == "quickstart":
