@@ -142,6 +142,13 @@ class PairsMixin:
         return union.groupByKey(numPartitions).mapValues(dispatch)
 
     def _join(self, other, numPartitions, left_default: bool, right_default: bool):
+        target = numPartitions
+        if target is None:   # what groupByKey would pick for the union of the two sides
+            target = self.ctx.defaultParallelism if self.ctx._conf.contains("spark.default.parallelism") \
+                else (self.partitioner.numPartitions if self.partitioner is not None else 0)
+        if self.partitioner is not None and self.partitioner == other.partitioner == Partitioner(target):
+            from sparklite.core.rdds import CoPartitionedJoinRDD
+            return CoPartitionedJoinRDD(self, other, left_default, right_default)
         tagged = self.mapValues(lambda v: (1, v)).union(other.mapValues(lambda v: (2, v)))
         return tagged.groupByKey(numPartitions).flatMapValues(_dispatch_join(left_default, right_default))
 

@@ -65,3 +65,21 @@ def test_sort_by_key_one_pass_sample_equals_count_then_sample(sc, size, partitio
     fraction = min(partitions * 20.0 / max(pairs.count(), 1), 1.0)
     assert count == pairs.count()
     assert sample == pairs.sample(False, fraction, 1).map(lambda kv: kv[0]).collect()
+
+
+def test_join_of_co_partitioned_rdds_needs_no_shuffle_and_keeps_pyspark_order(sc):
+    from sparklite.core.dependencies import ShuffleDependency
+    left = sc.parallelize([(i % 7, i) for i in range(40)], 3).partitionBy(4)
+    right = sc.parallelize([(i % 5, -i) for i in range(30)], 2).partitionBy(4)
+    for name in ("join", "leftOuterJoin", "rightOuterJoin", "fullOuterJoin"):
+        fast = getattr(left, name)(right)
+        assert not any(isinstance(d, ShuffleDependency) for d in fast.dependencies)
+        assert fast.partitioner == left.partitioner
+        # the general path (tag, union, groupByKey), forced by asking for another partition count first
+        general = getattr(left, name)(right, 5).collect()
+        assert sorted(fast.collect(), key=repr) == sorted(general, key=repr)
+    # order inside partitions: keys first seen on the left, pairs as for v in left: for w in right
+    part0 = left.join(right).glom().collect()[0]
+    keys = list(dict.fromkeys(k for k, _ in part0))
+    left0 = left.glom().collect()[0]
+    assert keys == [k for k in dict.fromkeys(k for k, _ in left0) if k in {k for k, _ in right.collect()}]
