@@ -36,14 +36,14 @@ def _text(size: str) -> str:
 
 def _wordcount(engine: str, sc, size: str, work: str):
     path = _text(size)
-    if engine == "sparklite":
+    if engine != "mapreduce":
         return text.wordcount_sparklite(sc, path)
     return text.wordcount_mapreduce(sc, path, work)
 
 
 def _grep(engine: str, sc, size: str, work: str):
     path = _text(size)
-    if engine == "sparklite":
+    if engine != "mapreduce":
         return text.grep_sparklite(sc, path, r"\bqu")
     return text.grep_mapreduce(sc, path, r"\bqu", work)
 
@@ -55,7 +55,7 @@ def _points(size: str) -> str:
 
 def _logreg(engine: str, sc, size: str, work: str):
     """Iterative: returns (answer, {"iteration 1": s, "later iterations": median s})."""
-    if engine == "sparklite":
+    if engine != "mapreduce":
         w, times = iterative.logistic_regression_sparklite(sc, _points(size), ITERATIONS)
     else:
         w, times = iterative.logistic_regression_mapreduce(sc, _points(size), ITERATIONS, work)
@@ -63,7 +63,7 @@ def _logreg(engine: str, sc, size: str, work: str):
 
 
 def _kmeans(engine: str, sc, size: str, work: str):
-    if engine == "sparklite":
+    if engine != "mapreduce":
         centers, times = iterative.kmeans_sparklite(sc, _points(size), ITERATIONS)
     else:
         centers, times = iterative.kmeans_mapreduce(sc, _points(size), ITERATIONS, work)
@@ -76,7 +76,7 @@ def _records(size: str) -> str:
 
 
 def _sort(engine: str, sc, size: str, work: str):
-    run = sort.sort_sparklite if engine == "sparklite" else sort.sort_mapreduce
+    run = sort.sort_mapreduce if engine == "mapreduce" else sort.sort_sparklite
     return run(sc, _records(size), work)
 
 
@@ -87,7 +87,7 @@ def _graph(size: str) -> str:
 
 def _pagerank(copartition: bool):
     def run_pagerank(engine: str, sc, size: str, work: str):
-        if engine == "sparklite":
+        if engine != "mapreduce":
             ranks, times = graph.pagerank_sparklite(sc, _graph(size), ITERATIONS, copartition=copartition)
         else:
             ranks, times = graph.pagerank_mapreduce(sc, _graph(size), ITERATIONS, work)
@@ -99,7 +99,23 @@ WORKLOADS = {"wordcount": _wordcount, "grep": _grep, "sort": _sort, "logreg": _l
              "pagerank": _pagerank(True), "pagerank-no-copartition": _pagerank(False)}
 PREPARE = {"wordcount": _text, "grep": _text, "sort": _records, "logreg": _points, "kmeans": _points,
            "pagerank": _graph, "pagerank-no-copartition": _graph}
-ENGINES = ["sparklite", "mapreduce"]
+ENGINES = ["sparklite", "mapreduce", "pyspark"]
+
+
+def pyspark_context(master: str):
+    """A real PySpark context for the peer runs (the same RDD programs), or None when PySpark or
+    Java is missing; then the peer is skipped with a note, never faked."""
+    import shutil
+    try:
+        import pyspark
+    except ImportError:
+        return None
+    if shutil.which("java") is None:
+        return None
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    conf = pyspark.SparkConf().setMaster(master).setAppName("sparklite-bench-peer") \
+        .set("spark.ui.enabled", "false").set("spark.driver.memory", "4g")
+    return pyspark.SparkContext(conf=conf)
 
 
 def run(size: str, workloads: list[str], engines: list[str], master: str) -> dict:
@@ -107,26 +123,41 @@ def run(size: str, workloads: list[str], engines: list[str], master: str) -> dic
               "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": {}}
     for workload in workloads:
         PREPARE[workload](size)   # generate the input before any clock starts
-    with SparkContext(master, "sparklite-bench") as sc:
-        for workload in workloads:
-            answers, times = {}, {}
-            for engine in engines:
-                with tempfile.TemporaryDirectory() as work:
-                    start = time.perf_counter()
-                    answers[engine] = WORKLOADS[workload](engine, sc, size, work)
-                    times[engine] = time.perf_counter() - start
-                if isinstance(answers[engine], tuple):       # an iterative workload reports its phases
-                    answers[engine], times[engine] = answers[engine]
-            reference = answers[engines[0]]
-            for engine, answer in answers.items():
-                if answer != reference:
-                    raise AssertionError(f"{workload}: {engine}'s answer differs from {engines[0]}'s")
-            if all(isinstance(t, dict) for t in times.values()):
-                for phase in times[engines[0]]:
-                    record["results"][f"{workload} ({phase})"] = {e: times[e][phase] for e in engines}
-            else:
-                record["results"][workload] = times
+    peer = None
+    if "pyspark" in engines:
+        peer = pyspark_context(master)
+        if peer is None:
+            engines = [e for e in engines if e != "pyspark"]
+            record["notes"] = ["pyspark skipped: PySpark or Java is not installed here"]
+    try:
+        with SparkContext(master, "sparklite-bench") as sc:
+            for workload in workloads:
+                run_workload(record, workload, engines, size, {"sparklite": sc, "mapreduce": sc, "pyspark": peer})
+    finally:
+        if peer is not None:
+            peer.stop()
     return record
+
+
+def run_workload(record: dict, workload: str, engines: list, size: str, contexts: dict) -> None:
+    """Run one workload on every engine, check the answers agree, and record the times."""
+    answers, times = {}, {}
+    for engine in engines:
+        with tempfile.TemporaryDirectory() as work:
+            start = time.perf_counter()
+            answers[engine] = WORKLOADS[workload](engine, contexts[engine], size, work)
+            times[engine] = time.perf_counter() - start
+        if isinstance(answers[engine], tuple):       # an iterative workload reports its phases
+            answers[engine], times[engine] = answers[engine]
+    reference = answers[engines[0]]
+    for engine, answer in answers.items():
+        if answer != reference:
+            raise AssertionError(f"{workload}: {engine}'s answer differs from {engines[0]}'s")
+    if all(isinstance(t, dict) for t in times.values()):
+        for phase in times[engines[0]]:
+            record["results"][f"{workload} ({phase})"] = {e: times[e][phase] for e in engines}
+    else:
+        record["results"][workload] = times
 
 
 def markdown(record: dict) -> str:
@@ -140,6 +171,7 @@ def markdown(record: dict) -> str:
         base = times.get("sparklite")
         ratios = [f"{times[e] / base:.1f}x" if base else "-" for e in engines if e != "sparklite"]
         lines.append(f"| {workload} | " + " | ".join(f"{times[e]:.2f}" for e in engines) + " | " + " | ".join(ratios) + " |")
+    lines += [f"\n{note}" for note in record.get("notes", [])]
     return "\n".join(lines)
 
 

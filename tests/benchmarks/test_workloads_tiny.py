@@ -51,7 +51,7 @@ def test_runner_checks_answers_and_reports_ratios(no_sc, tmp_path, monkeypatch):
     import benchmarks.__main__ as runner
     monkeypatch.setattr(runner, "DATA_DIR", str(tmp_path))
     monkeypatch.setattr(runner, "RESULTS_DIR", str(tmp_path / "results"))
-    assert runner.main(["--size", "tiny", "--master", "local[2]"]) == 0
+    assert runner.main(["--size", "tiny", "--master", "local[2]", "--engines", "sparklite,mapreduce"]) == 0
     table = (tmp_path / "results" / "latest.md").read_text()
     assert "| wordcount |" in table and "| grep |" in table and "mapreduce / sparklite" in table
     assert "| logreg (iteration 1) |" in table and "| logreg (later iterations) |" in table

@@ -13,6 +13,6 @@ def test_sparklite_bench_runs_the_suite_from_the_checkout(capsys, no_sc, tmp_pat
     import benchmarks.__main__ as runner
     monkeypatch.setattr(runner, "DATA_DIR", str(tmp_path))
     monkeypatch.setattr(runner, "RESULTS_DIR", str(tmp_path / "results"))
-    assert main(["bench", "--size", "tiny", "--workloads", "wordcount,grep"]) == 0
+    assert main(["bench", "--size", "tiny", "--workloads", "wordcount,grep", "--engines", "sparklite,mapreduce"]) == 0
     out = capsys.readouterr().out
     assert "| wordcount |" in out and "| grep |" in out
