@@ -17,7 +17,7 @@ import time
 import statistics
 
 from benchmarks.data import DATA_DIR, points_text_at, zipf_text_at
-from benchmarks.workloads import graph, iterative, sort, text
+from benchmarks.workloads import graph, iterative, sort, sql_shaped, text
 from sparklite import SparkContext
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -25,6 +25,7 @@ TEXT_BYTES = {"tiny": 200_000, "small": 100_000_000, "large": 1_000_000_000}
 POINTS = {"tiny": 2_000, "small": 1_000_000, "large": 10_000_000}
 SORT_RECORDS = {"tiny": 2_000, "small": 1_000_000, "large": 10_000_000}
 GRAPH_NODES = {"tiny": 300, "small": 200_000, "large": 2_000_000}
+VISITS = {"tiny": 2_000, "small": 2_000_000, "large": 20_000_000}
 ITERATIONS = 5
 
 
@@ -95,11 +96,26 @@ def _pagerank(copartition: bool):
     return run_pagerank
 
 
-WORKLOADS = {"wordcount": _wordcount, "grep": _grep, "sort": _sort, "logreg": _logreg, "kmeans": _kmeans,
+def _visits(size: str) -> str:
+    os.makedirs(DATA_DIR, exist_ok=True)
+    return sql_shaped.uservisits_at(os.path.join(DATA_DIR, f"uservisits_{size}.csv"), VISITS[size])
+
+
+def _aggregation(engine: str, sc, size: str, work: str):
+    if engine == "mapreduce":
+        return sql_shaped.aggregation_mapreduce(sc, _visits(size), work)
+    if engine == "duckdb":
+        return sql_shaped.aggregation_duckdb(_visits(size))
+    return sql_shaped.aggregation_sparklite(sc, _visits(size))
+
+
+WORKLOADS = {"aggregation": _aggregation, "wordcount": _wordcount, "grep": _grep, "sort": _sort, "logreg": _logreg, "kmeans": _kmeans,
              "pagerank": _pagerank(True), "pagerank-no-copartition": _pagerank(False)}
-PREPARE = {"wordcount": _text, "grep": _text, "sort": _records, "logreg": _points, "kmeans": _points,
+PREPARE = {"aggregation": _visits, "wordcount": _text, "grep": _text, "sort": _records, "logreg": _points, "kmeans": _points,
            "pagerank": _graph, "pagerank-no-copartition": _graph}
-ENGINES = ["sparklite", "mapreduce", "pyspark"]
+ENGINES = ["sparklite", "mapreduce", "pyspark", "duckdb"]
+# Engines that only run some workloads (SQL-shaped ones); elsewhere they are left out of the row.
+ONLY = {"duckdb": {"aggregation"}}
 
 
 def pyspark_context(master: str):
@@ -124,15 +140,23 @@ def run(size: str, workloads: list[str], engines: list[str], master: str) -> dic
     for workload in workloads:
         PREPARE[workload](size)   # generate the input before any clock starts
     peer = None
+    record["notes"] = []
     if "pyspark" in engines:
         peer = pyspark_context(master)
         if peer is None:
             engines = [e for e in engines if e != "pyspark"]
-            record["notes"] = ["pyspark skipped: PySpark or Java is not installed here"]
+            record["notes"].append("pyspark skipped: PySpark or Java is not installed here")
+    if "duckdb" in engines:
+        try:
+            import duckdb  # noqa: F401
+        except ImportError:
+            engines = [e for e in engines if e != "duckdb"]
+            record["notes"].append("duckdb skipped: it is not installed here")
     try:
         with SparkContext(master, "sparklite-bench") as sc:
             for workload in workloads:
-                run_workload(record, workload, engines, size, {"sparklite": sc, "mapreduce": sc, "pyspark": peer})
+                run_workload(record, workload, engines, size,
+                             {"sparklite": sc, "mapreduce": sc, "pyspark": peer, "duckdb": None})
     finally:
         if peer is not None:
             peer.stop()
@@ -142,6 +166,7 @@ def run(size: str, workloads: list[str], engines: list[str], master: str) -> dic
 def run_workload(record: dict, workload: str, engines: list, size: str, contexts: dict) -> None:
     """Run one workload on every engine, check the answers agree, and record the times."""
     answers, times = {}, {}
+    engines = [e for e in engines if workload in ONLY.get(e, {workload})]
     for engine in engines:
         with tempfile.TemporaryDirectory() as work:
             start = time.perf_counter()
@@ -169,8 +194,9 @@ def markdown(record: dict) -> str:
              "|---" * (1 + len(engines) + len(engines) - 1) + "|"]
     for workload, times in record["results"].items():
         base = times.get("sparklite")
-        ratios = [f"{times[e] / base:.1f}x" if base else "-" for e in engines if e != "sparklite"]
-        lines.append(f"| {workload} | " + " | ".join(f"{times[e]:.2f}" for e in engines) + " | " + " | ".join(ratios) + " |")
+        ratios = [f"{times[e] / base:.1f}x" if base and e in times else "-" for e in engines if e != "sparklite"]
+        cells = [f"{times[e]:.2f}" if e in times else "-" for e in engines]
+        lines.append(f"| {workload} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
     lines += [f"\n{note}" for note in record.get("notes", [])]
     return "\n".join(lines)
 

@@ -56,6 +56,7 @@ def test_runner_checks_answers_and_reports_ratios(no_sc, tmp_path, monkeypatch):
     assert "| wordcount |" in table and "| grep |" in table and "mapreduce / sparklite" in table
     assert "| logreg (iteration 1) |" in table and "| logreg (later iterations) |" in table
     assert "| kmeans (later iterations) |" in table and "| sort |" in table
+    assert "| aggregation |" in table
     assert "| pagerank (later iterations) |" in table and "| pagerank-no-copartition (later iterations) |" in table
     assert list((tmp_path / "results").glob("bench-tiny-*.json"))
 
@@ -99,3 +100,13 @@ def test_pagerank_answers_are_equal_with_and_without_copartitioning(sc, tmp_path
     plain, _ = graph.pagerank_sparklite(sc, path, 3, copartition=False)
     mapreduce, _ = graph.pagerank_mapreduce(sc, path, 3, str(tmp_path))
     assert co and co == plain == mapreduce
+
+
+def test_aggregation_answers_are_equal(sc, tmp_path):
+    from benchmarks.workloads import sql_shaped
+    path = sql_shaped.uservisits_at(str(tmp_path / "visits.csv"), 3000)
+    spark = sql_shaped.aggregation_sparklite(sc, path)
+    assert spark and sum(spark.values()) == sum(int(line.split(",")[3]) for line in open(path))
+    assert spark == sql_shaped.aggregation_mapreduce(sc, path, str(tmp_path))
+    duck = sql_shaped.aggregation_duckdb(path)
+    assert duck is None or duck == spark
