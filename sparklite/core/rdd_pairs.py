@@ -50,16 +50,21 @@ def _extend(a: list, b: list) -> list:
     return a
 
 
+def join_pairs(vs: list, ws: list, left_default: bool, right_default: bool) -> list:
+    """One key's joined (v, w) pairs; an outer side missing its values contributes a None."""
+    if left_default and not vs:
+        vs = [None]
+    if right_default and not ws:
+        ws = [None]
+    return [(v, w) for v in vs for w in ws]
+
+
 def _dispatch_join(left_default: bool, right_default: bool):
     def dispatch(tagged):
         vbuf, wbuf = [], []
         for n, v in tagged:
             (vbuf if n == 1 else wbuf).append(v)
-        if left_default and not vbuf:
-            vbuf.append(None)
-        if right_default and not wbuf:
-            wbuf.append(None)
-        return [(v, w) for v in vbuf for w in wbuf]
+        return join_pairs(vbuf, wbuf, left_default, right_default)
     return dispatch
 
 

@@ -13,6 +13,7 @@ import itertools
 from sparklite.core.dependencies import (ManyToOneDependency, OneToOneDependency, RangeDependency,
                                          ShuffleDependency)
 from sparklite.core.rdd import RDD
+from sparklite.core.rdd_pairs import join_pairs
 
 
 def slice_positions(length: int, num_slices: int) -> list[tuple[int, int]]:
@@ -184,15 +185,9 @@ class CoPartitionedJoinRDD(RDD):
                 if group is None:
                     group = groups[k] = ([], [])
                 group[side].append(v)
-        left_default, right_default = self._defaults
         for k, (vs, ws) in groups.items():
-            if left_default and not vs:
-                vs = [None]
-            if right_default and not ws:
-                ws = [None]
-            for v in vs:
-                for w in ws:
-                    yield k, (v, w)
+            for pair in join_pairs(vs, ws, *self._defaults):
+                yield k, pair
 
 
 class _Missing:

@@ -124,6 +124,8 @@ def _aggregate(items, merge_new, merge_existing, context, merge_combiners):
     items, islice = iter(items), itertools.islice
     try:
         # The hot loop: one dict probe and one store per record; memory is checked between chunks.
+        # The outer loop takes a chunk's first record (and ends the loop when none is left), the inner
+        # one the rest; the body is repeated rather than chained to keep the per-record cost minimal.
         for k, v in items:
             try:
                 old = d[k]

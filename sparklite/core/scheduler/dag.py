@@ -456,8 +456,9 @@ class DAGScheduler:
             ts.running_on.setdefault(partition, set()).add(executor_id)
             job = getattr(stage, "job", None)
             properties = job.properties if job is not None else self._jobs[min(stage.job_ids)].properties
-            shuffles = {dep.shuffle_id: self.tracker.locations(dep.shuffle_id)
-                        for dep in self._nearest_shuffle_deps(stage.rdd)}
+            # the shuffles a task reads are its stage's parents' (no lineage walk per task)
+            shuffles = {p.shuffle_dep.shuffle_id: self.tracker.locations(p.shuffle_dep.shuffle_id)
+                        for p in stage.parents}
             self.bus.post(ev.TaskStart(stage.id, ts.attempt, task_id, partition, attempt, executor_id, time.time()))
             blocks = {}
             if len(self._free_slots) + len(self._draining) > 1:
