@@ -31,14 +31,19 @@ from sparklite.core.storage.blockstore import BlockStore
 from sparklite.core.storagelevel import StorageLevel
 from sparklite.core.taskcontext import TaskContext
 
-_TASK_GC_THRESHOLD = 50_000
+_TASK_GC_THRESHOLD = 1_000_000
 _gc_lock = threading.Lock()
 _gc_users = [0, None]   # tasks running in this process, the GC thresholds to restore after the last
 
 
 def _relax_gc() -> None:
-    """Tasks allocate millions of short-lived tuples; a larger young generation spares most of the
-    collector's passes over them. The previous thresholds come back when the last task ends."""
+    """A young-generation collection runs when the count of live container objects has grown by the
+    threshold since the last one, and it walks every one of them. A task holds whole partitions of
+    records (a join's groups, a decoded cached block), so at CPython's default (a few thousand) it
+    walks the same live records again and again: half of a PageRank iteration went there. At a
+    million, collections run only when a task really holds that many more objects; the cost is
+    that cyclic garbage (rare in record processing) waits longer, at most about a million objects.
+    The previous thresholds come back when the last task ends."""
     with _gc_lock:
         if _gc_users[0] == 0:
             _gc_users[1] = gc.get_threshold()
@@ -141,17 +146,25 @@ class Executor:
         self._killed.add(task_id)
 
     # -- blocks -------------------------------------------------------------------------------
-    def get_or_compute(self, rdd, split: int, context):
+    def cached_table(self, rdd, split: int, context):
+        """The partition's cached Arrow table, from this executor or a peer holding it; None if uncached."""
         block_id = ("rdd", rdd._id, split)
-        records = self.read_cached(block_id)
-        if records is not None:
+        table = self.block_store.get(block_id)
+        if table is not None:
             context._metrics["cache_hits"] = context._metrics.get("cache_hits", 0) + 1
-            return iter(records)
+            return table
         for holder in context._block_locations.get(block_id, ()):
             table = self.peers.get(holder, block_id) if self.peers is not None and holder != self.executor_id else None
             if table is not None:
                 context._metrics["remote_cache_hits"] = context._metrics.get("remote_cache_hits", 0) + 1
-                return iter(codec.decode(table))
+                return table
+        return None
+
+    def get_or_compute(self, rdd, split: int, context):
+        table = self.cached_table(rdd, split, context)
+        if table is not None:
+            return iter(codec.decode(table))
+        block_id = ("rdd", rdd._id, split)
         records = list(rdd.compute(split, context))
         self.store(block_id, codec.encode(records), rdd._storage_level)
         return iter(records)

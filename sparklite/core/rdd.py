@@ -89,6 +89,13 @@ class RDD(ActionsMixin, PairsMixin):
             return context._executor.get_or_compute(self, split, context)
         return self.compute(split, context)
 
+    def _cached_table(self, split: int, context):
+        """This partition as its cached Arrow table when it is cached (here or on a peer), else None;
+        for operators that can work on the encoded rows before decoding them."""
+        if self._checkpointed is None and self._storage_level.is_valid and getattr(context, "_executor", None):
+            return context._executor.cached_table(self, split, context)
+        return None
+
     def _class_name(self) -> str:
         return type(self).__name__
 

@@ -14,6 +14,7 @@ from sparklite.core.dependencies import (ManyToOneDependency, OneToOneDependency
                                          ShuffleDependency)
 from sparklite.core.rdd import RDD
 from sparklite.core.rdd_pairs import join_pairs
+from sparklite.core.storage import codec
 
 
 def slice_positions(length: int, num_slices: int) -> list[tuple[int, int]]:
@@ -167,7 +168,9 @@ class CoPartitionedJoinRDD(RDD):
     """A join of two RDDs partitioned alike: partition i joins partition i of each side in place.
     Keys come out in first-seen order (left side first) and each key's pairs as ``for v in left: for w
     in right`` (the order PySpark's union-and-groupByKey join gives), without tagging and regrouping
-    every record."""
+    every record. The right side is grouped first, so when left keys without a match produce nothing
+    (inner and right outer joins) they are dropped as they stream by instead of being grouped: a
+    PageRank iteration joins every node's links with the few ranked nodes."""
 
     def __init__(self, left: RDD, right: RDD, left_default: bool, right_default: bool):
         super().__init__(left.ctx, [OneToOneDependency(left), OneToOneDependency(right)])
@@ -178,16 +181,46 @@ class CoPartitionedJoinRDD(RDD):
         return self._deps[0].rdd.getNumPartitions()
 
     def compute(self, split, context):
-        groups: dict = {}
-        for side, dep in enumerate(self._deps):
-            for k, v in dep.rdd.iterator(split, context):
-                group = groups.get(k)
-                if group is None:
-                    group = groups[k] = ([], [])
-                group[side].append(v)
-        for k, (vs, ws) in groups.items():
-            for pair in join_pairs(vs, ws, *self._defaults):
-                yield k, pair
+        left_default, right_default = self._defaults
+        right: dict = {}
+        for k, w in self._deps[1].rdd.iterator(split, context):
+            ws = right.get(k)
+            if ws is None:
+                right[k] = [w]
+            else:
+                ws.append(w)
+        left: dict = {}
+        for k, v in self._left_records(split, context, None if right_default else right):
+            vs = left.get(k)
+            if vs is None:
+                if not right_default and k not in right:
+                    continue
+                left[k] = [v]
+            else:
+                vs.append(v)
+        for k, vs in left.items():
+            ws = right.get(k, ())
+            if len(vs) == 1 and len(ws) == 1:
+                yield k, (vs[0], ws[0])
+            else:
+                for pair in join_pairs(vs, ws, left_default, right_default):
+                    yield k, pair
+        if left_default:
+            for k, ws in right.items():
+                if k not in left:
+                    for pair in join_pairs((), ws, left_default, right_default):
+                        yield k, pair
+
+    def _left_records(self, split, context, matching):
+        """The left partition; when only keys in ``matching`` can produce output and the partition is
+        cached, its rows are filtered on their encoded key column before any is decoded."""
+        rdd = self._deps[0].rdd
+        if matching is not None:
+            table = rdd._cached_table(split, context)
+            if table is not None:
+                kept = codec.rows_with_keys(table, matching)
+                return codec.decode(table if kept is None else kept)
+        return rdd.iterator(split, context)
 
 
 class _Missing:

@@ -1234,6 +1234,16 @@ def join_copartitioned_num_partitions(sc):
 
 
 @case
+def join_copartitioned_order(sc):
+    # Joined in place: the exact record order in each partition, duplicates and one-sided keys included.
+    a = _pairs(sc, 2).partitionBy(3)
+    b = _other(sc, 2).union(sc.parallelize([("b", 7), ("zz", 8)])).partitionBy(3)
+    return [a.join(b).glom().collect(), a.leftOuterJoin(b).glom().collect(),
+            a.rightOuterJoin(b).glom().collect(), a.fullOuterJoin(b).glom().collect(),
+            b.join(a).glom().collect()]
+
+
+@case
 def join_differently_partitioned_num_partitions(sc):
     a = _pairs(sc, 2).partitionBy(3)
     b = _other(sc, 2).partitionBy(2)

@@ -83,3 +83,21 @@ def test_join_of_co_partitioned_rdds_needs_no_shuffle_and_keeps_pyspark_order(sc
     keys = list(dict.fromkeys(k for k, _ in part0))
     left0 = left.glom().collect()[0]
     assert keys == [k for k in dict.fromkeys(k for k, _ in left0) if k in {k for k, _ in right.collect()}]
+
+
+@pytest.mark.parametrize("keys", ["strings", "ints", "mixed"])
+def test_join_with_a_cached_left_side_matches_the_uncached_join(sc, keys):
+    # A cached left partition is filtered on its encoded key column before decoding (inner and right
+    # outer joins); the records and their order must be exactly those of the uncached join.
+    make = {"strings": lambda i: f"n{i % 50}", "ints": lambda i: i % 50,
+            "mixed": lambda i: f"n{i}" if i % 3 else i % 50}[keys]
+    links = sc.parallelize([(make(i), [make(i * 7 + j) for j in range(i % 4)]) for i in range(300)], 3)
+    links = links.partitionBy(4)
+    ranks = sc.parallelize([(make(i), i * 0.5) for i in range(0, 300, 11)], 2).partitionBy(4)
+    expected = {name: getattr(links, name)(ranks).glom().collect()
+                for name in ("join", "rightOuterJoin", "leftOuterJoin", "fullOuterJoin")}
+    cached = links.cache()
+    cached.count()
+    for name, want in expected.items():
+        assert getattr(cached, name)(ranks).glom().collect() == want, name
+    assert cached.join(sc.emptyRDD().partitionBy(4)).collect() == []

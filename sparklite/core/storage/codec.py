@@ -8,6 +8,7 @@ types. ``encode`` picks typed Arrow columns when every record has the same shape
 * tuples of one length -> one column per position (``_1``, ``_2``, ...), each typed the same way,
   nested tuples becoming structs;
 * 1-d numpy arrays of one length and numeric dtype -> fixed-size lists;
+* lists whose elements (all lists' together) fit one column -> large lists of that column;
 * ``pyarrow.RecordBatch`` records (columnar partitions) -> the batches themselves, untouched.
 
 Anything else (mixed int/float, dicts, objects, ints past 64 bits) falls back to one binary column
@@ -16,9 +17,12 @@ of pickled chunks of records. The table's schema metadata records which layout w
 """
 from __future__ import annotations
 
+import itertools
 import pickle
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _KIND = b"sparklite.kind"
 _PICKLE_CHUNK = 4096
@@ -67,6 +71,11 @@ def _column(values: list) -> pa.Array:
             raise _Untypeable
         flat = pa.array(np.concatenate(values) if len(first) else np.empty(0, first.dtype))
         return pa.FixedSizeListArray.from_arrays(flat, len(first))
+    if kind is list and not has_none:
+        offsets = np.zeros(len(values) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, values), np.int64, len(values)), out=offsets[1:])
+        child = _column(list(itertools.chain.from_iterable(values)))
+        return pa.LargeListArray.from_arrays(pa.array(offsets), child)
     raise _Untypeable
 
 
@@ -82,6 +91,12 @@ def _values(array) -> list:
         flat = array.flatten().to_numpy(zero_copy_only=False)
         rows = flat.reshape(len(array), width).copy()  # writable, like the arrays that were cached
         return list(rows)
+    if pa.types.is_large_list(t):
+        offsets = array.offsets.to_numpy()
+        start = int(offsets[0]) if len(offsets) else 0
+        flat = _values(array.values.slice(start, int(offsets[-1]) - start if len(offsets) else 0))
+        bounds = (offsets - start).tolist()
+        return [flat[a:b] for a, b in zip(bounds, bounds[1:])]
     if array.null_count == 0 and (pa.types.is_integer(t) or pa.types.is_floating(t)):
         return array.to_numpy().tolist()
     return array.to_pylist()
@@ -128,6 +143,28 @@ def decode(table: pa.Table) -> list:
     for chunk in table.column(0).to_pylist():
         out.extend(pickle.loads(chunk))
     return out
+
+
+def rows_with_keys(table: pa.Table, keys) -> pa.Table | None:
+    """The rows of an encoded (key, value) partition whose key is in ``keys``, still encoded; None
+    when the layout cannot tell (the caller then decodes everything). Only string and integer keys
+    are matched in Arrow, where equality is exactly Python's."""
+    if layout(table) != "tuple" or table.num_columns != 2:
+        return None
+    key_type = table.column(0).type
+    if pa.types.is_large_string(key_type):
+        wanted = str
+    elif pa.types.is_int64(key_type):
+        wanted = int
+    else:
+        return None
+    keys = list(keys)
+    if any(type(k) is not wanted for k in keys):
+        return None
+    try:
+        return table.filter(pc.is_in(table.column(0), value_set=pa.array(keys, key_type)))
+    except (pa.ArrowException, OverflowError):
+        return None
 
 
 def layout(table: pa.Table) -> str:
