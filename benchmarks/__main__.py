@@ -2,12 +2,14 @@
 
 Every workload runs on every requested engine in one process, one after another on the same
 executors. The answers are checked to be equal before any time is reported, and the ratios come
-from times measured in this run. A JSON record and a markdown table are written to
-``benchmarks/results/``.
+from times measured in this run. A JSON record, a markdown table and, when matplotlib is installed,
+a PNG chart of the ratios are written to ``benchmarks/results/``. Peers (PySpark, mrjob, DuckDB,
+Polars) run when installed and are skipped with a note otherwise.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -16,8 +18,9 @@ import time
 
 import statistics
 
-from benchmarks.data import DATA_DIR, points_text_at, zipf_text_at
-from benchmarks.workloads import graph, iterative, sort, sql_shaped, text
+from benchmarks.chart import write_chart
+from benchmarks.data import DATA_DIR, points_text_at, uniform_text_at, zipf_text_at
+from benchmarks.workloads import graph, iterative, mrjob_peer, sort, sql_shaped, text
 from sparklite import SparkContext
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -26,6 +29,7 @@ POINTS = {"tiny": 2_000, "small": 1_000_000, "large": 10_000_000}
 SORT_RECORDS = {"tiny": 2_000, "small": 1_000_000, "large": 10_000_000}
 GRAPH_NODES = {"tiny": 300, "small": 200_000, "large": 2_000_000}
 VISITS = {"tiny": 2_000, "small": 2_000_000, "large": 20_000_000}
+RANKED_URLS = {"tiny": 1_000, "small": 100_000, "large": 1_000_000}
 ITERATIONS = 5
 
 
@@ -35,18 +39,30 @@ def _text(size: str) -> str:
     return path if os.path.exists(path) else zipf_text_at(path, TEXT_BYTES[size], vocabulary=100_000, seed=11)
 
 
-def _wordcount(engine: str, sc, size: str, work: str):
-    path = _text(size)
-    if engine != "mapreduce":
+def _uniform_text(size: str) -> str:
+    os.makedirs(DATA_DIR, exist_ok=True)
+    path = os.path.join(DATA_DIR, f"uniform_text_{size}.txt")
+    return path if os.path.exists(path) else uniform_text_at(path, TEXT_BYTES[size], vocabulary=1_000, seed=13)
+
+
+def _count_words(text_of_size):
+    def run_wordcount(engine: str, sc, size: str, work: str):
+        path = text_of_size(size)
+        if engine == "mapreduce":
+            return text.wordcount_mapreduce(sc, path, work)
+        if engine == "mrjob":
+            return mrjob_peer.wordcount_mrjob(path, work)
         return text.wordcount_sparklite(sc, path)
-    return text.wordcount_mapreduce(sc, path, work)
+    return run_wordcount
 
 
 def _grep(engine: str, sc, size: str, work: str):
     path = _text(size)
-    if engine != "mapreduce":
-        return text.grep_sparklite(sc, path, r"\bqu")
-    return text.grep_mapreduce(sc, path, r"\bqu", work)
+    if engine == "mapreduce":
+        return text.grep_mapreduce(sc, path, r"\bqu", work)
+    if engine == "mrjob":
+        return mrjob_peer.grep_mrjob(path, r"\bqu", work)
+    return text.grep_sparklite(sc, path, r"\bqu")
 
 
 def _points(size: str) -> str:
@@ -101,21 +117,42 @@ def _visits(size: str) -> str:
     return sql_shaped.uservisits_at(os.path.join(DATA_DIR, f"uservisits_{size}.csv"), VISITS[size])
 
 
+def _rankings(size: str) -> str:
+    os.makedirs(DATA_DIR, exist_ok=True)
+    return sql_shaped.rankings_at(os.path.join(DATA_DIR, f"rankings_{size}.csv"), RANKED_URLS[size])
+
+
 def _aggregation(engine: str, sc, size: str, work: str):
+    path = _visits(size)
     if engine == "mapreduce":
-        return sql_shaped.aggregation_mapreduce(sc, _visits(size), work)
-    if engine == "duckdb":
-        return sql_shaped.aggregation_duckdb(_visits(size))
-    return sql_shaped.aggregation_sparklite(sc, _visits(size))
+        return sql_shaped.aggregation_mapreduce(sc, path, work)
+    peers = {"duckdb": sql_shaped.aggregation_duckdb, "polars": sql_shaped.aggregation_polars,
+             "mrjob": lambda p: mrjob_peer.aggregation_mrjob(p, work),
+             "pyspark-df": lambda p: sql_shaped.aggregation_pyspark_df(sc, p)}
+    return peers[engine](path) if engine in peers else sql_shaped.aggregation_sparklite(sc, path)
 
 
-WORKLOADS = {"aggregation": _aggregation, "wordcount": _wordcount, "grep": _grep, "sort": _sort, "logreg": _logreg, "kmeans": _kmeans,
+def _join(engine: str, sc, size: str, work: str):
+    rankings, visits = _rankings(size), _visits(size)
+    if engine == "mapreduce":
+        return sql_shaped.join_mapreduce(sc, rankings, visits, work)
+    peers = {"duckdb": sql_shaped.join_duckdb, "polars": sql_shaped.join_polars,
+             "pyspark-df": lambda r, v: sql_shaped.join_pyspark_df(sc, r, v)}
+    return peers[engine](rankings, visits) if engine in peers else sql_shaped.join_sparklite(sc, rankings, visits)
+
+
+WORKLOADS = {"wordcount": _count_words(_text), "wordcount-uniform": _count_words(_uniform_text), "grep": _grep,
+             "sort": _sort, "aggregation": _aggregation, "join": _join, "logreg": _logreg, "kmeans": _kmeans,
              "pagerank": _pagerank(True), "pagerank-no-copartition": _pagerank(False)}
-PREPARE = {"aggregation": _visits, "wordcount": _text, "grep": _text, "sort": _records, "logreg": _points, "kmeans": _points,
-           "pagerank": _graph, "pagerank-no-copartition": _graph}
-ENGINES = ["sparklite", "mapreduce", "pyspark", "duckdb"]
-# Engines that only run some workloads (SQL-shaped ones); elsewhere they are left out of the row.
-ONLY = {"duckdb": {"aggregation"}}
+PREPARE = {"wordcount": [_text], "wordcount-uniform": [_uniform_text], "grep": [_text], "sort": [_records],
+           "aggregation": [_visits], "join": [_visits, _rankings], "logreg": [_points], "kmeans": [_points],
+           "pagerank": [_graph], "pagerank-no-copartition": [_graph]}
+ENGINES = ["sparklite", "mapreduce", "pyspark", "pyspark-df", "mrjob", "duckdb", "polars"]
+# Peers that run only some workloads; elsewhere they are left out of the row.
+ONLY = {"pyspark-df": {"aggregation", "join"}, "duckdb": {"aggregation", "join"}, "polars": {"aggregation", "join"},
+        "mrjob": {"wordcount", "wordcount-uniform", "grep", "aggregation"}}
+# Peers imported only to see whether they are installed; a missing one is skipped with a note.
+PEER_MODULES = {"duckdb": "duckdb", "polars": "polars", "mrjob": "mrjob"}
 
 
 def pyspark_context(master: str):
@@ -130,7 +167,8 @@ def pyspark_context(master: str):
         return None
     os.environ.setdefault("PYTHONHASHSEED", "0")
     conf = pyspark.SparkConf().setMaster(master).setAppName("sparklite-bench-peer") \
-        .set("spark.ui.enabled", "false").set("spark.driver.memory", "4g")
+        .set("spark.ui.enabled", "false").set("spark.driver.memory", "4g") \
+        .set("spark.ui.showConsoleProgress", "false")
     return pyspark.SparkContext(conf=conf)
 
 
@@ -138,25 +176,27 @@ def run(size: str, workloads: list[str], engines: list[str], master: str) -> dic
     record = {"size": size, "master": master, "python": platform.python_version(), "cpus": os.cpu_count(),
               "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "results": {}}
     for workload in workloads:
-        PREPARE[workload](size)   # generate the input before any clock starts
-    peer = None
+        for prepare in PREPARE[workload]:
+            prepare(size)   # generate the input before any clock starts
+    peer, session = None, None
     record["notes"] = []
-    if "pyspark" in engines:
+    if {"pyspark", "pyspark-df"} & set(engines):
         peer = pyspark_context(master)
         if peer is None:
-            engines = [e for e in engines if e != "pyspark"]
+            engines = [e for e in engines if e not in ("pyspark", "pyspark-df")]
             record["notes"].append("pyspark skipped: PySpark or Java is not installed here")
-    if "duckdb" in engines:
-        try:
-            import duckdb  # noqa: F401
-        except ImportError:
-            engines = [e for e in engines if e != "duckdb"]
-            record["notes"].append("duckdb skipped: it is not installed here")
+        else:
+            from pyspark.sql import SparkSession
+            session = SparkSession(peer)
+    for engine, module in PEER_MODULES.items():
+        if engine in engines and importlib.util.find_spec(module) is None:
+            engines = [e for e in engines if e != engine]
+            record["notes"].append(f"{engine} skipped: it is not installed here")
     try:
         with SparkContext(master, "sparklite-bench") as sc:
+            contexts = {"sparklite": sc, "mapreduce": sc, "pyspark": peer, "pyspark-df": session}
             for workload in workloads:
-                run_workload(record, workload, engines, size,
-                             {"sparklite": sc, "mapreduce": sc, "pyspark": peer, "duckdb": None})
+                run_workload(record, workload, engines, size, contexts)
     finally:
         if peer is not None:
             peer.stop()
@@ -170,7 +210,7 @@ def run_workload(record: dict, workload: str, engines: list, size: str, contexts
     for engine in engines:
         with tempfile.TemporaryDirectory() as work:
             start = time.perf_counter()
-            answers[engine] = WORKLOADS[workload](engine, contexts[engine], size, work)
+            answers[engine] = WORKLOADS[workload](engine, contexts.get(engine), size, work)
             times[engine] = time.perf_counter() - start
         if isinstance(answers[engine], tuple):       # an iterative workload reports its phases
             answers[engine], times[engine] = answers[engine]
@@ -221,6 +261,8 @@ def main(argv=None) -> int:
         json.dump(record, f, indent=1)
     with open(os.path.join(RESULTS_DIR, "latest.md"), "w") as f:
         f.write(table + "\n")
+    if write_chart(record, os.path.join(RESULTS_DIR, f"bench-{args.size}-{stamp}.png")):
+        table += f"\n\nchart: benchmarks/results/bench-{args.size}-{stamp}.png"
     print(table)
     return 0
 

@@ -21,17 +21,31 @@ def zipf_text(megabytes: int, vocabulary: int = 100_000, words_per_line: int = 1
 def zipf_text_at(path: str, size_bytes: int, vocabulary: int = 100_000, words_per_line: int = 10,
                  seed: int = 42, exponent: float = 1.1) -> str:
     """Write about ``size_bytes`` of Zipf-distributed words to ``path``; same seed, same file."""
+    def ranks(rng, n):
+        drawn = rng.zipf(exponent, size=n)
+        return drawn[drawn <= vocabulary] - 1
+    return _text_at(path, size_bytes, vocabulary, words_per_line, seed, ranks)
+
+
+def uniform_text_at(path: str, size_bytes: int, vocabulary: int = 1_000, words_per_line: int = 10,
+                    seed: int = 42) -> str:
+    """Write about ``size_bytes`` of words drawn uniformly from ``vocabulary`` words (HiBench's word
+    count input); same seed, same file."""
+    return _text_at(path, size_bytes, vocabulary, words_per_line, seed,
+                    lambda rng, n: rng.integers(0, vocabulary, size=n))
+
+
+def _text_at(path: str, size_bytes: int, vocabulary: int, words_per_line: int, seed: int, ranks) -> str:
     rng = np.random.default_rng(seed)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
     lengths = rng.integers(3, 10, size=vocabulary)
     vocab = np.array(["".join(rng.choice(letters, n)) for n in lengths], dtype=object)
-    target, written = size_bytes, 0
+    written = 0
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        while written < target:
-            ranks = rng.zipf(exponent, size=words_per_line * min(20_000, max(size_bytes // 50, 100)))
-            ranks = ranks[ranks <= vocabulary] - 1
-            words = vocab[ranks[: (len(ranks) // words_per_line) * words_per_line]]
+        while written < size_bytes:
+            drawn = ranks(rng, words_per_line * min(20_000, max(size_bytes // 50, 100)))
+            words = vocab[drawn[: (len(drawn) // words_per_line) * words_per_line]]
             lines = [" ".join(row) for row in words.reshape(-1, words_per_line)]
             chunk = "\n".join(lines) + "\n"
             f.write(chunk)

@@ -79,10 +79,11 @@ class Accumulator:
                 self._value = self.accum_param.addInPlace(self._value, term)
             return
         updates = context._accumulator_updates
-        current = updates.get(self.aid, _MISSING)
-        if current is _MISSING:
-            current = self.accum_param.zero(self._zero)
-        updates[self.aid] = (self.accum_param.addInPlace(current, term))
+        with context._updates_lock:
+            current = updates.get(self.aid, _MISSING)
+            if current is _MISSING:
+                current = self.accum_param.zero(self._zero)
+            updates[self.aid] = self.accum_param.addInPlace(current, term)
 
     def __iadd__(self, term) -> "Accumulator":
         self.add(term)

@@ -29,6 +29,7 @@ from sparklite.core.shuffle import ShuffleManager
 from sparklite.core.storage import codec
 from sparklite.core.storage.blockstore import BlockStore
 from sparklite.core.storagelevel import StorageLevel
+from sparklite.core import taskcontext
 from sparklite.core.taskcontext import TaskContext
 
 _TASK_GC_THRESHOLD = 1_000_000
@@ -73,6 +74,7 @@ def _user_traceback(error: BaseException):
 class Executor:
     def __init__(self, executor_id: str, cores: int, conf, fetch_remote=None, fetch_broadcast=None,
                  role: str = "core"):
+        taskcontext.inherit_in_started_threads()
         self.executor_id = executor_id
         self.cores = cores
         self.role = role            # "core" executors hold blocks; "task" executors only compute

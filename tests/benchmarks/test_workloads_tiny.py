@@ -56,7 +56,7 @@ def test_runner_checks_answers_and_reports_ratios(no_sc, tmp_path, monkeypatch):
     assert "| wordcount |" in table and "| grep |" in table and "mapreduce / sparklite" in table
     assert "| logreg (iteration 1) |" in table and "| logreg (later iterations) |" in table
     assert "| kmeans (later iterations) |" in table and "| sort |" in table
-    assert "| aggregation |" in table
+    assert "| aggregation |" in table and "| join |" in table and "| wordcount-uniform |" in table
     assert "| pagerank (later iterations) |" in table and "| pagerank-no-copartition (later iterations) |" in table
     assert list((tmp_path / "results").glob("bench-tiny-*.json"))
 
@@ -108,5 +108,45 @@ def test_aggregation_answers_are_equal(sc, tmp_path):
     spark = sql_shaped.aggregation_sparklite(sc, path)
     assert spark and sum(spark.values()) == sum(int(line.split(",")[3]) for line in open(path))
     assert spark == sql_shaped.aggregation_mapreduce(sc, path, str(tmp_path))
-    duck = sql_shaped.aggregation_duckdb(path)
-    assert duck is None or duck == spark
+
+
+def _join_oracle(rankings: str, visits: str) -> dict:
+    from benchmarks.workloads import sql_shaped
+    rank = {line.split(",")[0]: int(line.split(",")[1]) for line in open(rankings)}
+    sums: dict = {}
+    for line in open(visits):
+        ip, url, day, cents = line.split(",")[:4]
+        if sql_shaped.FIRST_DAY <= int(day) < sql_shaped.LAST_DAY and url in rank:
+            total = sums.setdefault(ip, [0, 0, 0])
+            total[0], total[1], total[2] = total[0] + int(cents), total[1] + rank[url], total[2] + 1
+    return {ip: (cents, round(ranks / n, 4)) for ip, (cents, ranks, n) in sums.items()}
+
+
+def test_join_answers_are_equal_and_right(sc, tmp_path):
+    from benchmarks.workloads import sql_shaped
+    visits = sql_shaped.uservisits_at(str(tmp_path / "visits.csv"), 20_000)
+    rankings = sql_shaped.rankings_at(str(tmp_path / "rankings.csv"), 1_000)
+    spark = sql_shaped.join_sparklite(sc, rankings, visits)
+    assert len(spark) > 100 and spark == _join_oracle(rankings, visits)
+    assert spark == sql_shaped.join_mapreduce(sc, rankings, visits, str(tmp_path))
+    for peer in (sql_shaped.join_duckdb, sql_shaped.join_polars):
+        answer = peer(rankings, visits)
+        assert answer is None or answer == spark, peer.__name__
+
+
+def test_sql_shaped_peers_agree_on_the_aggregation(sc, tmp_path):
+    from benchmarks.workloads import sql_shaped
+    path = sql_shaped.uservisits_at(str(tmp_path / "visits.csv"), 3000)
+    spark = sql_shaped.aggregation_sparklite(sc, path)
+    for peer in (sql_shaped.aggregation_duckdb, sql_shaped.aggregation_polars):
+        answer = peer(path)
+        assert answer is None or answer == spark, peer.__name__
+
+
+def test_uniform_text_draws_from_the_whole_small_vocabulary(tmp_path):
+    import collections
+    from benchmarks.data import uniform_text_at
+    path = uniform_text_at(str(tmp_path / "uniform.txt"), 300_000, vocabulary=1_000, seed=5)
+    counts = collections.Counter(open(path).read().split())
+    assert len(counts) == 1_000
+    assert max(counts.values()) < 3 * min(counts.values())

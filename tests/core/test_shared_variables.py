@@ -287,7 +287,6 @@ def test_accumulator_in_a_map_stage_is_not_recounted_when_the_stage_is_reused(sc
     assert acc.value == 40
 
 
-@pytest.mark.xfail(reason="sparklite bug: TaskContext is thread-local, so TaskContext.get() is None in threads a task starts (process-wide in PySpark)", strict=True)
 def test_task_context_is_visible_from_threads_a_task_starts(sc):
     # In PySpark the worker's TaskContext is process-wide, so helper threads of a task see it.
     import threading
@@ -303,7 +302,6 @@ def test_task_context_is_visible_from_threads_a_task_starts(sc):
     assert sc.parallelize(range(4), 2).mapPartitionsWithIndex(in_thread).collect() == [0, 1]
 
 
-@pytest.mark.xfail(reason="sparklite bug: Accumulator.add from a thread started inside a task finds no TaskContext and the update is silently lost", strict=True)
 def test_accumulator_adds_from_threads_a_task_starts_are_counted(sc):
     import threading
     acc = sc.accumulator(0)
