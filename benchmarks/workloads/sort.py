@@ -48,10 +48,11 @@ def read_parts(directory: str):
 
 
 def sort_sparklite(sc, path: str, work: str, partitions: int = 4) -> str:
+    """Sort into part files under ``work``; returns their directory (``output_digest`` checks it)."""
     out = os.path.join(work, "sorted-sparklite")
     (sc.textFile(path).map(lambda line: (line[:KEY], line[KEY:]))
        .sortByKey(numPartitions=partitions).map(lambda kv: kv[0] + kv[1]).saveAsTextFile(out))
-    return digest(read_parts(out))
+    return out
 
 
 def sort_mapreduce(sc, path: str, work: str, partitions: int = 4) -> str:
@@ -61,5 +62,9 @@ def sort_mapreduce(sc, path: str, work: str, partitions: int = 4) -> str:
     job = MapReduceJob(lambda line: [(line[:KEY], line[KEY:])],
                        lambda key, payloads: (key + p for p in payloads),
                        num_reducers=partitions, partitioner=lambda key, n: bisect.bisect_left(bounds, key))
-    out = run_job(sc, job, path, os.path.join(work, "sorted-mapreduce"))
-    return digest(read_parts(out))
+    return run_job(sc, job, path, os.path.join(work, "sorted-mapreduce"))
+
+
+def output_digest(directory: str) -> str:
+    """The digest of the part files' lines in order: equal digests, equal total orders."""
+    return digest(read_parts(directory))

@@ -6,7 +6,7 @@ Contract:
   (skipping ``_`` and ``.`` files, as Hadoop does) and glob patterns, and names the path that matched
   nothing.
 * ``text_splits`` cuts files into Hadoop-style splits (goal size = total / minPartitions, at most
-  the 32 MiB local block size, 10% slop; compressed files are not split); ``read_text_split`` returns
+  the 32 MiB local block size, 10% slop; compressed files are not split); ``read_text_split`` yields
   the lines that *start* inside a split, so every line is read exactly once.
 * ``save_partitions`` writes one part file per partition in tasks and ``_SUCCESS`` on the driver after
   the job; an existing output directory is an error, as in Spark.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import io
+import itertools
 import os
 import re
 import pickle
@@ -117,6 +118,7 @@ def text_splits(paths: str, min_partitions: int) -> list:
 
 
 def read_text_split(split, use_unicode: bool = True):
+    """An iterator over the lines that start inside ``split``, without their line breaks."""
     fs, path, start, length, compression = split
     if compression:
         with fs.open_input_stream(path, compression=compression) as f:
@@ -124,38 +126,61 @@ def read_text_split(split, use_unicode: bool = True):
     else:
         data = _read_line_range(fs, path, start, length)
     if not use_unicode:
-        return data.splitlines()
+        return iter(data.splitlines())
     text = data.decode("utf-8", "replace")
-    # Hadoop ends lines at \n, \r and \r\n only (str.splitlines would also split at \f, \x1c, ...).
-    lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
+    del data
+    if "\r" in text:
+        # Hadoop ends lines at \n, \r and \r\n only (str.splitlines would also split at \f, \x1c, ...).
+        lines = _LINE_BREAK.split(text)
+        if lines and lines[-1] == "":
+            lines.pop()
+        return iter(lines)
+    return itertools.chain.from_iterable(_line_chunks(text))
+
+
+def _line_chunks(text: str, size: int = 1 << 20):
+    """``text.split("\n")`` (minus a final empty line) a megabyte at a time: each chunk's lines are
+    made and dropped while the chunk is in the cache, not all at once."""
+    begin, end = 0, len(text)
+    while begin < end:
+        cut = text.find("\n", begin + size)
+        if cut < 0:
+            last = text[begin:].split("\n")
+            if last[-1] == "":
+                last.pop()
+            yield last
+            return
+        yield text[begin:cut].split("\n")
+        begin = cut + 1
 
 
 def _read_line_range(fs, path: str, start: int, length: int) -> bytes:
-    """Bytes of the lines whose first byte lies in (start, start+length], or [0, length] at 0."""
-    end = start + length
+    """Bytes of the lines whose first byte lies in (start, start+length], or [0, length] at 0: the
+    bounds move past the next line break first, then one read takes them."""
     with fs.open_input_file(path) as f:
         size = f.size()
-        f.seek(start)
-        data = f.read(length)
-        if end < size:   # finish the line that covers offset `end`
-            tail = []
-            while True:
-                chunk = f.read(1 << 16)
-                if not chunk:
-                    break
-                cut = chunk.find(b"\n")
-                if cut >= 0:
-                    tail.append(chunk[:cut + 1])
-                    break
-                tail.append(chunk)
-            data += b"".join(tail)
-    if start != 0:
-        cut = data.find(b"\n")
-        data = b"" if cut < 0 else data[cut + 1:]
-    return data
+        first = 0 if start == 0 else _after_line_break(f, start, size)
+        stop = _after_line_break(f, start + length, size)
+        if first >= stop:
+            return b""
+        f.seek(first)
+        return f.read(stop - first)
+
+
+def _after_line_break(f, offset: int, size: int) -> int:
+    """The offset just past the first ``\n`` at or after ``offset`` (``size`` if there is none)."""
+    if offset >= size:
+        return size
+    f.seek(offset)
+    position = offset
+    while True:
+        chunk = f.read(1 << 16)
+        if not chunk:
+            return size
+        cut = chunk.find(b"\n")
+        if cut >= 0:
+            return position + cut + 1
+        position += len(chunk)
 
 
 def whole_file_splits(paths: str, min_partitions: int) -> list:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 import os
 import pickle
 import struct
@@ -118,28 +119,44 @@ def _entry_size(d: dict) -> int:
     return sum(_deep_size(k) + _deep_size(v) + 100 for k, v in sample) // max(len(sample), 1)
 
 
+def _fold(d: dict, chunk, merge_new, merge_existing) -> bool:
+    """Merge a chunk of (key, x) records into ``d``: one dict probe and one store per record. Returns
+    False when the chunk was empty (the input is exhausted)."""
+    k = _NOTHING
+    for k, v in chunk:
+        try:
+            old = d[k]
+        except KeyError:
+            d[k] = merge_new(v)
+        else:
+            d[k] = merge_existing(old, v)
+    return k is not _NOTHING
+
+
+def _fold_adding(d: dict, chunk, merge_new, merge_existing) -> bool:
+    """``_fold`` when ``merge_existing`` is ``operator.add``, which is ``old + v``: inlined, the addition
+    skips a C call per record (a word count's whole merge)."""
+    k = _NOTHING
+    for k, v in chunk:
+        try:
+            old = d[k]
+        except KeyError:
+            d[k] = merge_new(v)
+        else:
+            d[k] = old + v
+    return k is not _NOTHING
+
+
+_NOTHING = object()
+
+
 def _aggregate(items, merge_new, merge_existing, context, merge_combiners):
     """Merge (key, x) items into a dict, spilling hash-split runs to disk past the memory budget."""
     guard, d, spills = _MemoryGuard(context), {}, []
     items, islice = iter(items), itertools.islice
+    fold = _fold_adding if merge_existing is operator.add else _fold
     try:
-        # The hot loop: one dict probe and one store per record; memory is checked between chunks.
-        # The outer loop takes a chunk's first record (and ends the loop when none is left), the inner
-        # one the rest; the body is repeated rather than chained to keep the per-record cost minimal.
-        for k, v in items:
-            try:
-                old = d[k]
-            except KeyError:
-                d[k] = merge_new(v)
-            else:
-                d[k] = merge_existing(old, v)
-            for k, v in islice(items, _CHECK_EVERY):
-                try:
-                    old = d[k]
-                except KeyError:
-                    d[k] = merge_new(v)
-                else:
-                    d[k] = merge_existing(old, v)
+        while fold(d, islice(items, _CHECK_EVERY), merge_new, merge_existing):   # memory checked per chunk
             if not guard.fits(len(d) * _entry_size(d)):
                 spills.append(_spill_hashed(d, context))
                 d = {}
