@@ -107,6 +107,10 @@ class RDD(ActionsMixin, PairsMixin):
         allowed = getattr(_pickling, "allowed", None)
         if allowed is None or self._id not in allowed:
             raise RuntimeError(RDD_IN_CLOSURE_MESSAGE)
+        if self._checkpointed is not None:
+            # Tasks read a checkpointed RDD from its checkpoint, so the checkpoint RDD travels in its
+            # place and the lineage it cut is not shipped (it grows with every iteration otherwise).
+            return (_same, (self._checkpointed,))
         state = dict(self.__dict__)
         state["ctx"] = None
         return (_rebuild_rdd, (type(self), state))
@@ -300,6 +304,10 @@ def _count(iterator) -> int:
     for _ in zip(iterator, counter):
         pass
     return next(counter)
+
+
+def _same(rdd):
+    return rdd
 
 
 def _rebuild_rdd(cls, state):

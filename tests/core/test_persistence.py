@@ -189,6 +189,28 @@ def test_checkpointed_rdd_is_not_recomputed(make_sc, tmp_path):
     assert computed.value == done   # served from the checkpoint files, not recomputed
 
 
+@pytest.mark.parametrize("kind", ["reliable", "local"])
+def test_tasks_after_a_checkpoint_do_not_ship_the_lineage_it_cut(make_sc, tmp_path, monkeypatch, kind):
+    # An iterative job that checkpoints every few steps: what a task carries must stop growing.
+    from sparklite.core.scheduler import taskbinary
+    shipped = []
+    serialize = taskbinary.serialize
+    monkeypatch.setattr(taskbinary, "serialize", lambda obj, rdd: shipped.append(len(serialize(obj, rdd))) or
+                        serialize(obj, rdd))
+    sc = make_sc("local[2]")
+    sc.setCheckpointDir(str(tmp_path))
+    ballast = b"x" * 200_000     # captured by every step's function, so each step's closure is large
+    rdd = sc.parallelize(range(20), 2)
+    for step in range(1, 31):
+        rdd = rdd.map(lambda x, b=ballast: x + 1 + len(b) * 0)
+        if step % 10 == 0:
+            rdd.checkpoint() if kind == "reliable" else rdd.localCheckpoint()
+            assert rdd.count() == 20
+    shipped.clear()
+    assert rdd.map(lambda x: x * 2).sum() == 2 * (sum(range(20)) + 30 * 20)
+    assert shipped and max(shipped) < 50_000, shipped
+
+
 def test_checkpoint_of_a_shuffled_rdd(make_sc, tmp_path):
     sc = make_sc("local[2]")
     sc.setCheckpointDir(str(tmp_path))

@@ -23,8 +23,9 @@ def stage_rdd_ids(rdd) -> set[int]:
         if r._id in seen:
             continue
         seen.add(r._id)
-        if r._checkpointed is not None:
+        if r._checkpointed is not None:   # shipped as its checkpoint RDD; the cut lineage stays behind
             stack.append(r._checkpointed)
+            continue
         stack.extend(d.rdd for d in r._deps if not isinstance(d, ShuffleDependency))
     return seen
 
