@@ -356,3 +356,10 @@ def test_reading_a_file_deleted_after_textfile_fails_the_job(sc, tmp_path):
     path.unlink()
     with pytest.raises((SparkJobError, FileNotFoundError)):
         rdd.collect()
+
+
+def test_text_file_replaces_invalid_utf8_like_pyspark(sc, tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"ok\nbad\xff\xfeend\nzz\xc3\n")
+    # PySpark 4.3.0 (the JVM's decoder) returned exactly this for the same bytes.
+    assert sc.textFile(str(path)).collect() == ["ok", "bad\ufffd\ufffdend", "zz\ufffd"]
