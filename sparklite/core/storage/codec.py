@@ -7,7 +7,7 @@ types. ``encode`` picks typed Arrow columns when every record has the same shape
   bool -> bool (``None`` allowed anywhere; all-None -> null);
 * tuples of one length -> one column per position (``_1``, ``_2``, ...), each typed the same way,
   nested tuples becoming structs;
-* 1-d numpy arrays of one length and numeric dtype -> fixed-size lists;
+* numpy arrays of one shape and numeric dtype -> fixed-size lists, nested once per dimension;
 * lists whose elements (all lists' together) fit one column -> large lists of that column;
 * ``pyarrow.RecordBatch`` records (columnar partitions) -> the batches themselves, untouched.
 
@@ -65,12 +65,14 @@ def _column(values: list) -> pa.Array:
         return pa.StructArray.from_arrays(children, names=[f"_{i + 1}" for i in range(width)])
     if kind is np.ndarray and not has_none:
         first = values[0]
-        if first.ndim != 1 or first.dtype.kind not in "iufb":
+        if first.ndim == 0 or first.size == 0 and first.ndim > 1 or first.dtype.kind not in "iufb":
             raise _Untypeable
         if any(v.shape != first.shape or v.dtype != first.dtype for v in values):
             raise _Untypeable
-        flat = pa.array(np.concatenate(values) if len(first) else np.empty(0, first.dtype))
-        return pa.FixedSizeListArray.from_arrays(flat, len(first))
+        column = pa.array(np.concatenate([v.ravel() for v in values]) if first.size else np.empty(0, first.dtype))
+        for size in reversed(first.shape):    # one fixed-size list level per dimension
+            column = pa.FixedSizeListArray.from_arrays(column, size)
+        return column
     if kind is list and not has_none:
         offsets = np.zeros(len(values) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, values), np.int64, len(values)), out=offsets[1:])
@@ -87,9 +89,11 @@ def _values(array) -> list:
     if pa.types.is_struct(t):
         return list(zip(*(_values(array.field(i)) for i in range(t.num_fields))))
     if pa.types.is_fixed_size_list(t):
-        width = t.list_size
-        flat = array.flatten().to_numpy(zero_copy_only=False)
-        rows = flat.reshape(len(array), width).copy()  # writable, like the arrays that were cached
+        shape, flat = [len(array)], array
+        while pa.types.is_fixed_size_list(flat.type):
+            shape.append(flat.type.list_size)
+            flat = flat.flatten()
+        rows = flat.to_numpy(zero_copy_only=False).reshape(shape).copy()  # writable, as they were cached
         return list(rows)
     if pa.types.is_large_list(t):
         offsets = array.offsets.to_numpy()
