@@ -19,11 +19,13 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 
 from sparklite.core import accumulators, files
 from sparklite.core import listener as ev
 from sparklite.core.accumulators import Accumulator
 from sparklite.core.broadcast import Broadcast
+from sparklite.core.cleaner import Cleaner
 from sparklite.core.conf import SparkConf
 from sparklite.core.errors import CONTEXT_IN_CLOSURE_MESSAGE
 from sparklite.core.scheduler.dag import CancelJobs, DAGScheduler
@@ -101,7 +103,7 @@ class SparkContext:
         self._batchSize = batch_size
         self._next_rdd = 0
         self._rdd_id_lock = threading.Lock()
-        self._persistent_rdds: dict = {}
+        self._persistent_rdds = weakref.WeakValueDictionary()   # what Spark's getPersistentRDDs shows
         self._broadcasts: dict[int, Broadcast] = {}
         self._local = threading.local()
         self._checkpoint_dir = None
@@ -130,6 +132,8 @@ class SparkContext:
         except BaseException:
             self._scheduler.stop()
             raise
+        self._cleaner = Cleaner(lambda rdd_id: self._remove_blocks("rdd", rdd_id), self._remove_shuffle,
+                                enabled=self._conf.get_bool("spark.cleaner.referenceTracking", True))
         self._stopped = False
         self._bus.post(ev.ApplicationStart(self.appName, self._app_id, time.time(), self.sparkUser()))
 
@@ -147,6 +151,7 @@ class SparkContext:
                 return
             self._stopped = True
             self._bus.post(ev.ApplicationEnd(time.time()))
+            self._cleaner.stop()
             self._scheduler.stop()
             self._backend.stop()
             self._bus.stop()
@@ -483,7 +488,7 @@ class SparkContext:
 
     def _remove_shuffle(self, shuffle_id: int) -> None:
         self._scheduler.call(lambda: self._scheduler.tracker.unregister_shuffle(shuffle_id))
-        self._backend.remove_blocks("shuffle", shuffle_id)
+        self._remove_blocks("shuffle", shuffle_id)
 
     def _rdd_storage(self, rdd_id: int) -> dict:
         rows = [r for r in self._block_registry.snapshot() if r[0][0] == "rdd" and r[0][1] == rdd_id]

@@ -81,6 +81,9 @@ class ShuffleDependency(Dependency):
         self.shuffle_id = next(_shuffle_ids)
         self.num_maps = rdd.getNumPartitions()
         self.bucketer = None     # set for a columnar shuffle: splits record batches by key columns
+        cleaner = getattr(getattr(rdd, "ctx", None), "_cleaner", None)
+        if cleaner is not None:  # made on the driver: its outputs go when the driver drops it
+            cleaner.track_shuffle(self)
 
     @property
     def num_partitions(self) -> int:

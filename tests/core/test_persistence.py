@@ -471,3 +471,38 @@ def test_failed_task_does_not_leave_a_partial_cache(make_sc):
     assert rdd.collect() == list(range(20))
     with pytest.raises(SparkJobError):
         sc.parallelize([1], 1).map(lambda x: 1 / 0).cache().collect()
+
+
+def _kinds_of_blocks(sc) -> set:
+    return {(b["kind"], b["id"]) for b in sc.getBlockStatus()}
+
+
+def _eventually(condition, seconds: float = 10.0) -> bool:
+    import time
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_blocks_of_rdds_and_shuffles_the_program_dropped_are_removed(sc):
+    # Spark's ContextCleaner: an iterative program that caches every step's result must not keep them all.
+    import gc
+    from operator import add
+    before = _kinds_of_blocks(sc)    # blocks of earlier tests may be cleaned meanwhile: compare differences
+    kept = sc.parallelize(range(100), 4).map(lambda x: (x % 5, x)).reduceByKey(add).cache()
+    kept.count()
+    kept_blocks = _kinds_of_blocks(sc) - before
+    before = _kinds_of_blocks(sc)
+    dropped = sc.parallelize(range(100), 4).map(lambda x: (x % 7, x)).reduceByKey(add).cache()
+    dropped.count()
+    dropped_id, made = dropped.id(), _kinds_of_blocks(sc) - before
+    assert ("rdd", dropped_id) in made and any(kind == "shuffle" for kind, _ in made)
+    del dropped
+    gc.collect()
+    assert _eventually(lambda: not made & _kinds_of_blocks(sc)), made & _kinds_of_blocks(sc)
+    assert ("rdd", kept.id()) in kept_blocks and kept_blocks <= _kinds_of_blocks(sc)
+    assert dict(kept.collect()) == {k: sum(range(k, 100, 5)) for k in range(5)}
+    assert [info["id"] for info in sc.getRDDStorageInfo()] == [kept.id()]
