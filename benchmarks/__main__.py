@@ -9,6 +9,7 @@ Polars) run when installed and are skipped with a note otherwise.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import os
@@ -31,6 +32,7 @@ GRAPH_NODES = {"tiny": 300, "small": 200_000, "large": 2_000_000}
 VISITS = {"tiny": 2_000, "small": 2_000_000, "large": 20_000_000}
 RANKED_URLS = {"tiny": 1_000, "small": 100_000, "large": 1_000_000}
 ITERATIONS = 5
+SETTLE_SECONDS = {"tiny": 0.0, "small": 1.0, "large": 2.0}   # quiet time before each engine's run
 
 
 def _text(size: str) -> str:
@@ -181,6 +183,13 @@ def _read_once(path: str) -> None:
             pass
 
 
+def _settle(size: str) -> None:
+    """Collect the last engine's garbage and let its background work (a JVM's collector and JIT,
+    a thread pool winding down) finish, so it is not charged to the next engine."""
+    gc.collect()
+    time.sleep(SETTLE_SECONDS[size])
+
+
 def _as_is(answer):
     return answer
 
@@ -222,6 +231,7 @@ def run_workload(record: dict, workload: str, engines: list, size: str, contexts
     engines = [e for e in engines if workload in ONLY.get(e, {workload})]
     for engine in engines:
         with tempfile.TemporaryDirectory() as work:
+            _settle(size)
             start = time.perf_counter()
             answer = WORKLOADS[workload](engine, contexts.get(engine), size, work)
             times[engine] = time.perf_counter() - start
