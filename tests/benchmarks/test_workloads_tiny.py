@@ -150,3 +150,22 @@ def test_uniform_text_draws_from_the_whole_small_vocabulary(tmp_path):
     counts = collections.Counter(open(path).read().split())
     assert len(counts) == 1_000
     assert max(counts.values()) < 3 * min(counts.values())
+
+
+@pytest.mark.slow
+def test_every_installed_engine_agrees_on_every_tiny_workload(no_sc, tmp_path, monkeypatch):
+    # The runner raises when an engine's answer differs; peers that are missing are skipped with a note.
+    import importlib.util
+    import json
+    import benchmarks.__main__ as runner
+    monkeypatch.setattr(runner, "DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(runner, "RESULTS_DIR", str(tmp_path / "results"))
+    assert runner.main(["--size", "tiny", "--master", "local[2]"]) == 0
+    record = json.loads(next((tmp_path / "results").glob("bench-tiny-*.json")).read_text())
+    ran = {engine for times in record["results"].values() for engine in times}
+    for engine, module in runner.PEER_MODULES.items():
+        installed = importlib.util.find_spec(module) is not None
+        assert (engine in ran) == installed, engine
+        assert any(note.startswith(f"{engine} skipped") for note in record["notes"]) == (not installed)
+    assert {"sparklite", "mapreduce"} <= ran
+    assert set(record["results"]) >= {"join", "aggregation", "wordcount-uniform", "pagerank (later iterations)"}
