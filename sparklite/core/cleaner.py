@@ -1,11 +1,13 @@
-"""The context cleaner: blocks of RDDs and shuffles the driver program can no longer reach are removed.
+"""The context cleaner: what the driver program can no longer reach is removed from the executors.
 
-Contract: ``track_rdd(rdd)`` (when an RDD is persisted) and ``track_shuffle(dep)`` (when a shuffle
-dependency is made on the driver) watch the driver's object. Once it is garbage collected, the RDD's
-cached blocks, or the shuffle's map outputs and blocks, are removed from every executor by the
-cleaner's own thread, as Spark's ContextCleaner does. Without it a long-lived context (an iterative
-job that caches each iteration's result, a stream running a job per batch) would keep every shuffle
-it ever wrote. ``spark.cleaner.referenceTracking=false`` turns it off. ``untrack_rdd`` forgets an RDD unpersisted by hand. Callbacks only queue work, so they
+Contract: ``track(kind, obj, owner_id)`` watches a driver object: a persisted RDD (``"rdd"``), a
+shuffle dependency (``"shuffle"``) or a broadcast variable (``"broadcast"``). Once it is garbage
+collected, the remover given for its kind runs on the cleaner's own thread: the RDD's cached
+blocks, the shuffle's map outputs and blocks, or the broadcast's copies are removed from every
+executor, as Spark's ContextCleaner does. Without it a long-lived context (an iterative job that
+caches and broadcasts every iteration, a stream running a job per batch) would keep everything it
+ever made. ``untrack`` forgets an object released by hand (``unpersist``, ``destroy``).
+``spark.cleaner.referenceTracking=false`` turns tracking off. Callbacks only queue work, so they
 are safe on whichever thread drops the last reference.
 """
 from __future__ import annotations
@@ -21,57 +23,57 @@ _STOP = object()
 
 
 class Cleaner:
-    def __init__(self, remove_rdd, remove_shuffle, enabled: bool = True):
-        self._enabled = enabled    # spark.cleaner.referenceTracking
-        self._remove = {"rdd": remove_rdd, "shuffle": remove_shuffle}
+    def __init__(self, removers: dict, enabled: bool = True):
+        self._removers = removers          # kind -> callable(owner_id)
+        self._enabled = enabled
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._rdds: dict[int, weakref.finalize] = {}
+        self._tracked: dict[tuple, weakref.finalize] = {}
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="sparklite-cleaner", daemon=True)
         self._thread.start()
 
-    def track_rdd(self, rdd) -> None:
-        if self._enabled and rdd._id not in self._rdds:
-            self._rdds[rdd._id] = self._watch(rdd, ("rdd", rdd._id))
+    def track(self, kind: str, obj, owner_id: int) -> None:
+        key = (kind, owner_id)
+        with self._lock:
+            if not self._enabled or key in self._tracked:
+                return
+            finalizer = weakref.finalize(obj, self._queue.put, key)
+            finalizer.atexit = False
+            self._tracked[key] = finalizer
 
-    def untrack_rdd(self, rdd_id: int) -> None:
-        finalizer = self._rdds.pop(rdd_id, None)
+    def untrack(self, kind: str, owner_id: int) -> None:
+        with self._lock:
+            finalizer = self._tracked.pop((kind, owner_id), None)
         if finalizer is not None:
             finalizer.detach()
-
-    def track_shuffle(self, dep) -> None:
-        if self._enabled:
-            self._watch(dep, ("shuffle", dep.shuffle_id))
-
-    def _watch(self, obj, item: tuple) -> weakref.finalize:
-        finalizer = weakref.finalize(obj, self._queue.put, item)
-        finalizer.atexit = False
-        return finalizer
 
     def _run(self) -> None:
         while True:
             item = self._queue.get()
             if item is _STOP:
                 return
-            kind, owner_id = item
+            kind, owner = item
             if kind == "barrier":
-                owner_id.set()
+                owner.set()
                 continue
-            if kind == "rdd":
-                self._rdds.pop(owner_id, None)
+            with self._lock:
+                self._tracked.pop(item, None)
             try:
-                self._remove[kind](owner_id)
+                self._removers[kind](owner)
             except Exception:   # a cleanup that fails must not stop the ones after it
-                log.warning("Could not clean %s %d", kind, owner_id, exc_info=True)
+                log.warning("Could not clean %s %d", kind, owner, exc_info=True)
 
-    def wait_idle(self) -> None:
-        """Block until everything queued so far has been cleaned (tests and stop use it)."""
+    def wait_idle(self, timeout: float = 60.0) -> None:
+        """Block until everything queued so far has been cleaned."""
         done = threading.Event()
         self._queue.put(("barrier", done))
-        done.wait(timeout=60)
+        done.wait(timeout)
 
     def stop(self) -> None:
-        for finalizer in list(self._rdds.values()):
+        with self._lock:
+            finalizers, self._tracked = list(self._tracked.values()), {}
+            self._enabled = False
+        for finalizer in finalizers:
             finalizer.detach()
-        self._rdds.clear()
         self._queue.put(_STOP)
         self._thread.join(timeout=10)

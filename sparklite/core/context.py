@@ -104,7 +104,7 @@ class SparkContext:
         self._next_rdd = 0
         self._rdd_id_lock = threading.Lock()
         self._persistent_rdds = weakref.WeakValueDictionary()   # what Spark's getPersistentRDDs shows
-        self._broadcasts: dict[int, Broadcast] = {}
+        self._broadcasts = weakref.WeakValueDictionary()   # bid -> Broadcast, while the program holds it
         self._local = threading.local()
         self._checkpoint_dir = None
         self.startTime = int(time.time() * 1000)
@@ -132,7 +132,8 @@ class SparkContext:
         except BaseException:
             self._scheduler.stop()
             raise
-        self._cleaner = Cleaner(lambda rdd_id: self._remove_blocks("rdd", rdd_id), self._remove_shuffle,
+        self._cleaner = Cleaner({"rdd": lambda rdd_id: self._remove_blocks("rdd", rdd_id),
+                                 "shuffle": self._remove_shuffle, "broadcast": self._forget_broadcast},
                                 enabled=self._conf.get_bool("spark.cleaner.referenceTracking", True))
         self._stopped = False
         self._bus.post(ev.ApplicationStart(self.appName, self._app_id, time.time(), self.sparkUser()))
@@ -391,10 +392,18 @@ class SparkContext:
     def _register_broadcast(self, b: Broadcast) -> None:
         self._broadcasts[b._bid] = b
         self._backend.register_broadcast(b._bid, b._bytes)
+        self._cleaner.track("broadcast", b, b._bid)
 
     def _destroy_broadcast(self, bid: int) -> None:
+        self._cleaner.untrack("broadcast", bid)
         self._broadcasts.pop(bid, None)
         self._backend.destroy_broadcast(bid)
+
+    def _forget_broadcast(self, bid: int) -> None:
+        """A broadcast the program dropped: its copies go from the executors and from this process."""
+        from sparklite.core import broadcast
+        self._backend.destroy_broadcast(bid)
+        broadcast.drop_local(bid)
 
     def _broadcast_value(self, bid: int):
         b = self._broadcasts.get(bid)

@@ -83,7 +83,7 @@ class ShuffleDependency(Dependency):
         self.bucketer = None     # set for a columnar shuffle: splits record batches by key columns
         cleaner = getattr(getattr(rdd, "ctx", None), "_cleaner", None)
         if cleaner is not None:  # made on the driver: its outputs go when the driver drops it
-            cleaner.track_shuffle(self)
+            cleaner.track("shuffle", self, self.shuffle_id)
 
     @property
     def num_partitions(self) -> int:

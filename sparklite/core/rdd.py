@@ -133,13 +133,13 @@ class RDD(ActionsMixin, PairsMixin):
             raise ValueError("Cannot change storage level of an RDD after it was already assigned a level")
         self._storage_level = storageLevel
         self.ctx._persistent_rdds[self._id] = self
-        self.ctx._cleaner.track_rdd(self)
+        self.ctx._cleaner.track("rdd", self, self._id)
         return self
 
     def unpersist(self, blocking: bool = False) -> "RDD":
         self._storage_level = StorageLevel.NONE
         self.ctx._persistent_rdds.pop(self._id, None)
-        self.ctx._cleaner.untrack_rdd(self._id)
+        self.ctx._cleaner.untrack("rdd", self._id)
         self.ctx._remove_blocks("rdd", self._id, blocking)
         return self
 
@@ -161,7 +161,7 @@ class RDD(ActionsMixin, PairsMixin):
             self._storage_level = StorageLevel(True, True, level.useOffHeap, level.deserialized,
                                                level.replication) if level.is_valid else StorageLevel.MEMORY_AND_DISK
             self.ctx._persistent_rdds[self._id] = self
-            self.ctx._cleaner.track_rdd(self)
+            self.ctx._cleaner.track("rdd", self, self._id)
 
     def isCheckpointed(self) -> bool:
         return self._checkpointed is not None

@@ -81,6 +81,26 @@ def test_destroyed_broadcast_cannot_be_used(sc):
     assert sc.parallelize([1, 2, 3]).sum() == 6
 
 
+def test_a_broadcast_the_program_dropped_is_released_and_one_still_used_is_kept(sc):
+    import gc
+    import time
+    from sparklite.core import broadcast
+    used = sc.broadcast(10)
+    scaled = sc.parallelize(range(4), 2).map(lambda x, b=used: x * b.value)
+    dropped = sc.broadcast(list(range(1000)))
+    assert sc.parallelize(range(3), 2).map(lambda i, b=dropped: b.value[i]).collect() == [0, 1, 2]
+    dropped_id, used_id = dropped._bid, used._bid
+    del dropped, used
+    gc.collect()
+    sc._cleaner.wait_idle()
+    deadline = time.monotonic() + 10
+    while dropped_id in broadcast._values and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dropped_id not in broadcast._values and dropped_id not in sc._broadcasts
+    assert used_id in sc._broadcasts              # the cached lineage's function still holds it
+    assert scaled.sum() == 60
+
+
 def test_broadcast_mutation_in_a_task_does_not_leak_to_driver_value_type(sc):
     b = sc.broadcast((1, 2, 3))
     assert sc.parallelize(range(3), 3).map(lambda i: b.value[i] * 2).collect() == [2, 4, 6]
