@@ -15,6 +15,7 @@ import posixpath
 import pyarrow as pa
 
 from sparklite.core import files
+from sparklite.core.dependencies import OneToOneDependency
 from sparklite.core.rdd import RDD
 from sparklite.core.storage import codec
 from sparklite.core.taskcontext import TaskContext
@@ -93,3 +94,6 @@ def do_checkpoints(sc, final_rdd) -> None:
                 sc._run_job(rdd, lambda it: None, missing)
             rdd._checkpointed = LocalCheckpointRDD(sc, rdd._id, n, rdd.partitioner)
         rdd._checkpoint_kind = kind
+        # The lineage is cut for good, as in Spark: what only it held (parent RDDs, their cached
+        # blocks, shuffle outputs) becomes garbage the context cleaner removes.
+        rdd._deps = [OneToOneDependency(rdd._checkpointed)]

@@ -74,7 +74,7 @@ def _user_traceback(error: BaseException):
 class Executor:
     def __init__(self, executor_id: str, cores: int, conf, fetch_remote=None, fetch_broadcast=None,
                  role: str = "core"):
-        taskcontext.inherit_in_started_threads()
+        taskcontext.hand_context_to_helper_threads()
         self.executor_id = executor_id
         self.cores = cores
         self.role = role            # "core" executors hold blocks; "task" executors only compute
@@ -133,6 +133,7 @@ class Executor:
             outcome.traceback_text = text
         finally:
             _restore_gc()
+            context._running = False
             TaskContext._set(None)
             self._killed.discard(task.task_id)
         metrics = context._metrics

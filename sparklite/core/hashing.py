@@ -75,8 +75,8 @@ def _str_buffer(s: str) -> bytes:
     if widest < 0x100:
         return s.encode("latin-1")
     if widest < 0x10000:
-        return s.encode("utf-16-le")
-    return s.encode("utf-32-le")
+        return s.encode("utf-16-le", "surrogatepass")   # lone surrogates are code units too
+    return s.encode("utf-32-le", "surrogatepass")
 
 
 _memo: dict = {}

@@ -121,9 +121,10 @@ class CoalescedRDD(RDD):
         n = prev.getNumPartitions()
         groups = [list(range(a, b)) for a, b in slice_positions(n, min(num_partitions, n))] if n else []
         super().__init__(prev.ctx, [ManyToOneDependency(prev, groups)])
+        self._n = len(groups)
 
     def getNumPartitions(self) -> int:
-        return len(self._deps[0].groups)
+        return self._n
 
     def compute(self, split, context):
         dep = self._deps[0]
@@ -239,9 +240,10 @@ class ShuffledRDD(RDD):
         dep = ShuffleDependency(prev, partitioner, aggregator, map_side_combine, sort_key, ascending)
         super().__init__(prev.ctx, [dep])
         self.partitioner = partitioner
+        self._n = dep.num_partitions
 
     def getNumPartitions(self) -> int:
-        return self._deps[0].num_partitions
+        return self._n
 
     def compute(self, split, context):
         return context._executor.shuffle.read(self._deps[0], split, context)

@@ -1,15 +1,18 @@
 """TaskContext: what a running task knows about itself, reachable from user code.
 
 Contract: while a task runs on an executor thread, ``TaskContext.get()`` returns its context
-(partition, stage, attempt, local properties), and so does every thread that thread starts (PySpark's
-context is process-wide; here tasks share a process, so a ``threading.Thread`` inherits the
-context of the thread that starts it: the first task in a process wraps ``Thread.start`` to hand it
-over); elsewhere it returns ``None``. The context also
+(partition, stage, attempt, local properties); elsewhere it returns ``None``. PySpark's context is
+process-wide, so helper threads of a task see it too. Here tasks share a process, so the first
+executor in a process wraps two entry points to hand a task's context to its helpers:
+``Thread.start`` (a thread started while a task runs inherits its context) and
+``ThreadPoolExecutor.submit`` (work submitted from a task runs under its context, whichever pool
+thread takes it). Either way the context is seen only until its task ends. The context also
 carries the task's private state that the engine needs: the executor, the shuffle map-output
 locations it may read, its accumulator updates and its metrics.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 
 _current = threading.local()
@@ -17,22 +20,41 @@ _INHERITED = "_sparklite_task_context"
 _wrap_lock = threading.Lock()
 
 
-def inherit_in_started_threads() -> None:
-    """Make threads started while a task runs see its context (idempotent; once per process)."""
+def hand_context_to_helper_threads() -> None:
+    """Wrap ``Thread.start`` and ``ThreadPoolExecutor.submit`` (idempotent; once per process)."""
     with _wrap_lock:
-        start = threading.Thread.start
-        if getattr(start, "_hands_task_context", False):
+        if getattr(threading.Thread.start, "_hands_task_context", False):
             return
+        start, submit = threading.Thread.start, concurrent.futures.ThreadPoolExecutor.submit
 
         def start_with_task_context(thread: threading.Thread) -> None:
-            context = getattr(_current, "context", None) or getattr(threading.current_thread(), _INHERITED, None)
+            context = TaskContext.get()
             if context is not None:
                 setattr(thread, _INHERITED, context)
             start(thread)
 
-        start_with_task_context._hands_task_context = True
-        start_with_task_context.__doc__ = start.__doc__
+        def submit_with_task_context(pool, fn, /, *args, **kwargs):
+            context = TaskContext.get()
+            if context is None:
+                return submit(pool, fn, *args, **kwargs)
+            return submit(pool, _under(context, fn), *args, **kwargs)
+
+        for wrapper, original in ((start_with_task_context, start), (submit_with_task_context, submit)):
+            wrapper._hands_task_context = True
+            wrapper.__doc__ = original.__doc__
         threading.Thread.start = start_with_task_context
+        concurrent.futures.ThreadPoolExecutor.submit = submit_with_task_context
+
+
+def _under(context, fn):
+    def run(*args, **kwargs):
+        previous = getattr(_current, "context", None)
+        _current.context = context
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _current.context = previous
+    return run
 
 
 class TaskContext:
@@ -52,13 +74,12 @@ class TaskContext:
         self._accumulator_updates: dict = {}
         self._updates_lock = threading.Lock()     # threads the task starts add to the same updates
         self._metrics: dict = {}
+        self._running = True      # threads the task started see it only until the task ends
 
     @classmethod
     def get(cls) -> "TaskContext | None":
-        context = getattr(_current, "context", None)
-        if context is None:
-            context = getattr(threading.current_thread(), _INHERITED, None)
-        return context
+        context = getattr(_current, "context", None) or getattr(threading.current_thread(), _INHERITED, None)
+        return context if context is not None and context._running else None
 
     @classmethod
     def _set(cls, context: "TaskContext | None") -> None:

@@ -101,3 +101,11 @@ def test_join_with_a_cached_left_side_matches_the_uncached_join(sc, keys):
     for name, want in expected.items():
         assert getattr(cached, name)(ranks).glom().collect() == want, name
     assert cached.join(sc.emptyRDD().partitionBy(4)).collect() == []
+
+
+def test_join_with_a_cached_left_side_and_a_key_arrow_cannot_hold(sc):
+    # A lone surrogate cannot become an Arrow string: the filter is skipped, not the join.
+    left = sc.parallelize([("a", 1), ("b", 2)], 2).partitionBy(2).cache()
+    left.count()
+    right = sc.parallelize([("a", 10), ("\ud800", 3)], 2).partitionBy(2)
+    assert left.join(right).collect() == [("a", (1, 10))]

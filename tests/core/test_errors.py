@@ -238,6 +238,7 @@ def test_zip_of_partitions_with_different_sizes_fails_the_job(sc):
 
 STRING_AND_TUPLE_KEYS = [
     "", "a", "bb", "hello world", "exactly8", "sixteen-chars!!!", "ünïcödé", "日本語のキー", "emoji 😀",
+    "\ud800", "lone \udfff", "\ud83d then 😀",
     ("a", 1), ("b", ("c", "d")), (None, "e"), ("x", 2.5, b"raw"), (), ("nested", ("deeper", ("deepest",))),
 ] + [f"key-{i}" for i in range(40)] + [(f"k{i}", i) for i in range(20)]
 

@@ -506,3 +506,21 @@ def test_blocks_of_rdds_and_shuffles_the_program_dropped_are_removed(sc):
     assert ("rdd", kept.id()) in kept_blocks and kept_blocks <= _kinds_of_blocks(sc)
     assert dict(kept.collect()) == {k: sum(range(k, 100, 5)) for k in range(5)}
     assert [info["id"] for info in sc.getRDDStorageInfo()] == [kept.id()]
+
+
+def test_an_iterative_job_that_checkpoints_keeps_only_its_latest_step(make_sc, tmp_path):
+    # Spark drops a checkpointed RDD's dependencies, so earlier steps' shuffles and caches become garbage.
+    import gc
+    from operator import add
+    sc = make_sc("local[2]")
+    sc.setCheckpointDir(str(tmp_path))
+    step = sc.parallelize([(i % 10, 1) for i in range(200)], 4)
+    for _ in range(6):
+        step = step.map(lambda kv: (kv[0], kv[1] + 1)).reduceByKey(add, 4).cache()
+        step.checkpoint()
+        step.count()
+        gc.collect()
+    assert _eventually(lambda: len({owner for kind, owner in _kinds_of_blocks(sc) if kind == "shuffle"}) <= 1)
+    assert _eventually(lambda: {owner for kind, owner in _kinds_of_blocks(sc) if kind == "rdd"} <= {step.id()})
+    # step 1 sums twenty 2s per key; each later step adds 1 to the one record left per key
+    assert dict(step.collect()) == {k: 40 + 5 for k in range(10)}

@@ -339,6 +339,33 @@ def test_accumulator_adds_from_threads_a_task_starts_are_counted(sc):
     assert acc.value == 45
 
 
+def _shared_pool():
+    # One pool per process, outliving tasks (as a module-level pool in user code would).
+    import concurrent.futures
+    import sys
+    return sys.__dict__.setdefault("_sparklite_test_pool", concurrent.futures.ThreadPoolExecutor(1))
+
+
+def test_work_submitted_to_a_long_lived_pool_runs_under_the_submitting_task(sc):
+    def in_pool(index, it):
+        seen = _shared_pool().submit(lambda: TaskContext.get() and TaskContext.get().partitionId()).result()
+        return [(index, seen)]
+
+    assert sc.parallelize(range(8), 4).mapPartitionsWithIndex(in_pool).collect() == [(i, i) for i in range(4)]
+    acc = sc.accumulator(0)
+
+    def add_in_pool(it):
+        _shared_pool().submit(acc.add, sum(1 for _ in it)).result()
+        return []
+
+    sc.parallelize(range(100), 4).mapPartitions(add_in_pool).count()
+    assert acc.value == 100
+    # the pool's thread, first started by a task, runs driver code as driver code once tasks are done
+    assert _shared_pool().submit(TaskContext.get).result() is None
+    _shared_pool().submit(acc.add, 5).result()
+    assert acc.value == 105
+
+
 def test_tasks_of_a_cancelled_job_do_not_update_accumulators(make_sc, tmp_path):
     import os
     import threading

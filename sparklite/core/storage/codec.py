@@ -167,7 +167,7 @@ def rows_with_keys(table: pa.Table, keys) -> pa.Table | None:
         return None
     try:
         return table.filter(pc.is_in(table.column(0), value_set=pa.array(keys, key_type)))
-    except (pa.ArrowException, OverflowError):
+    except (pa.ArrowException, OverflowError, ValueError):   # e.g. a key with a lone surrogate
         return None
 
 
