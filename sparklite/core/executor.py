@@ -112,14 +112,16 @@ class Executor:
         outcome = TaskOutcome(task.task_id, "success")
         try:
             rdd, action = self._binary(task)
-            records = rdd.iterator(task.partition, context)
             if task.is_map:
-                sizes, block = self.shuffle.write(action, records, context)
+                # A map-side combine calls a trailing map's function itself (saves a call layer per record).
+                pending = rdd._before_last_map(task.partition, context) if action.map_side_combine else None
+                records, mapped_by = pending or (rdd.iterator(task.partition, context), None)
+                sizes, block = self.shuffle.write(action, records, context, mapped_by)
                 location = self.store(("shuffle", action.shuffle_id, task.partition), block,
                                       StorageLevel.MEMORY_AND_DISK)
                 outcome.value = pickle.dumps((sizes, location))
             else:
-                outcome.value = _dumps_result(action(records))
+                outcome.value = _dumps_result(action(rdd.iterator(task.partition, context)))
         except FetchFailedError as e:
             outcome.status, outcome.error_text = "fetch_failed", str(e)
             outcome.fetch_failure = (e.shuffle_id, e.map_id, e.executor_id)

@@ -89,6 +89,10 @@ class RDD(ActionsMixin, PairsMixin):
             return context._executor.get_or_compute(self, split, context)
         return self.compute(split, context)
 
+    def _before_last_map(self, split: int, context):
+        """See ``MapPartitionsRDD``: None for every other kind of RDD."""
+        return None
+
     def _cached_table(self, split: int, context):
         """This partition as its cached Arrow table when it is cached (here or on a peer), else None;
         for operators that can work on the encoded rows before decoding them."""
@@ -199,7 +203,7 @@ class RDD(ActionsMixin, PairsMixin):
         return self.mapPartitionsWithIndex(f, preservesPartitioning)
 
     def map(self, f, preservesPartitioning: bool = False) -> "RDD":
-        return self.mapPartitionsWithIndex(lambda _, it: map(f, it), preservesPartitioning)
+        return _rdds.MapPartitionsRDD(self, lambda _, it: map(f, it), preservesPartitioning, element_fn=f)
 
     def flatMap(self, f, preservesPartitioning: bool = False) -> "RDD":
         return self.mapPartitionsWithIndex(

@@ -47,18 +47,29 @@ class ParallelCollectionRDD(RDD):
 
 
 class MapPartitionsRDD(RDD):
-    """Applies ``f(split, iterator)`` to each partition of its parent; chains of these fuse."""
+    """Applies ``f(split, iterator)`` to each partition of its parent; chains of these fuse. When the
+    last operation is ``map(element_fn)``, a shuffle's map-side combine may take the records before
+    it and call ``element_fn`` itself (``_before_last_map``)."""
 
-    def __init__(self, prev: RDD, f, preserves_partitioning: bool = False):
+    def __init__(self, prev: RDD, f, preserves_partitioning: bool = False, element_fn=None):
         if isinstance(prev, MapPartitionsRDD) and prev._is_pipelinable():
             prev_f, inner_f = prev._f, f
             f = lambda split, it: inner_f(split, prev_f(split, it))  # noqa: E731
-            parent, self._pipelined_ops = prev._deps[0].rdd, prev._pipelined_ops + 1
+            parent, self._pipelined_ops, before = prev._deps[0].rdd, prev._pipelined_ops + 1, prev_f
         else:
-            parent, self._pipelined_ops = prev, 1
+            parent, self._pipelined_ops, before = prev, 1, _records_as_they_are
         super().__init__(prev.ctx, [OneToOneDependency(parent)])
         self._f = f
+        self._last_map = None if element_fn is None else (before, element_fn)
         self.partitioner = prev.partitioner if preserves_partitioning else None
+
+    def _before_last_map(self, split, context):
+        """(the records ``map(element_fn)`` would read, ``element_fn``), or None when this RDD does
+        not end with a map or is read from a cache or checkpoint."""
+        if self._last_map is None or not self._is_pipelinable():
+            return None
+        before, element_fn = self._last_map
+        return before(split, self._deps[0].rdd.iterator(split, context)), element_fn
 
     def _is_pipelinable(self) -> bool:
         return not (self.is_cached or self._checkpoint_mark or self._checkpointed)
@@ -112,6 +123,10 @@ class UnionRDD(RDD):
             if parents:
                 return dep.rdd.iterator(parents[0], context)
         raise IndexError(split)
+
+
+def _records_as_they_are(split, iterator):
+    return iterator
 
 
 class CoalescedRDD(RDD):

@@ -109,3 +109,31 @@ def test_join_with_a_cached_left_side_and_a_key_arrow_cannot_hold(sc):
     left.count()
     right = sc.parallelize([("a", 10), ("\ud800", 3)], 2).partitionBy(2)
     assert left.join(right).collect() == [("a", (1, 10))]
+
+
+def test_a_map_before_reduce_by_key_add_runs_once_per_record_with_its_errors(sc):
+    # The map-side combine calls a trailing map's function itself; nothing a user sees may change.
+    from operator import add
+    calls = sc.accumulator(0)
+
+    def pair(word):
+        calls.add(1)
+        return word, 1
+
+    words = sc.parallelize(["a b a", "c a b", ""], 3).flatMap(str.split)
+    assert sorted(words.map(pair).reduceByKey(add).collect()) == [("a", 3), ("b", 2), ("c", 1)]
+    assert calls.value == 6
+    assert sorted(words.map(lambda w: (w, 1.5)).foldByKey(0, add).collect()) == [("a", 4.5), ("b", 3.0), ("c", 1.5)]
+    assert sorted(words.map(lambda w: (w, [w])).reduceByKey(add).collect()) == [
+        ("a", ["a", "a", "a"]), ("b", ["b", "b"]), ("c", ["c"])]
+
+    def bad(word):
+        if word == "c":
+            raise KeyError("no c here")
+        return word, 1
+
+    with pytest.raises(SparkJobError) as failure:
+        words.map(bad).reduceByKey(add).collect()
+    assert isinstance(failure.value.__cause__, KeyError) and "no c here" in str(failure.value.__cause__)
+    with pytest.raises(SparkJobError, match="unpack|ValueError|TypeError"):
+        words.map(lambda w: (w, 1, 2)).reduceByKey(add).collect()
