@@ -25,7 +25,7 @@ import cloudpickle
 from sparklite.core.errors import FetchFailedError, RemoteTraceback
 from sparklite.core.scheduler import taskbinary
 from sparklite.core.scheduler.stages import TaskDescription, TaskOutcome
-from sparklite.core.shuffle import ShuffleManager
+from sparklite.core.shuffle import ShuffleManager, takes_trailing_map
 from sparklite.core.storage import codec
 from sparklite.core.storage.blockstore import BlockStore
 from sparklite.core.storagelevel import StorageLevel
@@ -114,7 +114,7 @@ class Executor:
             rdd, action = self._binary(task)
             if task.is_map:
                 # A map-side combine calls a trailing map's function itself (saves a call layer per record).
-                pending = rdd._before_last_map(task.partition, context) if action.map_side_combine else None
+                pending = rdd._before_last_map(task.partition, context) if takes_trailing_map(action) else None
                 records, mapped_by = pending or (rdd.iterator(task.partition, context), None)
                 sizes, block = self.shuffle.write(action, records, context, mapped_by)
                 location = self.store(("shuffle", action.shuffle_id, task.partition), block,

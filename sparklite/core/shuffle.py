@@ -216,11 +216,16 @@ def _merge_spills(spills: list, merge_combiners):
         yield from merged.items()
 
 
+def takes_trailing_map(dep) -> bool:
+    """Whether ``write`` may be handed a trailing map's function to call itself: a map-side combine
+    merging with ``operator.add`` (``_fold_mapped_adding``)."""
+    return dep.map_side_combine and dep.bucketer is None and dep.aggregator.merge_value is operator.add
+
+
 def combine_values(aggregator, records, context=None, mapped_by=None):
-    """Combine (key, value) records, or what ``mapped_by`` makes of each record, into (key, combiner)."""
+    """Combine (key, value) records, or what ``mapped_by`` makes of each record (``operator.add``
+    merges only), into (key, combiner)."""
     from sparklite.core.taskcontext import TaskContext
-    if mapped_by is not None and aggregator.merge_value is not operator.add:
-        records, mapped_by = map(mapped_by, records), None
     return _aggregate(records, aggregator.create_combiner, aggregator.merge_value,
                       context or TaskContext.get(), aggregator.merge_combiners, mapped_by)
 
@@ -277,10 +282,9 @@ class ShuffleManager:
         self.executor = executor
 
     def write(self, dep, records, context, mapped_by=None) -> list[int]:
-        """``mapped_by``: a function the records still go through (a trailing ``map``), or None."""
+        """``mapped_by``: a function the records still go through (a trailing ``map``), given only
+        when ``takes_trailing_map(dep)``; else None."""
         n = dep.num_partitions
-        if mapped_by is not None and (dep.bucketer is not None or not dep.map_side_combine):
-            records, mapped_by = map(mapped_by, records), None
         if dep.bucketer is not None:
             return self._write_batches(dep, records, context)
         if dep.map_side_combine:
