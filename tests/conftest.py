@@ -24,8 +24,9 @@ def _stop_shared() -> None:
 def ray_cluster():
     """One Ray instance for the whole test session; sparklite joins it and leaves it running."""
     import ray
+    from sparklite.core.backends.ray_backend import start_local_ray
     if not ray.is_initialized():
-        ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)   # logical CPUs: room for 4 executors
+        start_local_ray(num_cpus=4)   # logical CPUs: room for 4 executors
     yield
     _stop_shared()
     ray.shutdown()

@@ -2,13 +2,21 @@
 
 Contract: keys and values are strings, as in Spark. ``SparkConf`` mirrors PySpark's class; the
 helpers at the bottom read a value as a byte size, a duration or a boolean and fail with an error
-that names the key and the offending value.
+that names the key and the offending value. ``SparkConf()`` (``loadDefaults``) starts from what the
+process was given outside the program, keys keeping their case: ``SPARKLITE_CONF_<key>``
+environment variables (the key as written, ``SPARKLITE_CONF_spark.driver.maxResultSize``, or in
+shell-friendly form, ``SPARKLITE_CONF_SPARK_DRIVER_MAXRESULTSIZE``, matched to the key sparklite or
+Spark knows), then ``SparkContext.setSystemProperty`` (Spark's JVM system properties). A ``spark.*``
+key sparklite does not know is kept as given; a malformed one is named and ignored.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 from typing import Iterable
+
+log = logging.getLogger("sparklite.conf")
 
 # Defaults the engine reads; anything else is read with an explicit default at the call site.
 DEFAULTS = {
@@ -22,16 +30,70 @@ DEFAULTS = {
 }
 
 
+# Keys sparklite reads, and other common Spark keys, so that a key given in the environment's
+# upper-case form finds its case again.
+KNOWN_KEYS = sorted(set(DEFAULTS) | {
+    "spark.app.id", "spark.app.name", "spark.master", "spark.home", "spark.submit.deployMode",
+    "spark.cleaner.referenceTracking", "spark.default.parallelism", "spark.driver.memory", "spark.driver.cores",
+    "spark.dynamicAllocation.cachedExecutorIdleTimeout", "spark.dynamicAllocation.enabled",
+    "spark.dynamicAllocation.executorIdleTimeout", "spark.dynamicAllocation.initialExecutors",
+    "spark.dynamicAllocation.maxExecutors", "spark.dynamicAllocation.minExecutors",
+    "spark.dynamicAllocation.schedulerBacklogTimeout", "spark.dynamicAllocation.sustainedSchedulerBacklogTimeout",
+    "spark.executor.cores", "spark.executor.instances", "spark.executor.taskInstances", "spark.locality.wait",
+    "spark.speculation", "spark.speculation.interval", "spark.speculation.minTaskRuntime",
+    "spark.speculation.multiplier", "spark.speculation.quantile", "spark.task.cpus", "spark.task.reaper.killTimeout",
+    "spark.files.ignoreCorruptFiles", "spark.files.ignoreMissingFiles", "spark.python.profile",
+    "spark.python.profile.dump", "spark.barrier.sync.timeout", "spark.eventLog.enabled", "spark.eventLog.dir",
+    "spark.ui.enabled", "spark.ui.showConsoleProgress", "spark.serializer", "spark.rdd.compress",
+    "spark.shuffle.compress", "spark.sql.shuffle.partitions", "spark.sql.ansi.enabled", "spark.sql.session.timeZone",
+})
+_KEYS_BY_ENV_NAME = {key.upper().replace(".", "_"): key for key in KNOWN_KEYS}
+_ENV_PREFIX = "SPARKLITE_CONF_"
+_KEY = re.compile(r"^spark(\.[A-Za-z0-9_\-]+)+$")
+_system_properties: dict[str, str] = {}
+
+
+def check_key(key: str) -> str:
+    """A ``spark.*`` key as it is, or a ValueError naming what is wrong with it."""
+    if not _KEY.match(key):
+        raise ValueError(f"Malformed configuration key {key!r}: a key is 'spark.' followed by dot-separated "
+                         f"names of letters, digits, '_' and '-' (e.g. 'spark.driver.maxResultSize')")
+    return key
+
+
+def set_system_property(key: str, value) -> None:
+    if key.startswith("spark"):
+        check_key(key)
+    _system_properties[key] = str(value)
+
+
+def get_system_property(key: str):
+    return _system_properties.get(key)
+
+
+def _outside_settings() -> dict:
+    """Settings given outside the program: the environment, then system properties."""
+    settings = {}
+    for name, value in os.environ.items():
+        if not name.startswith(_ENV_PREFIX):
+            continue
+        raw = name[len(_ENV_PREFIX):]
+        key = raw if "." in raw else _KEYS_BY_ENV_NAME.get(raw.upper(), raw.lower().replace("_", "."))
+        try:
+            settings[check_key(key)] = value
+        except ValueError as e:
+            log.warning("Ignoring environment variable %s: %s", name, e)
+    settings.update((k, v) for k, v in _system_properties.items() if k.startswith("spark."))
+    return settings
+
+
 class SparkConf:
     """Configuration for a sparklite application, with PySpark's ``SparkConf`` methods."""
 
     def __init__(self, loadDefaults: bool = True, _jvm=None, _jconf=None):
         self._conf: dict[str, str] = {}
-        if loadDefaults:
-            # Spark reads ``spark.*`` JVM system properties; sparklite reads SPARKLITE_CONF_* variables.
-            for name, value in os.environ.items():
-                if name.startswith("SPARKLITE_CONF_"):
-                    self._conf[name[len("SPARKLITE_CONF_"):].lower().replace("_", ".")] = value
+        if loadDefaults:   # Spark reads ``spark.*`` JVM system properties: see the module's docstring
+            self._conf.update(_outside_settings())
 
     def set(self, key: str, value) -> "SparkConf":
         self._conf[str(key)] = str(value)

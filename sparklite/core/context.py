@@ -26,6 +26,7 @@ from sparklite.core import listener as ev
 from sparklite.core.accumulators import Accumulator
 from sparklite.core.broadcast import Broadcast
 from sparklite.core.cleaner import Cleaner
+from sparklite.core import conf as conf_module
 from sparklite.core.conf import SparkConf
 from sparklite.core.errors import CONTEXT_IN_CLOSURE_MESSAGE
 from sparklite.core.scheduler.dag import CancelJobs, DAGScheduler
@@ -40,6 +41,11 @@ _LOG_LEVELS = {"ALL": logging.NOTSET, "DEBUG": logging.DEBUG, "ERROR": logging.E
                "INFO": logging.INFO, "OFF": logging.CRITICAL + 10, "TRACE": logging.DEBUG, "WARN": logging.WARNING}
 _NOT_SUPPORTED = ("is a Hadoop input/output format API that sparklite does not provide; "
                   "read files with textFile/binaryFiles or write with saveAsTextFile/saveAsPickleFile")
+
+
+def _shared_memory_root() -> str:
+    """Where a local executor keeps blocks its Python workers map: shared memory when the system has it."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
 
 
 def _parse_local_master(master: str):
@@ -108,29 +114,31 @@ class SparkContext:
         self._local = threading.local()
         self._checkpoint_dir = None
         self.startTime = int(time.time() * 1000)
-        self._app_id = f"local-{self.startTime}"
-        self._files_dir = tempfile.mkdtemp(prefix="sparklite-files-")
-        SparkFiles._root_directory = self._files_dir
+        self._app_id = (f"local-{self.startTime}" if parsed is not None
+                        else f"app-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid():04d}")
+        self._conf.set("spark.app.id", self._app_id)
         self._added_files: list[str] = []
         self._added_archives: list[str] = []
         self._bus = ev.ListenerBus()
         self._progress = JobProgressListener()
         self._bus.add_listener(self._progress, synchronous=True)
         self._block_registry = BlockRegistry()
-        if parsed is not None:
-            from sparklite.core.backends.local import LocalBackend
-            self._backend = LocalBackend(cores, self._conf, self._broadcast_value)
-            self._app_id = f"local-{self.startTime}"
-        else:
-            from sparklite.core.backends.ray_backend import RayBackend
-            self._backend = RayBackend(self.master, self._conf)
-            self._app_id = f"app-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid():04d}"
-        self._scheduler = DAGScheduler(self._backend, self._bus, self._conf, self._block_registry)
-        self._scheduler.start()
+        self._files_dir = self._scheduler = self._backend = None
         try:
+            self._files_dir = tempfile.mkdtemp(prefix=f"sparklite-{self._app_id}-files-")
+            SparkFiles._root_directory = self._files_dir
+            if parsed is not None:
+                from sparklite.core.backends.local import LocalBackend
+                self._backend = LocalBackend(cores, self._conf, self._broadcast_value, self._broadcast_bytes,
+                                             self._files_dir, _shared_memory_root())
+            else:
+                from sparklite.core.backends.ray_backend import RayBackend
+                self._backend = RayBackend(self.master, self._conf)
+            self._scheduler = DAGScheduler(self._backend, self._bus, self._conf, self._block_registry)
+            self._scheduler.start()
             self._backend.start(self._scheduler)
-        except BaseException:
-            self._scheduler.stop()
+        except BaseException:   # a context that fails to start releases what it started
+            self._release()
             raise
         self._cleaner = Cleaner({"rdd": lambda rdd_id: self._remove_blocks("rdd", rdd_id),
                                  "shuffle": self._remove_shuffle, "broadcast": self._forget_broadcast},
@@ -153,12 +161,22 @@ class SparkContext:
             self._stopped = True
             self._bus.post(ev.ApplicationEnd(time.time()))
             self._cleaner.stop()
-            self._scheduler.stop()
-            self._backend.stop()
-            self._bus.stop()
-            shutil.rmtree(self._files_dir, ignore_errors=True)
+            self._release()
             if SparkContext._active is self:
                 SparkContext._active = None
+
+    def _release(self) -> None:
+        """Stop the scheduler, the executors and the bus and remove this application's files;
+        each part bounded in time, whatever its tasks are doing."""
+        for part in (self._scheduler, self._backend):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception:   # the rest must still be released
+                    log.warning("Could not stop %s cleanly", type(part).__name__, exc_info=True)
+        self._bus.stop()
+        if self._files_dir:
+            shutil.rmtree(self._files_dir, ignore_errors=True)
 
     def __enter__(self) -> "SparkContext":
         return self
@@ -228,11 +246,12 @@ class SparkContext:
 
     @classmethod
     def setSystemProperty(cls, key: str, value: str) -> None:
-        os.environ["SPARKLITE_CONF_" + key.upper().replace(".", "_")] = value
+        """Set a process-wide property; ``spark.*`` ones are read by every later ``SparkConf()``."""
+        conf_module.set_system_property(key, value)
 
     @classmethod
     def getSystemProperty(cls, key: str):
-        return os.environ.get("SPARKLITE_CONF_" + key.upper().replace(".", "_"))
+        return conf_module.get_system_property(key)
 
     def show_profiles(self) -> None:
         print("Profiling is not enabled: sparklite does not profile Python workers (spark.python.profile)")
@@ -285,6 +304,10 @@ class SparkContext:
     def clearJobTags(self) -> None:
         self.setLocalProperty("spark.job.tags", None)
 
+    def cancelJob(self, jobId: int, reason: str | None = None) -> None:
+        """Cancel one active job and stop its running tasks."""
+        self._scheduler.post(CancelJobs(job_id=jobId, reason=reason or f"job {jobId} cancelled"))
+
     def cancelJobGroup(self, groupId: str) -> None:
         self._scheduler.post(CancelJobs(group=groupId, reason=f"part of cancelled job group {groupId}"))
 
@@ -308,8 +331,8 @@ class SparkContext:
         waiter = self._scheduler.submit_job(rdd, func, partitions, self._properties())
         try:
             results = waiter.wait()
-        except KeyboardInterrupt:
-            self.cancelAllJobs()
+        except KeyboardInterrupt:   # Ctrl-C in a shell or a notebook: this job stops, the context stays
+            self._scheduler.post(CancelJobs(job_id=waiter.job_id, reason="interrupted (KeyboardInterrupt)"))
             raise
         from sparklite.core.checkpoint import do_checkpoints
         do_checkpoints(self, rdd)
@@ -405,6 +428,12 @@ class SparkContext:
         self._backend.destroy_broadcast(bid)
         broadcast.drop_local(bid)
 
+    def _broadcast_bytes(self, bid: int) -> bytes:
+        b = self._broadcasts.get(bid)
+        if b is None or b._destroyed:
+            raise RuntimeError(f"Attempted to use broadcast variable {bid} after it was destroyed")
+        return b._bytes
+
     def _broadcast_value(self, bid: int):
         b = self._broadcasts.get(bid)
         if b is None or b._destroyed:
@@ -439,10 +468,17 @@ class SparkContext:
         self._added_files.append(path)
 
     def addPyFile(self, path: str) -> None:
-        self.addFile(path)
+        """Ship a ``.py``, ``.zip`` or ``.egg`` file to every executor and make it importable there and
+        here: a ``.py`` file through the SparkFiles root, an archive by putting it on ``sys.path``."""
         import sys
-        if self._files_dir not in sys.path:
-            sys.path.insert(1, self._files_dir)
+        self.addFile(path)
+        name = os.path.basename(path.rstrip("/"))
+        entry = os.path.join(self._files_dir, name) if name.endswith(self.PACKAGE_EXTENSIONS) else self._files_dir
+        if entry not in sys.path:
+            sys.path.insert(1, entry)
+        import importlib
+        importlib.invalidate_caches()
+        self._backend.add_python_path(entry)
 
     def addArchive(self, path: str) -> None:
         """Unpack an archive into ``SparkFiles.get(<archive file name>)`` on the driver and executors."""

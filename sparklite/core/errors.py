@@ -38,6 +38,15 @@ class TaskNotSerializableError(pickle.PicklingError):
     pass
 
 
+class TaskKilled(BaseException):
+    """Raised inside a task's thread to stop it (its job was cancelled, or a faster copy finished).
+    A BaseException, like KeyboardInterrupt, so a user's ``except Exception`` does not swallow it."""
+
+
+class PythonWorkerError(SparkJobError):
+    """A Python worker process died while it ran a task (a crash, ``os._exit``, a signal)."""
+
+
 class FetchFailedError(Exception):
     """A reducer could not read a map output; the scheduler reruns the missing map tasks."""
 

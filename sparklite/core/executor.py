@@ -1,16 +1,23 @@
 """The executor: runs tasks and owns a block store; every backend runs this same class.
 
-Contract: ``run_task(TaskDescription) -> TaskOutcome`` never raises. It deserializes the stage's
-task binary once per executor (kept in a small LRU by binary id), sets the thread's ``TaskContext``,
+Contract: ``run_task(TaskDescription) -> TaskOutcome`` never raises. It keeps the stage's task
+binary bytes once per executor (a small LRU by binary id) and deserializes them for every task, so
+each task has its own copy of its closure (a mutable zero value or a closure's state is never
+shared between tasks, as in Spark), sets the thread's ``TaskContext``,
 pulls the partition through the fused pipeline and either writes shuffle output (map task) or applies
 the action's function and pickles the value (result task). A user exception becomes an
 ``"exception"`` outcome carrying the exception with its traceback trimmed to the user's frames; a
 lost shuffle block becomes ``"fetch_failed"``. Block updates made during the task ride back with it.
 Where remote blocks and broadcast values come from is the backend's business: it passes
-``fetch_remote(executor_id, block_id, reduce_id)`` and ``fetch_broadcast(bid)`` functions.
+``fetch_remote(executor_id, block_id, reduce_id)`` and ``fetch_broadcast(bid)`` functions, and may
+pass the block store itself (a Python worker's store is the driver's, reached by messages).
+``kill(task_id)`` interrupts a task running on a thread of this process: a ``TaskKilled`` exception
+is raised in that thread at its next Python instruction (a thread blocked in C code sees it when
+the call returns; backends give such a task's slot back at once and discard its result).
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import pickle
@@ -22,7 +29,7 @@ from collections import OrderedDict
 
 import cloudpickle
 
-from sparklite.core.errors import FetchFailedError, RemoteTraceback
+from sparklite.core.errors import FetchFailedError, RemoteTraceback, TaskKilled
 from sparklite.core.scheduler import taskbinary
 from sparklite.core.scheduler.stages import TaskDescription, TaskOutcome
 from sparklite.core.shuffle import ShuffleManager, takes_trailing_map
@@ -61,6 +68,7 @@ def _restore_gc() -> None:
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _BINARY_CACHE = 32
+_KILLS_REMEMBERED = 1024
 
 
 def _user_traceback(error: BaseException):
@@ -73,44 +81,62 @@ def _user_traceback(error: BaseException):
 
 class Executor:
     def __init__(self, executor_id: str, cores: int, conf, fetch_remote=None, fetch_broadcast=None,
-                 role: str = "core"):
+                 role: str = "core", block_store=None, shared_dir: str | None = None):
         taskcontext.hand_context_to_helper_threads()
         self.executor_id = executor_id
         self.cores = cores
+        self.task_cpus = conf.get_int("spark.task.cpus", 1)
         self.role = role            # "core" executors hold blocks; "task" executors only compute
         self.peers = None           # set by backends with several executors: see ``Peers``
-        capacity = int(conf.get_bytes("spark.executor.memory") * conf.get_float("spark.memory.fraction"))
-        self.block_store = BlockStore(executor_id, capacity, conf.get_float("spark.memory.storageFraction"),
-                                      conf.get("spark.local.dir") or None)
+        if block_store is None:
+            capacity = int(conf.get_bytes("spark.executor.memory") * conf.get_float("spark.memory.fraction"))
+            block_store = BlockStore(executor_id, capacity, conf.get_float("spark.memory.storageFraction"),
+                                     local_dir(conf), shared_dir, conf.get("spark.app.id"))
+        self.block_store = block_store
         self.shuffle = ShuffleManager(self)
         self._fetch_remote = fetch_remote
         self._fetch_broadcast = fetch_broadcast
-        self._binaries: OrderedDict[int, object] = OrderedDict()
+        self._binaries: OrderedDict[int, bytes] = OrderedDict()
         self._lock = threading.Lock()
-        self._killed: set[int] = set()
+        self._killed: OrderedDict[int, None] = OrderedDict()   # recent kills, of running or queued tasks
+        self._threads: dict[int, int] = {}    # task id -> the thread running it, while it runs
 
     # -- tasks --------------------------------------------------------------------------------
+    def has_binary(self, binary_id: int) -> bool:
+        with self._lock:
+            return binary_id in self._binaries
+
     def _binary(self, task: TaskDescription):
+        """The task's own (rdd, function): unpickled for every task from bytes kept per stage."""
         with self._lock:
-            payload = self._binaries.get(task.binary_id)
-            if payload is not None:
+            data = self._binaries.get(task.binary_id)
+            if data is not None:
                 self._binaries.move_to_end(task.binary_id)
-                return payload
-        payload = taskbinary.deserialize(task.binary)
-        with self._lock:
-            self._binaries[task.binary_id] = payload
-            while len(self._binaries) > _BINARY_CACHE:
-                self._binaries.popitem(last=False)
-        return payload
+            else:
+                data = self._binaries[task.binary_id] = task.binary
+                while len(self._binaries) > _BINARY_CACHE:
+                    self._binaries.popitem(last=False)
+        return taskbinary.deserialize(data)
 
     def run_task(self, task: TaskDescription) -> TaskOutcome:
+        try:
+            return self._run_task(task)
+        except TaskKilled:   # a kill that landed after the task's own handler, as it finished
+            self._stop_interrupts(task.task_id)
+            return TaskOutcome(task.task_id, "killed", error_text="task killed")
+
+    def _run_task(self, task: TaskDescription) -> TaskOutcome:
         context = TaskContext(task.stage_id, task.stage_attempt, task.partition, task.attempt, task.task_id,
-                              task.properties, self, task.shuffle_locations, self.cores, task.block_locations)
+                              task.properties, self, task.shuffle_locations, self.task_cpus, task.block_locations)
         TaskContext._set(context)
         _relax_gc()
         start = time.perf_counter()
         outcome = TaskOutcome(task.task_id, "success")
+        with self._lock:
+            self._threads[task.task_id] = threading.get_ident()
         try:
+            if task.task_id in self._killed:
+                raise TaskKilled(f"task {task.task_id} was killed before it started")
             rdd, action = self._binary(task)
             if task.is_map:
                 # A map-side combine calls a trailing map's function itself (saves a call layer per record).
@@ -134,10 +160,10 @@ class Executor:
             outcome.error, outcome.error_text = e, f"{type(e).__name__}: {e}"
             outcome.traceback_text = text
         finally:
+            self._stop_interrupts(task.task_id)
             _restore_gc()
             context._running = False
             TaskContext._set(None)
-            self._killed.discard(task.task_id)
         metrics = context._metrics
         metrics["executor_run_time"] = time.perf_counter() - start
         metrics["result_bytes"] = len(outcome.value or b"")
@@ -148,7 +174,22 @@ class Executor:
         return outcome
 
     def kill(self, task_id: int) -> None:
-        self._killed.add(task_id)
+        """Interrupt the task if it runs on a thread here (or make it stop before it starts)."""
+        with self._lock:
+            self._killed[task_id] = None
+            while len(self._killed) > _KILLS_REMEMBERED:
+                self._killed.popitem(last=False)
+            thread = self._threads.get(task_id)
+            if thread is not None:
+                _raise_in_thread(thread, TaskKilled)
+
+    def _stop_interrupts(self, task_id: int) -> None:
+        """The task's code has ended: no kill may reach its thread any more (a pending one is cleared)."""
+        with self._lock:
+            thread = self._threads.pop(task_id, None)
+            if task_id in self._killed and thread is not None:
+                _raise_in_thread(thread, None)
+            self._killed.pop(task_id, None)
 
     # -- blocks -------------------------------------------------------------------------------
     def cached_table(self, rdd, split: int, context):
@@ -210,6 +251,20 @@ class Executor:
 
     def stop(self) -> None:
         self.block_store.clear()
+
+
+def local_dir(conf) -> str | None:
+    """``spark.local.dir`` (the first of a comma-separated list), created if missing as Spark does."""
+    value = (conf.get("spark.local.dir") or "").split(",")[0].strip()
+    if value:
+        os.makedirs(value, exist_ok=True)
+    return value or None
+
+
+def _raise_in_thread(thread_id: int, exception) -> None:
+    """Raise ``exception`` (a class) in another thread at its next bytecode; None clears a pending one."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
+                                               ctypes.py_object(exception) if exception else None)
 
 
 def _peak_rss() -> int:

@@ -43,6 +43,10 @@ def _user_callsite() -> str:
 
 
 class RDD(ActionsMixin, PairsMixin):
+    # True for kinds whose compute is engine plumbing or Arrow kernels, never per-record Python: a
+    # stage made only of such RDDs may run on a thread of the executor's process (``taskbinary.arrow_only``).
+    _arrow_only = False
+
     def __init__(self, ctx, deps: list):
         self.ctx = ctx
         self._id = ctx._next_rdd_id()
@@ -115,9 +119,13 @@ class RDD(ActionsMixin, PairsMixin):
             # Tasks read a checkpointed RDD from its checkpoint, so the checkpoint RDD travels in its
             # place and the lineage it cut is not shipped (it grows with every iteration otherwise).
             return (_same, (self._checkpointed,))
+        return (_rebuild_rdd, (type(self), self._task_state()))
+
+    def _task_state(self) -> dict:
+        """What of this RDD a task binary carries: everything but the context."""
         state = dict(self.__dict__)
         state["ctx"] = None
-        return (_rebuild_rdd, (type(self), state))
+        return state
 
     def _default_reduce_partitions(self) -> int:
         if self.ctx._conf.contains("spark.default.parallelism"):

@@ -9,6 +9,9 @@ Nothing here schedules anything: the DAG scheduler reads ``dependencies`` to cut
 from __future__ import annotations
 
 import itertools
+import pickle
+
+import cloudpickle
 
 from sparklite.core.dependencies import (ManyToOneDependency, OneToOneDependency, RangeDependency,
                                          ShuffleDependency)
@@ -25,12 +28,16 @@ def slice_positions(length: int, num_slices: int) -> list[tuple[int, int]]:
 class ParallelCollectionRDD(RDD):
     """A driver-side collection cut into slices. A range is sliced evenly and stays a range; other
     collections are cut into batches of ``max(1, min(len // slices, 1024))`` records and the batches
-    are sliced evenly, which is the layout PySpark produces."""
+    are sliced evenly, which is the layout PySpark produces. In a task binary the slices travel
+    pickled one by one in a single buffer, so a task unpickles only its own slice (every task
+    unpickles its binary: a 1000-slice collection would cost each task all 1000)."""
+    _arrow_only = True
 
     def __init__(self, ctx, data, num_slices: int):
         super().__init__(ctx, [])
         if num_slices < 1:
             raise ValueError(f"Number of partitions must be positive, got {num_slices}")
+        self._packed = None
         if isinstance(data, range):
             self._slices = [data[a:b] for a, b in slice_positions(len(data), num_slices)]
             return
@@ -40,10 +47,32 @@ class ParallelCollectionRDD(RDD):
         self._slices = [data[a * size:b * size] for a, b in slice_positions(num_batches, num_slices)]
 
     def getNumPartitions(self) -> int:
-        return len(self._slices)
+        return len(self._slices) if self._slices is not None else len(self._packed[1]) - 1
 
     def compute(self, split, context):
-        return iter(self._slices[split])
+        if self._slices is not None:
+            return iter(self._slices[split])
+        data, offsets = self._packed
+        return iter(pickle.loads(data[offsets[split]:offsets[split + 1]]))
+
+    def _task_state(self) -> dict:
+        state = super()._task_state()
+        if self._slices is not None and not isinstance(self._slices[0] if self._slices else None, range):
+            if self._packed is None:
+                pieces, offsets = [], [0]
+                for piece in self._slices:
+                    pieces.append(_dumps(piece))
+                    offsets.append(offsets[-1] + len(pieces[-1]))
+                self._packed = (b"".join(pieces), offsets)
+            state["_packed"], state["_slices"] = self._packed, None
+        return state
+
+
+def _dumps(value) -> bytes:
+    try:
+        return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return cloudpickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
 class MapPartitionsRDD(RDD):
@@ -51,8 +80,10 @@ class MapPartitionsRDD(RDD):
     last operation is ``map(element_fn)``, a shuffle's map-side combine may take the records before
     it and call ``element_fn`` itself (``_before_last_map``)."""
 
-    def __init__(self, prev: RDD, f, preserves_partitioning: bool = False, element_fn=None):
+    def __init__(self, prev: RDD, f, preserves_partitioning: bool = False, element_fn=None, arrow_only=False):
+        self._arrow_only = arrow_only
         if isinstance(prev, MapPartitionsRDD) and prev._is_pipelinable():
+            self._arrow_only = arrow_only and prev._arrow_only
             prev_f, inner_f = prev._f, f
             f = lambda split, it: inner_f(split, prev_f(split, it))  # noqa: E731
             parent, self._pipelined_ops, before = prev._deps[0].rdd, prev._pipelined_ops + 1, prev_f
@@ -83,6 +114,7 @@ class MapPartitionsRDD(RDD):
 
 class PartitionerAwareUnionRDD(RDD):
     """The union of RDDs partitioned alike: partition i is partition i of every parent."""
+    _arrow_only = True
 
     def __init__(self, ctx, rdds: list[RDD]):
         super().__init__(ctx, [OneToOneDependency(r) for r in rdds])
@@ -105,6 +137,8 @@ def union_of(ctx, rdds: list[RDD]) -> RDD:
 
 
 class UnionRDD(RDD):
+    _arrow_only = True
+
     def __init__(self, ctx, rdds: list[RDD]):
         deps, start = [], 0
         for r in rdds:
@@ -131,6 +165,7 @@ def _records_as_they_are(split, iterator):
 
 class CoalescedRDD(RDD):
     """Contiguous groups of parent partitions, without a shuffle."""
+    _arrow_only = True
 
     def __init__(self, prev: RDD, num_partitions: int):
         n = prev.getNumPartitions()
@@ -260,6 +295,10 @@ class ShuffledRDD(RDD):
     def getNumPartitions(self) -> int:
         return self._n
 
+    @property
+    def _arrow_only(self) -> bool:
+        return getattr(self._deps[0], "bucketer", None) is not None   # a columnar shuffle's reducer only reads batches
+
     def compute(self, split, context):
         return context._executor.shuffle.read(self._deps[0], split, context)
 
@@ -282,6 +321,8 @@ class SourceRDD(RDD):
 
 
 class EmptyRDD(RDD):
+    _arrow_only = True
+
     def getNumPartitions(self) -> int:
         return 0
 

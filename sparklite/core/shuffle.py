@@ -88,7 +88,7 @@ class _MemoryGuard:
 
 def _spill_dir(context) -> str:
     executor = getattr(context, "_executor", None)
-    return executor.block_store._dir if executor is not None else tempfile.gettempdir()
+    return executor.block_store.spill_dir if executor is not None else tempfile.gettempdir()
 
 
 class _SpillFile:

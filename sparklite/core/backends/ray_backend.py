@@ -19,6 +19,8 @@ import itertools
 import logging
 import os
 import pickle
+import re
+import shutil
 import socket
 import tempfile
 import threading
@@ -27,7 +29,7 @@ from dataclasses import replace
 
 import pyarrow as pa
 import ray
-from ray.exceptions import GetTimeoutError, RayActorError
+from ray.exceptions import GetTimeoutError, OutOfMemoryError, RayActorError
 
 from sparklite.core.conf import SparkConf
 from sparklite.core.executor import Executor
@@ -75,13 +77,25 @@ class ExecutorActor:
         self.roles: dict = {}
         self.peers: dict = {}
         from sparklite.core.sparkfiles import SparkFiles
-        self.files_dir = SparkFiles._root_directory = tempfile.mkdtemp(prefix=f"sparklite-files-{executor_id}-")
+        self.files_dir = SparkFiles._root_directory = tempfile.mkdtemp(
+            prefix=f"sparklite-{conf.get('spark.app.id')}-{executor_id}-files-")
         self.broadcasts: dict = {}
         self.broadcast_values: dict = {}
         self._lock = threading.Lock()
+        self._exit_record = _record_exit_status(os.path.join(self.executor.block_store.spill_dir, EXIT_STATUS_FILE))
 
     def ping(self) -> str:
         return self.executor.executor_id
+
+    def directories(self) -> list:
+        """The directories this executor writes (its block store's and its SparkFiles root)."""
+        return [self.executor.block_store.spill_dir, self.files_dir]
+
+    def shutdown(self) -> None:
+        """Remove this executor's blocks and files before the backend kills the actor."""
+        self.executor.stop()
+        import shutil
+        shutil.rmtree(self.files_dir, ignore_errors=True)
 
     def pid(self) -> int:
         return os.getpid()
@@ -112,9 +126,7 @@ class ExecutorActor:
 
     def run_task(self, task) -> TaskOutcome:
         if isinstance(task.binary, list):
-            with self.executor._lock:
-                cached = task.binary_id in self.executor._binaries
-            task = replace(task, binary=b"" if cached else ray.get(task.binary[0]))
+            task = replace(task, binary=b"" if self.executor.has_binary(task.binary_id) else ray.get(task.binary[0]))
         outcome = self.executor.run_task(task)
         if outcome.error is not None:
             try:
@@ -130,6 +142,14 @@ class ExecutorActor:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as f:
                 f.write(data)
+
+    def add_python_path(self, name: str) -> None:
+        import importlib
+        import sys
+        path = os.path.join(self.files_dir, name) if name else self.files_dir
+        if path not in sys.path:
+            sys.path.insert(1, path)
+        importlib.invalidate_caches()
 
     def kill_task(self, task_id: int) -> None:
         self.executor.kill(task_id)
@@ -187,6 +207,86 @@ def _check_reachable(address: str) -> None:
                               f"or RAY_ADDRESS, or use master 'ray' to start a local instance") from None
 
 
+EXIT_STATUS_FILE = "exit-status"
+
+
+def _record_exit_status(path: str):
+    """Make this executor process leave its exit status in ``path`` where Ray would lose it: the code
+    given to ``os._exit`` (the way a task ends its process at once) and fatal signals such as SIGSEGV
+    (Python's fault handler). Returns the open file the fault handler writes to."""
+    import faulthandler
+    record = open(path, "w")
+    faulthandler.enable(record)
+    original_exit = os._exit
+
+    def recording_exit(code):
+        record.write(f"exit code {code}\n")
+        record.flush()
+        original_exit(code)
+
+    os._exit = recording_exit
+    return record
+
+
+def describe_ray_death(error) -> str:
+    """One line from Ray's multi-line account of a dead actor."""
+    text = str(error)
+    code = re.search(r"exit code (-?\d+)", text)
+    if "ray.kill" in text:
+        return "its actor was killed"
+    if code:
+        return f"its process ended: exit code {code.group(1)}"
+    if "End of file" in text or "connection error" in text:
+        return ("its process ended abruptly: killed by a signal (SIGKILL, as the kernel's out-of-memory killer "
+                "sends), or a crash in native code")
+    if isinstance(error, OutOfMemoryError):
+        return "Ray's memory monitor killed it: the node ran low on memory"
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+
+
+_AUTH_WARNING_LOGGER = "ray._private.authentication.authentication_token_setup"
+
+
+def start_local_ray(num_cpus: int) -> None:
+    """Start a Ray instance on this machine, for this process only:
+    * every port it opens binds to loopback (Ray binds its node's address when it is a cluster node;
+      with cluster mode off for the start, the node address is 127.0.0.1);
+    * token authentication stays on (Ray's default for a new instance) with a random token of this
+      process's own, held in the environment (so never written to a world-readable file); Ray's
+      notice that authentication is on is not printed;
+    * Ray's own lines about dead workers stay off the user's stdout (sparklite logs its own).
+    It never joins a running cluster: ``address="local"``."""
+    from ray._private import ray_constants
+    if not (os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")):
+        import secrets
+        os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+    _quiet_ray()
+    notice = logging.getLogger(_AUTH_WARNING_LOGGER)
+    level, notice.level = notice.level, logging.ERROR
+    cluster_mode, ray_constants.ENABLE_RAY_CLUSTER = ray_constants.ENABLE_RAY_CLUSTER, False
+    try:
+        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
+                 logging_level=logging.WARNING)
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = cluster_mode
+        notice.setLevel(level)
+
+
+def _quiet_ray() -> None:
+    """Ray prints a line for each dead worker process to stdout whatever ``log_to_driver`` says;
+    sparklite reports executor losses itself (one log line saying what is recomputed)."""
+    from ray._private import worker
+    if hasattr(worker, "_worker_logs_enabled"):
+        worker._worker_logs_enabled = False
+
+
+def _kill_timeout(conf) -> float:
+    """``spark.task.reaper.killTimeout``: how long a killed task may take to stop before its executor
+    is killed (default 10 s here; -1, as in Spark, never kills the executor)."""
+    value = str(conf.get("spark.task.reaper.killTimeout", "10s")).strip()
+    return float("inf") if value.startswith("-") else conf.get_seconds("spark.task.reaper.killTimeout", "10s")
+
+
 def ray_address(master: str) -> str | None:
     """The cluster to join for a ``ray`` master URL, or None to start a local instance."""
     if master.startswith("ray://"):
@@ -211,9 +311,14 @@ class RayBackend:
         self.roles: dict[str, str] = {}
         self._ids = itertools.count(1)
         self._pending: dict = {}                     # ObjectRef -> (executor_id, task_id)
+        self._task_refs: dict = {}                   # task_id -> its ObjectRef, while pending
+        self._abandoned: dict = {}                   # ObjectRef of a killed task -> when to kill its executor
+        self.kill_timeout = _kill_timeout(conf)
+        self._directories: dict[str, list] = {}     # executor -> the directories it writes
         self._binary_refs: dict[int, object] = {}
         self._broadcast_refs: dict[int, object] = {}
         self._file_refs: list = []
+        self._python_paths: list = []
         self._cond = threading.Condition()
         self._stopping = False
         self._started_ray = False
@@ -244,11 +349,12 @@ class RayBackend:
             self.allocation.start()
 
     def _init_ray(self, address) -> None:
-        kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
         if address is None:
-            kwargs["num_cpus"] = max(os.cpu_count() or 1, self.instances * self.cores)
+            start_local_ray(max(os.cpu_count() or 1, self.instances * self.cores))
+            return
+        _quiet_ray()
         try:
-            ray.init(address=address, **kwargs)
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
         except Exception as e:
             raise ConnectionError(f"Could not connect to the Ray cluster at {address!r} ({type(e).__name__}: {e}); "
                                   f"check the address or RAY_ADDRESS, or use master 'ray' to start a local "
@@ -260,7 +366,7 @@ class RayBackend:
                                       max_concurrency=self.cores + 8, name=None).remote(
             executor_id, self.cores, self.conf.getAll(), role)
         try:
-            ray.get(actor.ping.remote(), timeout=_CONNECT_TIMEOUT * 2)
+            directories = ray.get(actor.directories.remote(), timeout=_CONNECT_TIMEOUT * 2)
         except GetTimeoutError:
             ray.kill(actor)
             raise RuntimeError(f"Executor {executor_id} did not start within {_CONNECT_TIMEOUT * 2:.0f} s: the Ray "
@@ -270,9 +376,12 @@ class RayBackend:
             actor.register_broadcast.remote(bid, [ref])
         for ref in self._file_refs:
             actor.receive_files.remote([ref])
+        for name in self._python_paths:
+            actor.add_python_path.remote(name)
         with self._cond:
             self.actors[executor_id] = actor
             self.roles[executor_id] = role
+            self._directories[executor_id] = directories
         self.scheduler.post(ExecutorAdded(executor_id, self.cores))
         return executor_id
 
@@ -292,7 +401,13 @@ class RayBackend:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        for actor in list(self.actors.values()):
+            actors = list(self.actors.values())
+        calls = [actor.shutdown.remote() for actor in actors]
+        try:   # executors remove their own files; one stuck in a task is killed regardless
+            ray.get(calls, timeout=5)
+        except Exception:
+            pass
+        for actor in actors:
             try:
                 ray.kill(actor)
             except Exception:
@@ -300,6 +415,16 @@ class RayBackend:
         self.actors.clear()
         if self._started_ray and ray.is_initialized():
             ray.shutdown()
+        for executor_id in list(self._directories):
+            self._forget_directories(executor_id)
+
+    def _forget_directories(self, executor_id: str) -> None:
+        """An executor is gone: on a Ray instance of this machine, remove what it may have left
+        (one that was killed had no chance to); elsewhere its own ``shutdown`` did."""
+        directories = self._directories.pop(executor_id, ())
+        if self._started_ray:
+            for directory in directories:
+                shutil.rmtree(directory, ignore_errors=True)
 
     # -- tasks --------------------------------------------------------------------------------
     def launch(self, executor_id: str, task) -> None:
@@ -316,12 +441,39 @@ class RayBackend:
         result = actor.run_task.remote(replace(task, binary=[ref]))
         with self._cond:
             self._pending[result] = (executor_id, task.task_id)
+            self._task_refs[task.task_id] = result
             self._cond.notify_all()
 
     def kill(self, executor_id: str, task_id: int) -> None:
+        """Interrupt the task on its executor and give its slot back now; if it has not stopped after
+        ``spark.task.reaper.killTimeout`` (stuck in C code), its executor is killed and replaced."""
+        with self._cond:
+            ref = self._task_refs.get(task_id)
+            if ref is None or ref in self._abandoned:
+                return
+            self._abandoned[ref] = time.monotonic() + self.kill_timeout
         actor = self.actors.get(executor_id)
         if actor is not None:
             actor.kill_task.remote(task_id)
+        self.scheduler.post(TaskEnded(executor_id, TaskOutcome(task_id, "killed", error_text="task killed")))
+
+    def _reap(self) -> None:
+        """Kill the executors of killed tasks that outlived the kill timeout."""
+        now = time.monotonic()
+        with self._cond:
+            overdue = [ref for ref, deadline in self._abandoned.items() if deadline <= now and ref in self._pending]
+            for ref in overdue:
+                self._abandoned[ref] = float("inf")
+        for ref in overdue:
+            executor_id, task_id = self._pending[ref]
+            actor = self.actors.get(executor_id)
+            if actor is None:
+                continue
+            log.warning("task %d did not stop within spark.task.reaper.killTimeout (%.0f s): killing executor %s",
+                        task_id, self.kill_timeout, executor_id)
+            ray.kill(actor)
+            self._executor_died(executor_id, f"executor {executor_id} was killed because its task {task_id} "
+                                             f"did not stop within spark.task.reaper.killTimeout")
 
     def _wait_loop(self) -> None:
         while True:
@@ -331,14 +483,19 @@ class RayBackend:
                 if self._stopping:
                     return
                 refs = list(self._pending)
+                reaping = bool(self._abandoned)
             ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0.02, fetch_local=True)
+            if reaping:
+                self._reap()
             for ref in ready:
                 with self._cond:
                     executor_id, task_id = self._pending.pop(ref)
+                    self._task_refs.pop(task_id, None)
+                    self._abandoned.pop(ref, None)
                 try:
                     outcome = ray.get(ref)
-                except RayActorError as e:
-                    self._executor_died(executor_id, f"executor {executor_id} died: {e}")
+                except (RayActorError, OutOfMemoryError) as e:
+                    self._executor_died(executor_id, self._death_reason(executor_id, e))
                     outcome = TaskOutcome(task_id, "executor_lost", error_text=str(e))
                 except Exception as e:   # a task outcome that could not travel back
                     outcome = TaskOutcome(task_id, "exception", error=RuntimeError(str(e)), error_text=str(e))
@@ -353,12 +510,26 @@ class RayBackend:
                 except (RayActorError, GetTimeoutError) as e:
                     self._executor_died(executor_id, f"executor {executor_id} stopped answering: {e}")
 
+    def _death_reason(self, executor_id: str, error) -> str:
+        """Why an executor's process ended, in one line: its exit code or fatal signal when it could
+        record one (in its directory, read here when the executor ran on this machine), else what Ray
+        says of it."""
+        for directory in self._directories.get(executor_id, ())[:1]:
+            try:
+                with open(os.path.join(directory, EXIT_STATUS_FILE)) as f:
+                    recorded = f.read().strip().splitlines()
+            except OSError:
+                continue
+            if recorded:
+                return f"its process ended: {recorded[0]}"
+        return describe_ray_death(error)
+
     def _executor_died(self, executor_id: str, reason: str) -> None:
         with self._cond:
             if self.actors.pop(executor_id, None) is None or self._stopping:
                 return
             role = self.roles.pop(executor_id)
-        log.warning("%s", reason)
+        self._forget_directories(executor_id)
         self.scheduler.post(ExecutorLost(executor_id, reason))
         # The replacement starts on its own thread: task completions must not wait for it.
         threading.Thread(target=self._replace, args=(role,), name="sparklite-ray-replace", daemon=True).start()
@@ -403,6 +574,13 @@ class RayBackend:
         self._file_refs.append(ref)
         ray.get([actor.receive_files.remote([ref]) for actor in list(self.actors.values())])
 
+    def add_python_path(self, path: str) -> None:
+        """Executors put a file shipped by ``add_file`` (an archive), or their SparkFiles root (a
+        ``.py`` file), on their ``sys.path``."""
+        name = os.path.basename(path) if path.endswith((".zip", ".egg", ".jar")) else ""
+        self._python_paths.append(name)
+        ray.get([actor.add_python_path.remote(name) for actor in list(self.actors.values())])
+
     def request_executors(self, count: int, role: str = "core") -> list:
         with self._cond:
             if role == "core":
@@ -425,6 +603,7 @@ class RayBackend:
                 else:
                     self.task_instances -= 1
             ray.kill(actor)
+            self._forget_directories(executor_id)
             self.scheduler.post(ExecutorLost(executor_id, "killed by request"))
         self._update_peers()
 
@@ -448,7 +627,12 @@ class RayBackend:
                 self.instances -= 1
             else:
                 self.task_instances -= 1
+        try:
+            ray.get(actor.shutdown.remote(), timeout=10)
+        except Exception:
+            pass
         ray.kill(actor)
+        self._forget_directories(executor_id)
         self._update_peers()
         scheduler.post(ExecutorLost(executor_id, "decommissioned"))
 

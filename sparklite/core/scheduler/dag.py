@@ -234,6 +234,7 @@ class DAGScheduler:
                                  f"Total number of partitions: {n}")
         job_id = next(self._job_ids)
         waiter = JobWaiter(len(partitions))
+        waiter.job_id = job_id
         self.post(JobSubmitted(job_id, rdd, func, list(partitions), waiter, dict(properties)))
         return waiter
 
@@ -381,11 +382,12 @@ class DAGScheduler:
         except TaskNotSerializableError as error:
             self._abort_stage(stage, error)
             return
+        in_process = taskbinary.arrow_only(*payload)
         preferred = {}
         if len(self._free_slots) > 1:
             preferred = {p: locs for p in partitions if (locs := self._preferred_locations(stage.rdd, p))}
         self._tasksets.append(TaskSet(stage, stage.attempt, partitions, next(self._binary_ids), binary,
-                                      self.max_failures, preferred))
+                                      self.max_failures, preferred, in_process))
         self._tasksets.sort(key=lambda ts: ts.priority)
 
     def _preferred_locations(self, rdd, split: int) -> list:
@@ -464,7 +466,8 @@ class DAGScheduler:
             if len(self._free_slots) + len(self._draining) > 1:
                 self._cached_block_locations(stage.rdd, partition, blocks)
             return TaskDescription(task_id, stage.id, ts.attempt, partition, attempt, ts.binary_id, ts.binary,
-                                   isinstance(stage, ShuffleMapStage), shuffles, properties, blocks)
+                                   isinstance(stage, ShuffleMapStage), shuffles, properties, blocks,
+                                   ts.in_process)
         return None
 
     def _cached_block_locations(self, rdd, split: int, out: dict) -> None:
@@ -637,10 +640,15 @@ class DAGScheduler:
         self._draining.discard(executor_id)
         if self._free_slots.pop(executor_id, None) is None and reason != "decommissioned":
             return
-        self.tracker.remove_outputs_on_executor(executor_id)
-        self.registry.remove_executor(executor_id)
+        outputs = self.tracker.remove_outputs_on_executor(executor_id)
+        blocks = [b for b in self.registry.remove_executor(executor_id) if b[0] == "rdd"]
+        running = [t for t in self._running_tasks.values() if t.executor_id == executor_id]
+        if reason not in ("decommissioned", "killed by request"):
+            log.warning("Lost executor %s: %s. What it held is recomputed from lineage when needed: %d shuffle "
+                        "map output(s), %d cached partition(s); %d running task(s) are retried.",
+                        executor_id, reason, outputs, len(blocks), len(running))
         self.bus.post(ev.ExecutorRemoved(executor_id, reason, time.time()))
-        for task in [t for t in self._running_tasks.values() if t.executor_id == executor_id]:
+        for task in running:
             self._on_task_end(executor_id, TaskOutcome(task.task_id, "executor_lost", error_text=reason))
         for stage in list(self._running):
             if isinstance(stage, ShuffleMapStage) and not stage.pending and not stage.is_available():

@@ -73,7 +73,13 @@ class JobWaiter:
         self._done.set()
 
     def wait(self, timeout=None) -> list:
-        self._done.wait(timeout)
+        if timeout is None and threading.current_thread() is threading.main_thread():
+            # Short waits, so a Ctrl-C (SIGINT, or ``_thread.interrupt_main``) reaches the caller at once
+            # even when the signal woke another thread.
+            while not self._done.wait(0.1):
+                pass
+        else:
+            self._done.wait(timeout)
         if self.error is not None:
             raise self.error
         return self.results
@@ -107,6 +113,7 @@ class TaskDescription:
     shuffle_locations: dict
     properties: dict
     block_locations: dict = field(default_factory=dict)   # cached block id -> executors holding it
+    in_process: bool = False    # only Arrow kernels: may run on a thread of the executor's process
 
 
 @dataclass

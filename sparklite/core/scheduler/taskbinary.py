@@ -30,6 +30,34 @@ def stage_rdd_ids(rdd) -> set[int]:
     return seen
 
 
+def arrow_only(rdd, action) -> bool:
+    """Whether a stage's tasks run only Arrow kernels and engine plumbing, no per-record Python: every
+    RDD of the stage says so (``RDD._arrow_only``) and so do its shuffle writer or its action. Such
+    tasks may run on threads of the executor's process; all others go to Python workers."""
+    from sparklite.core.dependencies import ShuffleDependency
+    if isinstance(action, ShuffleDependency):
+        if action.bucketer is None:
+            return False
+    elif not (action in _ARROW_ONLY_ACTIONS or getattr(action, "_arrow_only", False)):
+        return False
+    seen, stack = set(), [rdd]
+    while stack:
+        r = stack.pop()
+        if r._id in seen:
+            continue
+        seen.add(r._id)
+        if not r._arrow_only:
+            return False
+        if r._checkpointed is not None:
+            stack.append(r._checkpointed)
+            continue
+        stack.extend(d.rdd for d in r._deps if not isinstance(d, ShuffleDependency))
+    return True
+
+
+_ARROW_ONLY_ACTIONS = {list}
+
+
 def serialize(obj, stage_rdd) -> bytes:
     rdd_module._pickling.allowed = stage_rdd_ids(stage_rdd)
     try:

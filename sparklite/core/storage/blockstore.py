@@ -17,6 +17,13 @@ Contract:
   stored (``put`` says where it went).
 * Every change of a block's whereabouts is queued as a ``BlockUpdate`` that the executor reports
   back to the driver with its next task result.
+* With a ``shared_dir`` (the ``local[N]`` executor, whose Python workers are other processes), a
+  memory block may live in a file there (shared memory, ``/dev/shm``) instead of the heap: a
+  worker writes a block it made into a file and the store ``adopt``s it, and ``locate`` tells a
+  worker which file (and byte ranges) to map to read a block, so no block is copied between the
+  processes. A block put from this process stays on the heap until a worker first asks for it.
+  Evicting a file block moves the file to disk (or deletes it); readers that mapped it keep their
+  mapping.
 Thread-safe: tasks of one executor run on several threads.
 """
 from __future__ import annotations
@@ -48,6 +55,8 @@ class _Entry:
     value: object            # pa.Table, or a list of pa.Buffer per reducer for shuffle blocks
     size: int
     level: StorageLevel
+    path: str | None = None  # the shared-memory file holding the value (``shared_dir`` stores)
+    offsets: list | None = None   # (offset, size) per reducer of a shuffle block's file
 
 
 def _size(value) -> int:
@@ -60,9 +69,46 @@ def _file_name(block_id: tuple) -> str:
     return "_".join(map(str, block_id))
 
 
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def write_block_file(path: str, value) -> list | None:
+    """Write a block as a file: a table in Arrow IPC file format (returns None), or shuffle buffers
+    one after another (returns their (offset, size) list)."""
+    if isinstance(value, pa.Table):
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, value.schema) as writer:
+            writer.write_table(value)
+        return None
+    offsets = []
+    with open(path, "wb") as f:
+        for buf in value:
+            offsets.append((f.tell(), buf.size))
+            f.write(buf)
+    return offsets
+
+
+def read_block_file(path: str, offsets: list | None):
+    """A block written by ``write_block_file``, memory-mapped (nothing is copied)."""
+    mapped = pa.memory_map(path)
+    if offsets is None:
+        return pa.ipc.open_file(mapped).read_all()
+    whole = mapped.read_buffer() if offsets else None
+    return [whole.slice(offset, size) for offset, size in offsets]
+
+
+def read_segment_file(path: str, offset: int, size: int):
+    mapped = pa.memory_map(path)
+    mapped.seek(offset)
+    return mapped.read_buffer(size)
+
+
 class BlockStore:
     def __init__(self, executor_id: str, capacity: int, storage_fraction: float = 0.5,
-                 local_dir: str | None = None):
+                 local_dir: str | None = None, shared_dir: str | None = None, app_id: str | None = None):
         self.executor_id = executor_id
         self.capacity = capacity
         self.storage_region = int(capacity * storage_fraction)
@@ -72,8 +118,15 @@ class BlockStore:
         self._memory_used = 0
         self._execution_used = 0
         self._updates: list[BlockUpdate] = []
-        self._dir = tempfile.mkdtemp(prefix=f"sparklite-{executor_id}-", dir=local_dir or None)
+        prefix = f"sparklite-{app_id}-{executor_id}-" if app_id else f"sparklite-{executor_id}-"
+        self._dir = tempfile.mkdtemp(prefix=prefix, dir=local_dir or None)
+        self.shared_dir = tempfile.mkdtemp(prefix=prefix, dir=shared_dir) if shared_dir else None
         self.spilled_bytes = 0
+
+    @property
+    def spill_dir(self) -> str:
+        """Where tasks write their aggregation and sort spills (removed with the store)."""
+        return self._dir
 
     # -- putting ------------------------------------------------------------------------------
     def put(self, block_id: tuple, value, level: StorageLevel) -> str | None:
@@ -93,6 +146,47 @@ class BlockStore:
                 return "disk"
             return None
 
+    def adopt(self, block_id: tuple, path: str, level: StorageLevel, offsets: list | None = None) -> str | None:
+        """Take a block another process wrote to a file in ``shared_dir``; like ``put``."""
+        size = os.path.getsize(path)
+        protect = block_id[1] if block_id[0] == "rdd" else None
+        with self._lock:
+            self._remove_locked(block_id, report=False)
+            if level.useMemory and self._make_room(size, protect):
+                self._memory[block_id] = _Entry(None, size, level, path, offsets)
+                self._memory_used += size
+                self._report(block_id)
+                return "memory"
+            if level.useDisk:
+                self._move_to_disk(block_id, path, size, level, offsets)
+                self._report(block_id)
+                return "disk"
+        _unlink(path)
+        return None
+
+    def locate(self, block_id: tuple):
+        """(path, offsets) of a file holding the block, for another process to map; None if absent.
+        A block held only on this process's heap is written to shared memory first."""
+        with self._lock:
+            entry = self._memory.get(block_id)
+            if entry is not None:
+                self._memory.move_to_end(block_id)
+                if entry.path is None:   # the heap copy goes; this process maps the file from now on
+                    entry.path = os.path.join(self.shared_dir, _file_name(block_id))
+                    entry.offsets = write_block_file(entry.path, entry.value)
+                    entry.value = None
+                return entry.path, entry.offsets
+            on_disk = self._disk.get(block_id)
+            return None if on_disk is None else (on_disk[0], on_disk[3])
+
+    def locate_segment(self, block_id: tuple, reduce_id: int):
+        """(path, offset, size) of one reducer's piece of a shuffle block, or None."""
+        located = self.locate(block_id)
+        if located is None:
+            return None
+        offset, size = located[1][reduce_id]
+        return located[0], offset, size
+
     def _make_room(self, size: int, protect_rdd) -> bool:
         limit = self.capacity - self._execution_used
         if size > limit:
@@ -107,22 +201,24 @@ class BlockStore:
     def _evict(self, block_id: tuple) -> None:
         entry = self._memory.pop(block_id)
         self._memory_used -= entry.size
-        if entry.level.useDisk and block_id not in self._disk:
+        if entry.path is not None:
+            if entry.level.useDisk and block_id not in self._disk:
+                self._move_to_disk(block_id, entry.path, entry.size, entry.level, entry.offsets)
+            else:
+                _unlink(entry.path)
+        elif entry.level.useDisk and block_id not in self._disk:
             self._write_disk(block_id, entry.value, entry.level)
         self._report(block_id)
 
+    def _move_to_disk(self, block_id: tuple, path: str, size: int, level: StorageLevel, offsets) -> None:
+        target = os.path.join(self._dir, _file_name(block_id))
+        shutil.move(path, target)
+        self.spilled_bytes += size
+        self._disk[block_id] = (target, size, level, offsets)
+
     def _write_disk(self, block_id: tuple, value, level: StorageLevel) -> None:
         path = os.path.join(self._dir, _file_name(block_id))
-        offsets = None
-        if isinstance(value, pa.Table):
-            with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, value.schema) as writer:
-                writer.write_table(value)
-        else:
-            offsets = []
-            with open(path, "wb") as f:
-                for buf in value:
-                    offsets.append((f.tell(), buf.size))
-                    f.write(buf)
+        offsets = write_block_file(path, value)
         size = os.path.getsize(path)
         self.spilled_bytes += size
         self._disk[block_id] = (path, size, level, offsets)
@@ -134,6 +230,8 @@ class BlockStore:
             entry = self._memory.get(block_id)
             if entry is not None:
                 self._memory.move_to_end(block_id)
+                if entry.value is None:
+                    entry.value = read_block_file(entry.path, entry.offsets)
                 return entry.value
             on_disk = self._disk.get(block_id)
         if on_disk is None:
@@ -148,6 +246,8 @@ class BlockStore:
         with self._lock:
             entry = self._memory.get(block_id)
             if entry is not None:
+                if entry.value is None:
+                    entry.value = read_block_file(entry.path, entry.offsets)
                 return entry.value[reduce_id]
             on_disk = self._disk.get(block_id)
         if on_disk is None:
@@ -173,10 +273,12 @@ class BlockStore:
         entry = self._memory.pop(block_id, None)
         if entry is not None:
             self._memory_used -= entry.size
+            if entry.path is not None:
+                _unlink(entry.path)
             existed = True
         on_disk = self._disk.pop(block_id, None)
         if on_disk is not None:
-            os.unlink(on_disk[0])
+            _unlink(on_disk[0])
             existed = True
         if existed and report:
             self._report(block_id)
@@ -193,6 +295,8 @@ class BlockStore:
             self._disk.clear()
             self._memory_used = 0
         shutil.rmtree(self._dir, ignore_errors=True)
+        if self.shared_dir:
+            shutil.rmtree(self.shared_dir, ignore_errors=True)
 
     # -- execution memory ---------------------------------------------------------------------
     def acquire_execution(self, nbytes: int) -> int:

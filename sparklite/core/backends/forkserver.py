@@ -1,0 +1,193 @@
+"""The fork server: one clean interpreter per local context that forks the Python workers.
+
+Contract:
+* ``ForkServer()`` spawns ``python -c`` with the driver's ``sys.path``, in a session of its own
+  (a terminal's Ctrl-C reaches the driver, which cancels the job; never the workers directly). The
+  server imports the engine once, so each worker costs a ``fork``, not an interpreter start (about
+  half a second here). Forking the driver itself is not safe: it may run threads (Ray's, the user's).
+* ``fork()`` returns ``(pid, socket)``; the child runs ``workers.worker_main`` on the socket.
+* ``exit_code(pid, timeout)`` is the child's exit status as ``subprocess`` gives it (negative: the
+  signal that killed it), once the server has reaped it.
+* Nothing outlives the driver: the server kills its children and exits when its control socket
+  closes (``stop()``, or the driver died), and each child dies with the server (Linux
+  ``PR_SET_PDEATHSIG``) and exits when its own socket closes.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+
+_BOOTSTRAP = ("import sys, json; sys.path[:] = json.loads(sys.argv[2]); "
+              "from sparklite.core.backends.forkserver import serve; serve(int(sys.argv[1]))")
+
+
+class ForkServerError(RuntimeError):
+    pass
+
+
+class ForkServer:
+    def __init__(self):
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", _BOOTSTRAP, str(theirs.fileno()), json.dumps(sys.path)],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, start_new_session=True)
+        finally:
+            theirs.close()
+        self._ids = itertools.count()
+        self._lock = threading.Lock()
+        self._forks: dict[int, Future] = {}
+        self._exits: dict[int, int] = {}
+        self._exited = threading.Condition()
+        self._dead: str | None = None
+        threading.Thread(target=self._read, name="sparklite-fork-server", daemon=True).start()
+
+    def fork(self, timeout: float = 60.0) -> tuple[int, socket.socket]:
+        mine, theirs = socket.socketpair()
+        future: Future = Future()
+        with self._lock:
+            if self._dead:
+                raise ForkServerError(self._dead)
+            request = next(self._ids)
+            self._forks[request] = future
+            socket.send_fds(self._control, [str(request).encode()], [theirs.fileno()])
+        theirs.close()
+        return future.result(timeout), mine
+
+    def exit_code(self, pid: int, timeout: float) -> int | None:
+        with self._exited:
+            self._exited.wait_for(lambda: pid in self._exits or self._dead, timeout)
+            return self._exits.pop(pid, None)
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self._control.recv(64)
+            except OSError:
+                message = b""
+            if not message:
+                break
+            kind, first, second = message.decode().split()
+            if kind == "forked":
+                with self._lock:
+                    future = self._forks.pop(int(first))
+                future.set_result(int(second))
+            else:
+                with self._exited:
+                    self._exits[int(first)] = int(second)
+                    self._exited.notify_all()
+        code = self._process.wait()
+        with self._lock, self._exited:
+            self._dead = self._dead or f"the Python worker fork server exited (status {code}); see the lines above"
+            for future in self._forks.values():
+                future.set_exception(ForkServerError(self._dead))
+            self._forks.clear()
+            self._exited.notify_all()
+
+    def stop(self) -> None:
+        """Close the control socket: the server kills every worker it forked and exits."""
+        with self._lock:
+            self._dead = "the Python worker fork server was stopped"
+            try:
+                self._control.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        try:
+            self._process.wait(5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._control.close()
+
+
+# -- the server process --------------------------------------------------------------------------
+
+def serve(control_fd: int) -> None:
+    """The server's loop: fork a worker per request, report every child's exit status."""
+    from sparklite.core.backends import workers   # the engine, imported once for every fork
+    control = socket.socket(fileno=control_fd)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    os.set_blocking(wake_read, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    children: set[int] = set()
+    try:
+        while True:
+            ready, _, _ = select.select([control, wake_read], [], [])
+            if wake_read in ready:
+                while os.read(wake_read, 512) == 512:
+                    pass
+                _reap(children, control)
+            if control in ready:
+                message, fds, _, _ = socket.recv_fds(control, 64, 1)
+                if not message:
+                    break
+                pid = os.fork()
+                if pid == 0:
+                    control.close()
+                    os.close(wake_read)
+                    os.close(wake_write)
+                    _run_child(fds[0], workers.worker_main)
+                os.close(fds[0])
+                children.add(pid)
+                control.send(f"forked {message.decode()} {pid}".encode())
+                _reap(children, control)
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os._exit(0)
+
+
+def _reap(children: set, control) -> None:
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
+        try:
+            control.send(f"exited {pid} {os.waitstatus_to_exitcode(status)}".encode())
+        except OSError:
+            pass
+
+
+def _run_child(fd: int, main) -> None:
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    _die_with_parent()
+    code = 0
+    try:
+        main(socket.socket(fileno=fd))
+    except BaseException:   # noqa: BLE001 - a worker's own crash; its status says so
+        import traceback
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
