@@ -94,20 +94,16 @@ CHECKLIST: dict[str, dict[str, list[str]]] = {
 REFERENCE_NOTES = {
     ("RDD", "mapPartitionsWithSplit"): "deprecated in PySpark",
     ("RDD", "coalesce"): "narrow unless `shuffle=True`",
-    ("BarrierTaskContext", "BarrierTaskContext"): "in PySpark it also has the TaskContext methods",
+    ("BarrierTaskContext", "BarrierTaskContext"): "a TaskContext with the barrier methods",
 }
 
-# What the core issue leaves out: Hadoop-format and sequence-file I/O, barrier execution mode
-# (`barrier` and what it returns or runs under) and stage-level scheduling (`withResources`).
+# What the core issue leaves out: Hadoop-format and sequence-file I/O and stage-level scheduling
+# (`withResources`).
 OUT_OF_SCOPE = {
     ("SparkContext", n) for n in ("sequenceFile", "hadoopFile", "hadoopRDD", "newAPIHadoopFile", "newAPIHadoopRDD")
 } | {
     ("RDD", n) for n in ("saveAsSequenceFile", "saveAsHadoopFile", "saveAsHadoopDataset", "saveAsNewAPIHadoopFile",
-                         "saveAsNewAPIHadoopDataset", "barrier", "withResources")
-} | {
-    (cls, n) for cls, names in CHECKLIST["A.2 RDD: Misc"].items() if cls == "RDDBarrier" for n in names
-} | {
-    (cls, n) for cls, names in CHECKLIST["A.3 Companion classes"].items() if cls == "BarrierTaskContext" for n in names
+                         "saveAsNewAPIHadoopDataset", "withResources")
 }
 OUT_OF_SCOPE_NOTE = "out of scope for the core issue"
 

@@ -7,12 +7,14 @@ Change ``pyspark`` to ``sparklite`` in your imports::
     sc.parallelize(range(10)).map(lambda x: x * x).sum()
 """
 from sparklite.core.accumulators import Accumulator, AccumulatorParam
+from sparklite.core.barrier import BarrierTaskContext, BarrierTaskInfo, RDDBarrier
 from sparklite.core.broadcast import Broadcast
 from sparklite.core.conf import SparkConf
 from sparklite.core.context import SparkContext, __version__
 from sparklite.core.inheritable import InheritableThread, inheritable_thread_target
 from sparklite.core.errors import JobCancelledError, SparkJobError, TaskNotSerializableError
 from sparklite.core.partitioner import HashPartitioner, Partitioner, RangePartitioner
+from sparklite.core.profiler import BasicProfiler, Profiler
 from sparklite.core.rdd import RDD
 from sparklite.core.rdd_pairs import ResultIterable
 from sparklite.core.sparkfiles import SparkFiles
@@ -20,7 +22,7 @@ from sparklite.core.stats import StatCounter
 from sparklite.core.storagelevel import StorageLevel
 from sparklite.core.taskcontext import TaskContext
 
-__all__ = ["Accumulator", "AccumulatorParam", "Broadcast", "HashPartitioner", "JobCancelledError", "Partitioner",
+__all__ = ["Accumulator", "AccumulatorParam", "BarrierTaskContext", "BarrierTaskInfo", "BasicProfiler", "Broadcast", "Profiler", "RDDBarrier", "HashPartitioner", "JobCancelledError", "Partitioner",
            "RDD", "RangePartitioner", "ResultIterable", "SparkConf", "SparkContext", "SparkFiles", "SparkJobError",
            "StatCounter", "StorageLevel", "TaskContext", "TaskNotSerializableError", "__version__",
            "InheritableThread", "inheritable_thread_target"]

@@ -20,13 +20,19 @@ def _stop_shared() -> None:
         _shared.pop().stop()
 
 
-@pytest.fixture(scope="session")
-def ray_cluster():
-    """One Ray instance for the whole test session; sparklite joins it and leaves it running."""
+def ensure_ray() -> None:
+    """Start the session's Ray instance if it is not running (unittest classes call this directly)."""
     import ray
     from sparklite.core.backends.ray_backend import start_local_ray
     if not ray.is_initialized():
         start_local_ray(num_cpus=4)   # logical CPUs: room for 4 executors
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One Ray instance for the whole test session; sparklite joins it and leaves it running."""
+    import ray
+    ensure_ray()
     yield
     _stop_shared()
     ray.shutdown()

@@ -28,7 +28,7 @@ from sparklite.core.broadcast import Broadcast
 from sparklite.core.cleaner import Cleaner
 from sparklite.core import conf as conf_module
 from sparklite.core.conf import SparkConf
-from sparklite.core.errors import CONTEXT_IN_CLOSURE_MESSAGE
+from sparklite.core.errors import CONTEXT_IN_CLOSURE_MESSAGE, PySparkRuntimeError
 from sparklite.core.scheduler.dag import CancelJobs, DAGScheduler
 from sparklite.core.sparkfiles import SparkFiles
 from sparklite.core.status import JobProgressListener, StatusTracker
@@ -67,6 +67,9 @@ class SparkContext:
     def __init__(self, master=None, appName=None, sparkHome=None, pyFiles=None, environment=None,
                  batchSize=0, serializer=None, conf=None, gateway=None, jsc=None, profiler_cls=None,
                  udf_profiler_cls=None, memory_profiler_cls=None):
+        from sparklite.core.taskcontext import TaskContext
+        if TaskContext.get() is not None and not (conf and conf.get_bool("spark.executor.allowSparkContext", False)):
+            raise PySparkRuntimeError(errorClass="CONTEXT_ONLY_VALID_ON_DRIVER")
         with SparkContext._lock:
             if SparkContext._active is not None:
                 raise ValueError(f"Cannot run multiple SparkContexts at once; existing SparkContext"
@@ -86,6 +89,7 @@ class SparkContext:
             if not self.appName:
                 raise ValueError("An application name must be set in your configuration")
             self.environment = environment or {}
+            self._profiler_cls = profiler_cls
             self._start(batchSize)
             SparkContext._active = self
         for path in pyFiles or ():
@@ -124,6 +128,13 @@ class SparkContext:
         self._bus.add_listener(self._progress, synchronous=True)
         self._block_registry = BlockRegistry()
         self._files_dir = self._scheduler = self._backend = None
+        from sparklite.core import resources
+        resources.check(self._conf)
+        self._driver_resources = resources.discover(self._conf, "driver")
+        if self._conf.get_int("spark.task.cpus", 1) > (cores if parsed is not None else
+                                                      self._conf.get_int("spark.executor.cores", 1)):
+            raise ValueError(f"The number of cores per executor has to be >= the number of cpus per task = "
+                             f"{self._conf.get_int('spark.task.cpus', 1)}.")
         try:
             self._files_dir = tempfile.mkdtemp(prefix=f"sparklite-{self._app_id}-files-")
             SparkFiles._root_directory = self._files_dir
@@ -134,7 +145,13 @@ class SparkContext:
             else:
                 from sparklite.core.backends.ray_backend import RayBackend
                 self._backend = RayBackend(self.master, self._conf)
-            self._scheduler = DAGScheduler(self._backend, self._bus, self._conf, self._block_registry)
+            self.profiler_collector = None
+            if self._conf.get("spark.python.profile", "false").lower() == "true":
+                from sparklite.core.profiler import BasicProfiler, ProfilerCollector
+                self.profiler_collector = ProfilerCollector(self, self._profiler_cls or BasicProfiler,
+                                                            self._conf.get("spark.python.profile.dump"))
+            self._scheduler = DAGScheduler(self._backend, self._bus, self._conf, self._block_registry,
+                                           profiler_for=self.profiler_collector and self.profiler_collector.profiler_for)
             self._scheduler.start()
             self._backend.start(self._scheduler)
         except BaseException:   # a context that fails to start releases what it started
@@ -213,7 +230,8 @@ class SparkContext:
 
     @property
     def resources(self) -> dict:
-        return {}
+        """The driver's custom resources ({name: ResourceInformation}), from spark.driver.resource.*."""
+        return dict(self._driver_resources)
 
     @property
     def listFiles(self) -> list:
@@ -254,10 +272,17 @@ class SparkContext:
         return conf_module.get_system_property(key)
 
     def show_profiles(self) -> None:
-        print("Profiling is not enabled: sparklite does not profile Python workers (spark.python.profile)")
+        """Print the profile of every profiled RDD not shown yet (``spark.python.profile=true``)."""
+        self._profilers().show_profiles()
 
     def dump_profiles(self, path: str) -> None:
-        self.show_profiles()
+        """Write every profiled RDD's statistics to ``<path>/rdd_<id>.pstats``."""
+        self._profilers().dump_profiles(path)
+
+    def _profilers(self):
+        if self.profiler_collector is None:
+            raise PySparkRuntimeError(errorClass="INCORRECT_CONF_FOR_PROFILE")
+        return self.profiler_collector
 
     # -- local properties, job groups and cancellation ----------------------------------------
     def _properties(self) -> dict:
@@ -325,18 +350,24 @@ class SparkContext:
 
     def _run_job(self, rdd, func, partitions=None) -> list:
         """Run ``func(iterator)`` on each partition; return the values in partition order."""
-        if self._stopped:
-            raise RuntimeError("Cannot call methods on a stopped SparkContext")
-        partitions = list(range(rdd.getNumPartitions()) if partitions is None else partitions)
-        waiter = self._scheduler.submit_job(rdd, func, partitions, self._properties())
-        try:
-            results = waiter.wait()
-        except KeyboardInterrupt:   # Ctrl-C in a shell or a notebook: this job stops, the context stays
-            self._scheduler.post(CancelJobs(job_id=waiter.job_id, reason="interrupted (KeyboardInterrupt)"))
-            raise
+        results = self._await_job(self._submit_job(rdd, func, partitions))
         from sparklite.core.checkpoint import do_checkpoints
         do_checkpoints(self, rdd)
         return results
+
+    def _submit_job(self, rdd, func, partitions=None):
+        """Start a job without waiting for it; ``_await_job`` waits (``toLocalIterator`` prefetches so)."""
+        if self._stopped:
+            raise RuntimeError("Cannot call methods on a stopped SparkContext")
+        partitions = list(range(rdd.getNumPartitions()) if partitions is None else partitions)
+        return self._scheduler.submit_job(rdd, func, partitions, self._properties())
+
+    def _await_job(self, waiter) -> list:
+        try:
+            return waiter.wait()
+        except KeyboardInterrupt:   # Ctrl-C in a shell or a notebook: this job stops, the context stays
+            self._scheduler.post(CancelJobs(job_id=waiter.job_id, reason="interrupted (KeyboardInterrupt)"))
+            raise
 
     def runJob(self, rdd, partitionFunc, partitions=None, allowLocal: bool = False) -> list:
         parts = self._run_job(rdd, lambda it: list(partitionFunc(it)), partitions)
@@ -365,17 +396,20 @@ class SparkContext:
     def textFile(self, name: str, minPartitions: int | None = None, use_unicode: bool = True):
         from sparklite.core.rdds import SourceRDD
         splits = files.text_splits(name, minPartitions or self.defaultMinPartitions)
-        return SourceRDD(self, splits, lambda s: files.read_text_split(s, use_unicode), f"TextFile {name}")
+        policy = files.ReadPolicy.from_conf(self._conf)
+        return SourceRDD(self, splits, lambda s: files.read_text_split(s, use_unicode, policy), f"TextFile {name}")
 
     def wholeTextFiles(self, path: str, minPartitions: int | None = None, use_unicode: bool = True):
         from sparklite.core.rdds import SourceRDD
         groups = files.whole_file_splits(path, minPartitions or self.defaultMinPartitions)
-        return SourceRDD(self, groups, lambda g: files.read_whole_files(g, True), f"WholeTextFiles {path}")
+        policy = files.ReadPolicy.from_conf(self._conf)
+        return SourceRDD(self, groups, lambda g: files.read_whole_files(g, True, policy), f"WholeTextFiles {path}")
 
     def binaryFiles(self, path: str, minPartitions: int | None = None):
         from sparklite.core.rdds import SourceRDD
         groups = files.whole_file_splits(path, minPartitions or self.defaultMinPartitions)
-        return SourceRDD(self, groups, lambda g: files.read_whole_files(g, False), f"BinaryFiles {path}")
+        policy = files.ReadPolicy.from_conf(self._conf)
+        return SourceRDD(self, groups, lambda g: files.read_whole_files(g, False, policy), f"BinaryFiles {path}")
 
     def binaryRecords(self, path: str, recordLength: int):
         if recordLength <= 0:
@@ -391,7 +425,9 @@ class SparkContext:
 
     def pickleFile(self, name: str, minPartitions: int | None = None):
         from sparklite.core.rdds import SourceRDD
-        return SourceRDD(self, files.pickle_splits(name), files.read_pickle_file, f"PickleFile {name}")
+        policy = files.ReadPolicy.from_conf(self._conf)
+        return SourceRDD(self, files.pickle_splits(name), lambda s: files.read_pickle_file(s, policy),
+                         f"PickleFile {name}")
 
     def sequenceFile(self, *args, **kwargs):
         raise NotImplementedError("sequenceFile " + _NOT_SUPPORTED)

@@ -21,6 +21,62 @@ CONTEXT_IN_CLOSURE_MESSAGE = (
     "action, or transformation. SparkContext can only be used on the driver, not in code that it "
     "runs on workers. Create what the function needs inside it, or pass data with sc.broadcast().")
 
+# PySpark's error conditions that sparklite raises, with PySpark's message texts.
+ERROR_CONDITIONS = {
+    "CONTEXT_ONLY_VALID_ON_DRIVER": (
+        "It appears that you are attempting to reference SparkContext from a broadcast variable, action, or "
+        "transformation. SparkContext can only be used on the driver, not in code that runs on workers. "
+        "For more information, see SPARK-5063."),
+    "INCORRECT_CONF_FOR_PROFILE": (
+        "`spark.python.profile` or `spark.python.profile.memory` configuration\n must be set to `true` to "
+        "enable Python profile."),
+    "NOT_IN_BARRIER_STAGE": "It is not in a barrier stage.",
+}
+
+
+class PySparkException(Exception):
+    """An error with one of PySpark's error conditions; ``str()`` is ``[CONDITION] message``."""
+
+    def __init__(self, message: str | None = None, errorClass: str | None = None,
+                 messageParameters: dict | None = None):
+        self._error_class = errorClass
+        self._parameters = dict(messageParameters or {})
+        text = message if message is not None else ERROR_CONDITIONS.get(errorClass, "")
+        for name, value in self._parameters.items():
+            text = text.replace(f"<{name}>", str(value))
+        super().__init__(f"[{errorClass}] {text}" if errorClass else text)
+
+    def getCondition(self) -> str | None:
+        return self._error_class
+
+    def getErrorClass(self) -> str | None:
+        return self._error_class
+
+    def getMessageParameters(self) -> dict:
+        return dict(self._parameters)
+
+    def __reduce__(self):
+        return (_rebuild_pyspark_error, (type(self), str(self), self._error_class, self._parameters))
+
+
+def _rebuild_pyspark_error(cls, text, error_class, parameters):
+    error = cls.__new__(cls)
+    Exception.__init__(error, text)
+    error._error_class, error._parameters = error_class, parameters
+    return error
+
+
+class PySparkRuntimeError(PySparkException, RuntimeError):
+    pass
+
+
+class PySparkValueError(PySparkException, ValueError):
+    pass
+
+
+class PySparkTypeError(PySparkException, TypeError):
+    pass
+
 
 class SparkJobError(Exception):
     """A job failed: a task exhausted its retries, a stage was aborted, or the job was cancelled."""
@@ -68,3 +124,25 @@ class RemoteTraceback(Exception):
 
     def __str__(self) -> str:
         return self.text
+
+
+_TRACEBACK_HEAD = "Traceback (most recent call last):\n"
+
+
+def remote_traceback(text: str, frames: list) -> RemoteTraceback:
+    """The traceback a task sent (``text``, as the executor formatted it, any chained exceptions
+    first), its last part re-drawn here from ``frames`` ((file, line number, function, source line)
+    from the user's code down): a source line the executor could not read (a notebook cell, code the
+    driver compiled, a file only the driver has) comes from this process's ``linecache``. The
+    exception's own line is left out: it prints just below, as the exception itself."""
+    import linecache
+    if not frames:
+        return RemoteTraceback(text)
+    lines = [_TRACEBACK_HEAD]
+    for filename, lineno, name, line in frames:
+        lines.append(f'  File "{filename}", line {lineno}, in {name}\n')
+        line = line or linecache.getline(filename, lineno).strip()
+        if line:
+            lines.append(f"    {line}\n")
+    chained = text[:text.rfind(_TRACEBACK_HEAD)] if _TRACEBACK_HEAD in text else ""
+    return RemoteTraceback(chained + "".join(lines).rstrip("\n"))

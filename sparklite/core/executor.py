@@ -29,7 +29,7 @@ from collections import OrderedDict
 
 import cloudpickle
 
-from sparklite.core.errors import FetchFailedError, RemoteTraceback, TaskKilled
+from sparklite.core.errors import FetchFailedError, TaskKilled
 from sparklite.core.scheduler import taskbinary
 from sparklite.core.scheduler.stages import TaskDescription, TaskOutcome
 from sparklite.core.shuffle import ShuffleManager, takes_trailing_map
@@ -37,6 +37,8 @@ from sparklite.core.storage import codec
 from sparklite.core.storage.blockstore import BlockStore
 from sparklite.core.storagelevel import StorageLevel
 from sparklite.core import taskcontext
+from sparklite.core.barrier import BarrierTaskContext
+from sparklite.core.resources import ResourcePool, requested, task_slots
 from sparklite.core.taskcontext import TaskContext
 
 _TASK_GC_THRESHOLD = 1_000_000
@@ -81,7 +83,8 @@ def _user_traceback(error: BaseException):
 
 class Executor:
     def __init__(self, executor_id: str, cores: int, conf, fetch_remote=None, fetch_broadcast=None,
-                 role: str = "core", block_store=None, shared_dir: str | None = None):
+                 role: str = "core", block_store=None, shared_dir: str | None = None, barrier_sync=None,
+                 resources: dict | None = None):
         taskcontext.hand_context_to_helper_threads()
         self.executor_id = executor_id
         self.cores = cores
@@ -96,6 +99,11 @@ class Executor:
         self.shuffle = ShuffleManager(self)
         self._fetch_remote = fetch_remote
         self._fetch_broadcast = fetch_broadcast
+        self._barrier_sync = barrier_sync     # a barrier task's sync call: see ``core.barrier``
+        self.resources = resources or {}      # name -> ResourceInformation: this executor's (``core.resources``)
+        self.task_resources = requested(conf, "task")
+        self.resource_pool = ResourcePool(self.resources, self.task_resources)
+        self.slots = task_slots(cores, self.task_cpus, self.resources, self.task_resources)
         self._binaries: OrderedDict[int, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._killed: OrderedDict[int, None] = OrderedDict()   # recent kills, of running or queued tasks
@@ -126,8 +134,13 @@ class Executor:
             return TaskOutcome(task.task_id, "killed", error_text="task killed")
 
     def _run_task(self, task: TaskDescription) -> TaskOutcome:
-        context = TaskContext(task.stage_id, task.stage_attempt, task.partition, task.attempt, task.task_id,
-                              task.properties, self, task.shuffle_locations, self.task_cpus, task.block_locations)
+        kind = BarrierTaskContext if task.barrier_tasks else TaskContext
+        context = kind(task.stage_id, task.stage_attempt, task.partition, task.attempt, task.task_id,
+                       task.properties, self, task.shuffle_locations, self.task_cpus, task.block_locations)
+        if task.barrier_tasks:
+            context._init_barrier(task.barrier_tasks, task.barrier_addresses, self._barrier_sync)
+        taken = None if task.resources or not self.task_resources else self.resource_pool.acquire()
+        context._resources = task.resources or taken or {}
         TaskContext._set(context)
         _relax_gc()
         start = time.perf_counter()
@@ -137,30 +150,25 @@ class Executor:
         try:
             if task.task_id in self._killed:
                 raise TaskKilled(f"task {task.task_id} was killed before it started")
-            rdd, action = self._binary(task)
-            if task.is_map:
-                # A map-side combine calls a trailing map's function itself (saves a call layer per record).
-                pending = rdd._before_last_map(task.partition, context) if takes_trailing_map(action) else None
-                records, mapped_by = pending or (rdd.iterator(task.partition, context), None)
-                sizes, block = self.shuffle.write(action, records, context, mapped_by)
-                location = self.store(("shuffle", action.shuffle_id, task.partition), block,
-                                      StorageLevel.MEMORY_AND_DISK)
-                outcome.value = pickle.dumps((sizes, location))
-            else:
-                outcome.value = _dumps_result(action(rdd.iterator(task.partition, context)))
+            rdd, action, profiler = self._binary(task)
+            if profiler is None:
+                outcome.value = self._compute(task, rdd, action, context)
+            else:   # spark.python.profile: the whole task under the stage's profiler
+                outcome.value = profiler.profile(self._compute, task, rdd, action, context)
         except FetchFailedError as e:
             outcome.status, outcome.error_text = "fetch_failed", str(e)
             outcome.fetch_failure = (e.shuffle_id, e.map_id, e.executor_id)
         except BaseException as e:  # noqa: BLE001 - any failure of user code fails the task, never the executor
             outcome.status = "killed" if task.task_id in self._killed else "exception"
             e.__traceback__ = _user_traceback(e)
-            text = "".join(traceback.format_exception(e))
-            if e.__cause__ is None:
-                e.__cause__ = RemoteTraceback(text)
             outcome.error, outcome.error_text = e, f"{type(e).__name__}: {e}"
-            outcome.traceback_text = text
+            outcome.traceback_text = "".join(traceback.format_exception(e))
+            outcome.traceback_frames = [(f.filename, f.lineno, f.name, f.line)
+                                        for f in traceback.extract_tb(e.__traceback__)]
         finally:
             self._stop_interrupts(task.task_id)
+            if taken:
+                self.resource_pool.release(taken)
             _restore_gc()
             context._running = False
             TaskContext._set(None)
@@ -172,6 +180,17 @@ class Executor:
         outcome.accumulator_updates = context._accumulator_updates
         outcome.block_updates = self.block_store.drain_updates()
         return outcome
+
+    def _compute(self, task: TaskDescription, rdd, action, context) -> bytes:
+        """Run the task's pipeline: write its shuffle output (a map task) or apply the action (a result task)."""
+        if task.is_map:
+            # A map-side combine calls a trailing map's function itself (saves a call layer per record).
+            pending = rdd._before_last_map(task.partition, context) if takes_trailing_map(action) else None
+            records, mapped_by = pending or (rdd.iterator(task.partition, context), None)
+            sizes, block = self.shuffle.write(action, records, context, mapped_by)
+            location = self.store(("shuffle", action.shuffle_id, task.partition), block, StorageLevel.MEMORY_AND_DISK)
+            return pickle.dumps((sizes, location))
+        return _dumps_result(action(rdd.iterator(task.partition, context)))
 
     def kill(self, task_id: int) -> None:
         """Interrupt the task if it runs on a thread here (or make it stop before it starts)."""

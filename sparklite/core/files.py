@@ -8,6 +8,11 @@ Contract:
 * ``text_splits`` cuts files into Hadoop-style splits (goal size = total / minPartitions, at most
   the 32 MiB local block size, 10% slop; compressed files are not split); ``read_text_split`` yields
   the lines that *start* inside a split, so every line is read exactly once.
+* A file that vanished after the job listed it, or that cannot be read (a corrupt compressed file,
+  a truncated pickle), fails its task with an error naming the file, unless
+  ``spark.files.ignoreMissingFiles`` / ``spark.files.ignoreCorruptFiles`` (a ``ReadPolicy``, taken
+  from the configuration when the RDD is made) say to skip it: then a warning names it and what
+  could be read before the damage (whole lines of a compressed text file) is kept, as in Spark.
 * ``save_partitions`` writes one part file per partition in tasks and ``_SUCCESS`` on the driver after
   the job; an existing output directory is an error, as in Spark.
 """
@@ -16,15 +21,18 @@ from __future__ import annotations
 import fnmatch
 import io
 import itertools
+import logging
 import os
 import re
 import pickle
 import posixpath
+from typing import NamedTuple
 
 import pyarrow.fs as pafs
 
 from sparklite.core.taskcontext import TaskContext
 
+log = logging.getLogger("sparklite.files")
 LOCAL_BLOCK_SIZE = 32 << 20
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPLIT_SLOP = 1.1
@@ -32,6 +40,36 @@ _COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
 _CODECS = {"org.apache.hadoop.io.compress.GzipCodec": ("gzip", ".gz"), "gzip": ("gzip", ".gz"),
            "org.apache.hadoop.io.compress.BZip2Codec": ("bz2", ".bz2"), "bzip2": ("bz2", ".bz2"),
            "org.apache.hadoop.io.compress.ZStandardCodec": ("zstd", ".zst"), "zstd": ("zstd", ".zst")}
+
+
+class ReadPolicy(NamedTuple):
+    """What to do with input files that vanished or are corrupt (Spark's ``spark.files.ignore*``)."""
+    ignore_corrupt: bool = False
+    ignore_missing: bool = False
+
+    @classmethod
+    def from_conf(cls, conf) -> "ReadPolicy":
+        return cls(conf.get_bool("spark.files.ignoreCorruptFiles", False),
+                   conf.get_bool("spark.files.ignoreMissingFiles", False))
+
+
+def _guarded(fs, path: str, policy: ReadPolicy, read, nothing):
+    """``read()``, or ``nothing`` for a file the policy skips; other failures name the file."""
+    shown = display_path(fs, path)
+    try:
+        return read()
+    except FileNotFoundError:
+        if policy.ignore_missing:
+            log.warning("Skipped missing file: %s", shown)
+            return nothing
+        raise FileNotFoundError(f"File {shown} does not exist: it was removed after the job listed its input. "
+                                f"Set spark.files.ignoreMissingFiles=true to skip files removed meanwhile.") from None
+    except (OSError, EOFError, ValueError, pickle.UnpicklingError) as e:
+        if policy.ignore_corrupt:
+            log.warning("Skipped the corrupted file %s: %s", shown, e)
+            return nothing
+        raise OSError(f"Could not read {shown}: {e}. The file is corrupt or not in the format its name says; set "
+                      f"spark.files.ignoreCorruptFiles=true to skip corrupt files.") from e
 
 
 def resolve(path: str):
@@ -117,14 +155,13 @@ def text_splits(paths: str, min_partitions: int) -> list:
     return splits
 
 
-def read_text_split(split, use_unicode: bool = True):
+def read_text_split(split, use_unicode: bool = True, policy: ReadPolicy = ReadPolicy()):
     """An iterator over the lines that start inside ``split``, without their line breaks."""
     fs, path, start, length, compression = split
     if compression:
-        with fs.open_input_stream(path, compression=compression) as f:
-            data = f.read()
+        data = _guarded(fs, path, policy, lambda: _read_compressed(fs, path, compression, policy), b"")
     else:
-        data = _read_line_range(fs, path, start, length)
+        data = _guarded(fs, path, policy, lambda: _read_line_range(fs, path, start, length), b"")
     if not use_unicode:
         return iter(data.splitlines())
     text = data.decode("utf-8", "replace")
@@ -136,6 +173,23 @@ def read_text_split(split, use_unicode: bool = True):
             lines.pop()
         return iter(lines)
     return itertools.chain.from_iterable(_line_chunks(text))
+
+
+def _read_compressed(fs, path: str, compression: str, policy: ReadPolicy) -> bytes:
+    """A compressed file's bytes; past damage, with ``ignore_corrupt``, the whole lines before it."""
+    data = bytearray()
+    try:
+        with fs.open_input_stream(path, compression=compression) as f:
+            while chunk := f.read(1 << 16):
+                data += chunk
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        if not policy.ignore_corrupt:
+            raise
+        log.warning("Skipped the rest of the content in the corrupted file %s: %s", display_path(fs, path), e)
+        del data[data.rfind(b"\n") + 1:]
+    return bytes(data)
 
 
 def _line_chunks(text: str, size: int = 1 << 20):
@@ -201,25 +255,32 @@ def whole_file_splits(paths: str, min_partitions: int) -> list:
     return groups
 
 
-def read_whole_files(group, as_text: bool):
+def read_whole_files(group, as_text: bool, policy: ReadPolicy = ReadPolicy()):
     fs, paths = group
     out = []
     for path in paths:
-        with fs.open_input_stream(path, compression=_compression(path) if as_text else None) as f:
-            data = f.read()
-        out.append((display_path(fs, path), data.decode("utf-8", "replace") if as_text else data))
+        def read(path=path):
+            with fs.open_input_stream(path, compression=_compression(path) if as_text else None) as f:
+                return f.read()
+        data = _guarded(fs, path, policy, read, None)
+        if data is not None:
+            out.append((display_path(fs, path), data.decode("utf-8", "replace") if as_text else data))
     return out
 
 
-def read_pickle_file(split):
+def read_pickle_file(split, policy: ReadPolicy = ReadPolicy()):
     fs, path = split
-    out = []
-    with fs.open_input_stream(path) as f:
-        stream = io.BytesIO(f.read())
-    size = len(stream.getbuffer())
-    while stream.tell() < size:
-        out.extend(pickle.load(stream))
-    return out
+
+    def read():
+        out = []
+        with fs.open_input_stream(path) as f:
+            stream = io.BytesIO(f.read())
+        size = len(stream.getbuffer())
+        while stream.tell() < size:
+            out.extend(pickle.load(stream))
+        return out
+
+    return _guarded(fs, path, policy, read, [])
 
 
 def pickle_splits(path: str) -> list:

@@ -125,6 +125,7 @@ class RDD(ActionsMixin, PairsMixin):
         """What of this RDD a task binary carries: everything but the context."""
         state = dict(self.__dict__)
         state["ctx"] = None
+        state.pop("_dealt_batches", None)   # a driver-side handle (see ``coalesce``), not lineage
         return state
 
     def _default_reduce_partitions(self) -> int:
@@ -271,15 +272,32 @@ class RDD(ActionsMixin, PairsMixin):
     def cartesian(self, other: "RDD") -> "RDD":
         return _rdds.CartesianRDD(self, other)
 
+    def barrier(self):
+        """This RDD in barrier execution mode: ``rdd.barrier().mapPartitions(f)`` (see ``core.barrier``)."""
+        from sparklite.core.barrier import RDDBarrier
+        return RDDBarrier(self)
+
+    def isBarrier(self) -> bool:
+        from sparklite.core.barrier import stage_is_barrier
+        return stage_is_barrier(self)
+
     def coalesce(self, numPartitions: int, shuffle: bool = False) -> "RDD":
         if not numPartitions > 0:
             raise ValueError("Number of partitions must be positive.")
         if shuffle:
+            from sparklite.core import roundrobin
             from sparklite.core.partitioner import Partitioner
-            # Spread records round-robin from a per-partition start, as Spark's coalesce(shuffle=True).
-            keyed = self.mapPartitionsWithIndex(
-                lambda k, it: ((((k * 7919) + i) % numPartitions, x) for i, x in enumerate(it)))
-            return _rdds.ShuffledRDD(keyed, Partitioner(numPartitions, _identity)).values()
+            # Batches of records dealt round-robin, each input partition from its own start: the records
+            # land where PySpark puts them (see ``roundrobin``).
+            batched = getattr(self, "_dealt_batches", None)
+            if batched is None:
+                size = min(10, self.ctx._batchSize or 1024)
+                batched = self.mapPartitions(lambda it: roundrobin.batches(it, size))
+            keyed = batched.mapPartitionsWithIndex(lambda i, it: roundrobin.dealt(i, numPartitions, it))
+            dealt = _rdds.ShuffledRDD(keyed, Partitioner(numPartitions, _identity)).values()
+            records = dealt.flatMap(_identity)
+            records._dealt_batches = dealt
+            return records
         return _rdds.CoalescedRDD(self, numPartitions)
 
     def repartition(self, numPartitions: int) -> "RDD":

@@ -162,8 +162,22 @@ class ActionsMixin:
         return samples[0:num]
 
     def toLocalIterator(self, prefetchPartitions: bool = False):
-        for split in range(self.getNumPartitions()):
-            yield from self.ctx._run_job(self, list, [split])[0]
+        """The records, one partition job at a time, started when the previous partition is consumed;
+        with ``prefetchPartitions`` the next partition's job runs while the current one is consumed."""
+        n = self.getNumPartitions()
+        if not prefetchPartitions:
+            for split in range(n):
+                yield from self.ctx._run_job(self, list, [split])[0]
+            return
+        upcoming = None
+        try:
+            for split in range(n):
+                current = upcoming or self.ctx._submit_job(self, list, [split])
+                upcoming = self.ctx._submit_job(self, list, [split + 1]) if split + 1 < n else None
+                yield from self.ctx._await_job(current)[0]
+        finally:
+            if upcoming is not None and not upcoming.done:   # the consumer stopped early
+                self.ctx.cancelJob(upcoming.job_id, "toLocalIterator was closed")
 
     # -- aggregating --------------------------------------------------------------------------
     def reduce(self, f):

@@ -84,6 +84,8 @@ class MapPartitionsRDD(RDD):
         self._arrow_only = arrow_only
         if isinstance(prev, MapPartitionsRDD) and prev._is_pipelinable():
             self._arrow_only = arrow_only and prev._arrow_only
+            if getattr(prev, "_barrier", False):   # fused into a barrier RDD: still a barrier stage
+                self._barrier = True
             prev_f, inner_f = prev._f, f
             f = lambda split, it: inner_f(split, prev_f(split, it))  # noqa: E731
             parent, self._pipelined_ops, before = prev._deps[0].rdd, prev._pipelined_ops + 1, prev_f

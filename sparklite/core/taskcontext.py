@@ -71,6 +71,7 @@ class TaskContext:
         self._shuffle_locations = shuffle_locations or {}
         self._block_locations = block_locations or {}
         self._cpus = cpus
+        self._resources: dict = {}      # resource name -> addresses, set by the executor
         self._accumulator_updates: dict = {}
         self._updates_lock = threading.Lock()     # threads the task starts add to the same updates
         self._metrics: dict = {}
@@ -101,7 +102,13 @@ class TaskContext:
         return self._properties.get(key)
 
     def resources(self) -> dict:
-        return {}
+        """{name: ResourceInformation} of the custom resources (GPUs, ...) given to this task."""
+        from sparklite.core.resources import ResourceInformation
+        return {name: ResourceInformation(name, addresses) for name, addresses in self._resources.items()}
+
+    def cpuAmount(self):
+        from decimal import Decimal
+        return Decimal(self._cpus)
 
     def cpus(self) -> int:
         return self._cpus

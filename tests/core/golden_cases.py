@@ -610,6 +610,57 @@ def repartition_decrease(sc):
 
 
 @case
+def repartition_glom_100_in_4_to_3(sc):
+    return sc.parallelize(range(100), 4).repartition(3).glom().collect()
+
+
+@case
+def repartition_glom_25_in_2_to_5(sc):
+    return sc.parallelize(range(25), 2).repartition(5).glom().collect()
+
+
+@case
+def coalesce_shuffle_glom_7_in_3_to_2(sc):
+    return sc.parallelize(range(7), 3).coalesce(2, shuffle=True).glom().collect()
+
+
+@case
+def repartition_glom_letters(sc):
+    return sc.parallelize(list("abcdefghijklmnopqrstuvwxyz"), 2).repartition(4).glom().collect()
+
+
+@case
+def repartition_glom_with_empty_input_partitions(sc):
+    return sc.parallelize(range(3), 5).repartition(2).glom().collect()
+
+
+@case
+def repartition_glom_filtered_partitions(sc):
+    return sc.parallelize(range(40), 4).filter(lambda x: x < 10 or x >= 30).repartition(4).glom().collect()
+
+
+@case
+def repartition_twice_moves_whole_batches(sc):
+    return sc.parallelize(range(25), 2).repartition(3).repartition(2).glom().collect()
+
+
+@case
+def repartition_glom_parallelized_list(sc):
+    return sc.parallelize(list(range(50)), 3).repartition(7).glom().collect()
+
+
+@case
+def repartition_glom_many_records(sc):
+    return sc.parallelize(range(1000), 7).repartition(6).glom().collect()
+
+
+@case
+def repartition_glom_after_reduce_by_key(sc):
+    pairs = sc.parallelize([(i % 13, i) for i in range(60)], 2).reduceByKey(lambda a, b: a + b, 2)
+    return pairs.repartition(3).glom().collect()
+
+
+@case
 def repartition_zero_error(sc):
     return _expect_error(lambda: sc.parallelize(range(4), 2).repartition(0).collect())
 

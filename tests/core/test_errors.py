@@ -297,3 +297,23 @@ def test_reduce_by_key_merges_equal_keys_from_partitions_with_mixed_key_types(sc
     result = sc.parallelize(data, 2).reduceByKey(lambda a, b: a + b, 8).collect()
     assert len(result) == 51
     assert dict(result) == {**{f"k{i}": 2 for i in range(50)}, 0: 1}
+
+
+def test_a_tasks_traceback_shows_source_lines_only_the_driver_knows(sc):
+    # A notebook cell, or code a harness compiled: only the driver's linecache holds its source.
+    import linecache
+    filename = "<dynamic-code-17>"
+    source = "def boom(x):\n    ratio = x / 0\n    return ratio\n"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {}
+    exec(compile(source, filename, "exec"), namespace)
+    try:
+        with pytest.raises(SparkJobError) as info:
+            sc.parallelize([1, 2], 2).map(namespace["boom"]).collect()
+    finally:
+        del linecache.cache[filename]
+    text = "".join(traceback.format_exception(info.value))
+    assert f'File "{filename}", line 2, in boom\n    ratio = x / 0\n' in text, text
+    assert text.count("in boom") == 1                                      # the user's frames, once
+    assert [line for line in text.splitlines() if line.startswith("ZeroDivisionError")] == \
+        ["ZeroDivisionError: division by zero"]

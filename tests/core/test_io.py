@@ -363,3 +363,47 @@ def test_text_file_replaces_invalid_utf8_like_pyspark(sc, tmp_path):
     path.write_bytes(b"ok\nbad\xff\xfeend\nzz\xc3\n")
     # PySpark 4.3.0 (the JVM's decoder) returned exactly this for the same bytes.
     assert sc.textFile(str(path)).collect() == ["ok", "bad\ufffd\ufffdend", "zz\ufffd"]
+
+
+# -- corrupt and vanished input files (spark.files.ignoreCorruptFiles / ignoreMissingFiles) ----------
+
+def _gzip_files(tmp_path):
+    import gzip
+    good = gzip.compress("".join(f"line {i}\n" for i in range(100_000)).encode())
+    (tmp_path / "a-good.gz").write_bytes(good)
+    (tmp_path / "b-truncated.gz").write_bytes(good[: len(good) // 2])
+    return str(tmp_path / "*.gz")
+
+
+def test_a_corrupt_compressed_input_names_the_file(make_sc, tmp_path):
+    sc = make_sc("local[2]")
+    with pytest.raises(SparkJobError) as info:
+        sc.textFile(_gzip_files(tmp_path)).count()
+    assert "b-truncated.gz" in str(info.value.__cause__)
+    assert "spark.files.ignoreCorruptFiles" in str(info.value.__cause__)
+
+
+def test_ignore_corrupt_files_keeps_what_could_be_read(make_sc, tmp_path):
+    sc = make_sc("local[2]", spark_files_ignoreCorruptFiles="true")
+    lines = sc.textFile(_gzip_files(tmp_path)).collect()
+    good = [f"line {i}" for i in range(100_000)]
+    assert lines[:100_000] == good
+    rest = lines[100_000:]
+    assert 0 < len(rest) < 100_000 and rest == good[:len(rest)]    # the whole lines before the damage
+
+
+def test_a_file_removed_after_listing_fails_or_is_skipped(make_sc, tmp_path):
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(f"{name}\n")
+    for ignore in (False, True):
+        sc = make_sc("local[2]", spark_files_ignoreMissingFiles=str(ignore).lower())
+        (tmp_path / "b.txt").write_text("b.txt\n")
+        rdd = sc.textFile(str(tmp_path / "*.txt"))      # lists both files
+        os.remove(tmp_path / "b.txt")
+        if ignore:
+            assert rdd.collect() == ["a.txt"]
+        else:
+            with pytest.raises(SparkJobError) as info:
+                rdd.collect()
+            assert type(info.value.__cause__) is FileNotFoundError
+            assert "b.txt" in str(info.value.__cause__) and "spark.files.ignoreMissingFiles" in str(info.value.__cause__)

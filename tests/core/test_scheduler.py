@@ -47,11 +47,12 @@ def test_stages_are_cut_at_shuffles(sc):
 def test_stage_graph_is_a_networkx_dag(sc):
     cluster = FakeCluster()
     cluster.submit(counts(word_pairs(sc)).map(lambda kv: (kv[1], kv[0])).groupByKey())
-    cluster.run_all()
     import networkx as nx
     graph = cluster.scheduler.stage_graph
     assert nx.is_directed_acyclic_graph(graph)
     assert graph.number_of_nodes() == 3 and graph.number_of_edges() == 2
+    cluster.run_all()
+    assert cluster.scheduler.stage_graph.number_of_nodes() == 0   # nothing is kept once the job ended
 
 
 def test_second_action_skips_the_map_stage(sc):

@@ -1,10 +1,12 @@
 """The fork server: one clean interpreter per local context that forks the Python workers.
 
 Contract:
-* ``ForkServer()`` spawns ``python -c`` with the driver's ``sys.path``, in a session of its own
-  (a terminal's Ctrl-C reaches the driver, which cancels the job; never the workers directly). The
-  server imports the engine once, so each worker costs a ``fork``, not an interpreter start (about
-  half a second here). Forking the driver itself is not safe: it may run threads (Ray's, the user's).
+* ``ForkServer()`` starts the server in a session of its own (a terminal's Ctrl-C reaches the
+  driver, which cancels the job; never the workers directly). When the driver runs no other thread
+  yet (a script creating its context), the server is a fork of the driver: ready at once. Otherwise
+  (forking a process with threads can inherit a lock some thread held) it is a new interpreter,
+  ``python -c`` with the driver's ``sys.path``, ready once it has imported the engine (about half a
+  second here). Either way each worker then costs a ``fork``, not an interpreter start.
 * ``fork()`` returns ``(pid, socket)``; the child runs ``workers.worker_main`` on the socket.
 * ``exit_code(pid, timeout)`` is the child's exit status as ``subprocess`` gives it (negative: the
   signal that killed it), once the server has reaped it.
@@ -23,6 +25,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import Future
 
 _BOOTSTRAP = ("import sys, json; sys.path[:] = json.loads(sys.argv[2]); "
@@ -37,9 +40,12 @@ class ForkServer:
     def __init__(self):
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", _BOOTSTRAP, str(theirs.fileno()), json.dumps(sys.path)],
-                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, start_new_session=True)
+            if threading.active_count() == 1 and hasattr(os, "fork"):
+                self._process = _ForkedServer(theirs)
+            else:
+                self._process = subprocess.Popen(
+                    [sys.executable, "-c", _BOOTSTRAP, str(theirs.fileno()), json.dumps(sys.path)],
+                    pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, start_new_session=True)
         finally:
             theirs.close()
         self._ids = itertools.count()
@@ -106,6 +112,54 @@ class ForkServer:
             self._process.kill()
             self._process.wait()
         self._control.close()
+
+
+class _ForkedServer:
+    """The server as a fork of a single-threaded driver; ``wait``/``kill`` as ``Popen`` has them."""
+
+    def __init__(self, control):
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                os.setsid()
+                keep = control.fileno()
+                os.closerange(3, keep)
+                os.closerange(keep + 1, _max_fd())
+                serve(keep)
+            finally:
+                os._exit(1)
+        self._status = None
+        self._lock = threading.Lock()
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:   # the reader thread and stop() may both wait
+                if self._status is not None:
+                    return self._status
+                try:
+                    pid, status = os.waitpid(self.pid, os.WNOHANG)
+                except ChildProcessError:
+                    pid, status = self.pid, 0
+                if pid:
+                    self._status = os.waitstatus_to_exitcode(status)
+                    return self._status
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("fork server", timeout)
+            time.sleep(0.01)
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _max_fd() -> int:
+    try:
+        return os.sysconf("SC_OPEN_MAX")
+    except (ValueError, OSError):
+        return 1024
 
 
 # -- the server process --------------------------------------------------------------------------

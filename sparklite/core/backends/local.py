@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import queue
 import threading
+from dataclasses import replace
 
 from sparklite.core.backends.workers import WorkerPool
+from sparklite.core.barrier import BarrierCoordinator
 from sparklite.core.executor import Executor
+from sparklite.core.resources import discover
 from sparklite.core.scheduler.dag import ExecutorAdded, TaskEnded
 from sparklite.core.scheduler.stages import TaskOutcome
 
@@ -67,7 +70,9 @@ class DaemonThreads:
 class LocalBackend:
     def __init__(self, cores: int, conf, broadcast_lookup, broadcast_bytes, files_root: str, shared_dir: str):
         self.cores = cores
-        self.executor = Executor(EXECUTOR_ID, cores, conf, fetch_broadcast=broadcast_lookup, shared_dir=shared_dir)
+        self.coordinator = BarrierCoordinator(conf.get_seconds("spark.barrier.sync.timeout", "365d"))
+        self.executor = Executor(EXECUTOR_ID, cores, conf, fetch_broadcast=broadcast_lookup, shared_dir=shared_dir,
+                                 barrier_sync=self.coordinator.sync, resources=discover(conf, "executor"))
         self.workers = WorkerPool(cores, self.executor, conf, broadcast_bytes, files_root)
         self._slots = DaemonThreads("sparklite-task")
         self._active: dict[int, bool] = {}    # running task id -> in_process
@@ -76,7 +81,7 @@ class LocalBackend:
 
     def start(self, scheduler) -> None:
         self.scheduler = scheduler
-        scheduler.post(ExecutorAdded(EXECUTOR_ID, self.cores))
+        scheduler.post(ExecutorAdded(EXECUTOR_ID, self.cores, self.executor.slots))
 
     def launch(self, executor_id: str, task) -> None:
         with self._lock:
@@ -84,7 +89,15 @@ class LocalBackend:
         self._slots.submit(self._run, task)
 
     def _run(self, task) -> None:
-        outcome = self.executor.run_task(task) if task.in_process else self.workers.run(task)
+        if task.in_process:
+            outcome = self.executor.run_task(task)
+        else:   # the worker's executor has no resources of its own: this one lends them
+            taken = self.executor.resource_pool.acquire() if self.executor.task_resources else {}
+            try:
+                outcome = self.workers.run(replace(task, resources=taken) if taken else task)
+            finally:
+                if taken:
+                    self.executor.resource_pool.release(taken)
         outcome.block_updates = outcome.block_updates + self.executor.block_store.drain_updates()
         with self._lock:
             self._active.pop(task.task_id, None)
@@ -102,6 +115,15 @@ class LocalBackend:
         else:
             self.workers.kill(task_id)
         self.scheduler.post(TaskEnded(EXECUTOR_ID, TaskOutcome(task_id, "killed", error_text="task killed")))
+
+    def begin_barrier(self, key: tuple) -> None:
+        self.coordinator.begin(key)
+
+    def end_barrier(self, key: tuple) -> None:
+        self.coordinator.end(key)
+
+    def executor_host(self, executor_id: str) -> str:
+        return "127.0.0.1"
 
     def executors(self) -> dict:
         return {EXECUTOR_ID: self.executor}

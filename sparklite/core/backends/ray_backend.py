@@ -31,6 +31,8 @@ import pyarrow as pa
 import ray
 from ray.exceptions import GetTimeoutError, OutOfMemoryError, RayActorError
 
+from sparklite.core import resources
+from sparklite.core.barrier import BarrierCoordinator
 from sparklite.core.conf import SparkConf
 from sparklite.core.executor import Executor
 from sparklite.core.scheduler.dag import ExecutorAdded, ExecutorLost, TaskEnded
@@ -72,7 +74,9 @@ class ExecutorActor:
     def __init__(self, executor_id: str, cores: int, conf_pairs: list, role: str = "core"):
         conf = SparkConf(loadDefaults=False).setAll(conf_pairs)
         self.executor = Executor(executor_id, cores, conf, fetch_remote=self._fetch_remote,
-                                 fetch_broadcast=self._fetch_broadcast, role=role)
+                                 fetch_broadcast=self._fetch_broadcast, role=role, barrier_sync=self._barrier_sync,
+                                 resources=resources.discover(conf, "executor", _ray_assigned(conf)))
+        self.barrier_coordinator = None
         self.executor.peers = _ActorPeers(self)
         self.roles: dict = {}
         self.peers: dict = {}
@@ -87,9 +91,17 @@ class ExecutorActor:
     def ping(self) -> str:
         return self.executor.executor_id
 
-    def directories(self) -> list:
-        """The directories this executor writes (its block store's and its SparkFiles root)."""
-        return [self.executor.block_store.spill_dir, self.files_dir]
+    def describe(self) -> tuple:
+        """(the directories this executor writes: its block store's and its SparkFiles root, its host,
+        how many tasks it runs at once)."""
+        return ([self.executor.block_store.spill_dir, self.files_dir], ray.util.get_node_ip_address(),
+                self.executor.slots)
+
+    def set_barrier_coordinator(self, boxed: list) -> None:
+        self.barrier_coordinator = boxed[0]
+
+    def _barrier_sync(self, *args) -> list:
+        return ray.get(self.barrier_coordinator.sync.remote(*args))
 
     def shutdown(self) -> None:
         """Remove this executor's blocks and files before the backend kills the actor."""
@@ -196,6 +208,26 @@ class ExecutorActor:
             return self.broadcast_values[bid]
 
 
+@ray.remote(num_cpus=0)
+class BarrierCoordinatorActor:
+    """The barrier coordinator where every executor can reach it (see ``core.barrier``)."""
+
+    def __init__(self, timeout: float):
+        self.coordinator = BarrierCoordinator(timeout)
+
+    def sync(self, *args) -> list:
+        return self.coordinator.sync(*args)
+
+    def begin(self, key: tuple) -> None:
+        self.coordinator.begin(key)
+
+    def end(self, key: tuple) -> None:
+        self.coordinator.end(key)
+
+    def pending(self) -> int:
+        return self.coordinator.pending()
+
+
 def _check_reachable(address: str) -> None:
     """Fail within the connect timeout, naming the address, when nothing listens there."""
     hostport = address.split("://", 1)[-1].rstrip("/")
@@ -247,7 +279,7 @@ def describe_ray_death(error) -> str:
 _AUTH_WARNING_LOGGER = "ray._private.authentication.authentication_token_setup"
 
 
-def start_local_ray(num_cpus: int) -> None:
+def start_local_ray(num_cpus: int, custom_resources: dict | None = None) -> None:
     """Start a Ray instance on this machine, for this process only:
     * every port it opens binds to loopback (Ray binds its node's address when it is a cluster node;
       with cluster mode off for the start, the node address is 127.0.0.1);
@@ -265,8 +297,8 @@ def start_local_ray(num_cpus: int) -> None:
     level, notice.level = notice.level, logging.ERROR
     cluster_mode, ray_constants.ENABLE_RAY_CLUSTER = ray_constants.ENABLE_RAY_CLUSTER, False
     try:
-        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
-                 logging_level=logging.WARNING)
+        ray.init(address="local", num_cpus=num_cpus, resources=custom_resources or None, include_dashboard=False,
+                 log_to_driver=False, logging_level=logging.WARNING)
     finally:
         ray_constants.ENABLE_RAY_CLUSTER = cluster_mode
         notice.setLevel(level)
@@ -278,6 +310,15 @@ def _quiet_ray() -> None:
     from ray._private import worker
     if hasattr(worker, "_worker_logs_enabled"):
         worker._worker_logs_enabled = False
+
+
+def _ray_assigned(conf) -> dict:
+    """The addresses Ray gave this executor's actor: its GPUs' ids; a custom resource, which Ray
+    counts but does not number, gets addresses 0..amount-1."""
+    out = {}
+    for name, amount in resources.requested(conf, "executor").items():
+        out[name] = [str(int(g)) for g in ray.get_gpu_ids()] if name == "gpu" else [str(i) for i in range(int(amount))]
+    return out
 
 
 def _kill_timeout(conf) -> float:
@@ -315,6 +356,8 @@ class RayBackend:
         self._abandoned: dict = {}                   # ObjectRef of a killed task -> when to kill its executor
         self.kill_timeout = _kill_timeout(conf)
         self._directories: dict[str, list] = {}     # executor -> the directories it writes
+        self._hosts: dict[str, str] = {}             # executor -> its node's address
+        self._barrier_coordinator = None             # started with the first barrier stage
         self._binary_refs: dict[int, object] = {}
         self._broadcast_refs: dict[int, object] = {}
         self._file_refs: list = []
@@ -350,7 +393,9 @@ class RayBackend:
 
     def _init_ray(self, address) -> None:
         if address is None:
-            start_local_ray(max(os.cpu_count() or 1, self.instances * self.cores))
+            custom = {name: amount * (self.instances + self.task_instances)
+                      for name, amount in resources.requested(self.conf, "executor").items() if name != "gpu"}
+            start_local_ray(max(os.cpu_count() or 1, self.instances * self.cores), custom)
             return
         _quiet_ray()
         try:
@@ -362,11 +407,13 @@ class RayBackend:
 
     def _add_executor(self, role: str = "core") -> str:
         executor_id = f"{'exec' if role == 'core' else 'task'}-{next(self._ids)}"
-        actor = ExecutorActor.options(num_cpus=self.cores, max_restarts=0, max_task_retries=0,
+        wanted = resources.requested(self.conf, "executor")
+        actor = ExecutorActor.options(num_cpus=self.cores, num_gpus=wanted.pop("gpu", 0), resources=wanted or None,
+                                      max_restarts=0, max_task_retries=0,
                                       max_concurrency=self.cores + 8, name=None).remote(
             executor_id, self.cores, self.conf.getAll(), role)
         try:
-            directories = ray.get(actor.directories.remote(), timeout=_CONNECT_TIMEOUT * 2)
+            directories, host, slots = ray.get(actor.describe.remote(), timeout=_CONNECT_TIMEOUT * 2)
         except GetTimeoutError:
             ray.kill(actor)
             raise RuntimeError(f"Executor {executor_id} did not start within {_CONNECT_TIMEOUT * 2:.0f} s: the Ray "
@@ -378,11 +425,14 @@ class RayBackend:
             actor.receive_files.remote([ref])
         for name in self._python_paths:
             actor.add_python_path.remote(name)
+        if self._barrier_coordinator is not None:
+            actor.set_barrier_coordinator.remote([self._barrier_coordinator])
         with self._cond:
             self.actors[executor_id] = actor
             self.roles[executor_id] = role
             self._directories[executor_id] = directories
-        self.scheduler.post(ExecutorAdded(executor_id, self.cores))
+            self._hosts[executor_id] = host
+        self.scheduler.post(ExecutorAdded(executor_id, self.cores, slots))
         return executor_id
 
     def _update_peers(self) -> None:
@@ -413,6 +463,8 @@ class RayBackend:
             except Exception:
                 pass
         self.actors.clear()
+        if self._barrier_coordinator is not None:
+            ray.kill(self._barrier_coordinator)
         if self._started_ray and ray.is_initialized():
             ray.shutdown()
         for executor_id in list(self._directories):
@@ -422,6 +474,7 @@ class RayBackend:
         """An executor is gone: on a Ray instance of this machine, remove what it may have left
         (one that was killed had no chance to); elsewhere its own ``shutdown`` did."""
         directories = self._directories.pop(executor_id, ())
+        self._hosts.pop(executor_id, None)
         if self._started_ray:
             for directory in directories:
                 shutil.rmtree(directory, ignore_errors=True)
@@ -456,6 +509,27 @@ class RayBackend:
         if actor is not None:
             actor.kill_task.remote(task_id)
         self.scheduler.post(TaskEnded(executor_id, TaskOutcome(task_id, "killed", error_text="task killed")))
+
+    def _start_barrier_coordinator(self) -> None:
+        timeout = self.conf.get_seconds("spark.barrier.sync.timeout", "365d")
+        slots = max(64, 2 * self.cores * (self.instances + self.task_instances))
+        self._barrier_coordinator = BarrierCoordinatorActor.options(max_concurrency=slots).remote(timeout)
+        with self._cond:
+            actors = list(self.actors.values())
+        ray.get([actor.set_barrier_coordinator.remote([self._barrier_coordinator]) for actor in actors])
+
+    def begin_barrier(self, key: tuple) -> None:
+        """Synchronous: the tasks' calls, from other processes, must find the attempt begun."""
+        if self._barrier_coordinator is None:
+            self._start_barrier_coordinator()
+        ray.get(self._barrier_coordinator.begin.remote(key))
+
+    def end_barrier(self, key: tuple) -> None:
+        if self._barrier_coordinator is not None:
+            self._barrier_coordinator.end.remote(key)
+
+    def executor_host(self, executor_id: str) -> str:
+        return self._hosts.get(executor_id, "127.0.0.1")
 
     def _reap(self) -> None:
         """Kill the executors of killed tasks that outlived the kill timeout."""

@@ -48,6 +48,7 @@ class _Service:
 
     def __init__(self, executor, broadcast_bytes):
         self.store = executor.block_store
+        self.barrier_sync = executor._barrier_sync
         self._broadcast_bytes = broadcast_bytes
         self._broadcast_files: dict[int, str] = {}
         self._lock = threading.Lock()
@@ -65,6 +66,8 @@ class _Service:
             return self.store.release_execution(*args)
         if name == "broadcast":
             return self.broadcast_file(*args)
+        if name == "barrier":
+            return self.barrier_sync(*args)
         raise ValueError(f"unknown worker call {name!r}")
 
     def broadcast_file(self, bid: int) -> str:
@@ -149,13 +152,19 @@ class WorkerPool:
         self._server = None
         self._failure: BaseException | None = None
         self._ready = threading.Event()
+        if threading.active_count() == 1:   # the server can be a fork of this process: start it now
+            self._start_server()
         threading.Thread(target=self._start, name="sparklite-worker-start", daemon=True).start()
 
     # -- lifecycle -------------------------------------------------------------------------
-    def _start(self) -> None:
+    def _start_server(self) -> None:
         from sparklite.core.backends.forkserver import ForkServer
+        self._server = ForkServer()
+
+    def _start(self) -> None:
         try:
-            self._server = ForkServer()
+            if self._server is None:
+                self._start_server()
             self._ready.set()
             for _ in range(self.size):
                 self._add_worker()
@@ -371,7 +380,7 @@ def worker_main(sock) -> None:
             return pickle.load(f)
 
     executor = Executor(setup["executor_id"], 1, SparkConf(loadDefaults=False).setAll(setup["conf"]),
-                        fetch_broadcast=fetch_broadcast,
+                        fetch_broadcast=fetch_broadcast, barrier_sync=lambda *args: driver.call("barrier", *args),
                         block_store=RemoteBlockStore(driver, setup["shared_dir"], setup["spill_dir"]))
     while True:
         try:

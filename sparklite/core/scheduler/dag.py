@@ -34,12 +34,10 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-import networkx as nx
-
-from sparklite.core import accumulators
+from sparklite.core import accumulators, barrier
 from sparklite.core import listener as ev
 from sparklite.core.dependencies import ShuffleDependency
-from sparklite.core.errors import (JobCancelledError, RemoteTraceback, ResultTooLargeError, SparkJobError,
+from sparklite.core.errors import (JobCancelledError, ResultTooLargeError, SparkJobError, remote_traceback,
                                    TaskNotSerializableError)
 from sparklite.core.scheduler import taskbinary
 from sparklite.core.scheduler.map_output import MapOutputTracker
@@ -70,6 +68,7 @@ class TaskEnded:
 class ExecutorAdded:
     executor_id: str
     cores: int
+    slots: int | None = None     # tasks it runs at once, if not cores / spark.task.cpus (resources)
 
 
 @dataclass
@@ -115,12 +114,15 @@ _STOP = object()
 
 
 class DAGScheduler:
-    def __init__(self, backend, bus, conf, block_registry, tracker: MapOutputTracker | None = None):
+    def __init__(self, backend, bus, conf, block_registry, tracker: MapOutputTracker | None = None,
+                 profiler_for=None):
         self.backend = backend
+        self.profiler_for = profiler_for     # rdd -> the profiler its tasks run under (spark.python.profile)
         self.bus = bus
         self.registry = block_registry
         self.tracker = tracker or MapOutputTracker()
         self.max_failures = conf.get_int("spark.task.maxFailures")
+        self.task_cpus = conf.get_int("spark.task.cpus", 1)
         self.max_stage_attempts = conf.get_int("spark.stage.maxConsecutiveAttempts")
         self.max_result_size = conf.get_bytes("spark.driver.maxResultSize")
         self.locality_wait = conf.get_seconds("spark.locality.wait", "3s")
@@ -146,8 +148,8 @@ class DAGScheduler:
         self._tasksets: list[TaskSet] = []
         self._running_tasks: dict[int, RunningTask] = {}
         self._free_slots: dict[str, int] = {}
+        self._executor_slots: dict[str, int] = {}   # executor -> its task slots (cores / spark.task.cpus)
         self._draining: set[str] = set()    # decommissioning: no new tasks, blocks still served
-        self.stage_graph = nx.DiGraph()   # stage id -> parent stage ids, kept for drawing
 
     # -- the event loop -----------------------------------------------------------------------
     def start(self) -> None:
@@ -194,7 +196,9 @@ class DAGScheduler:
             elif isinstance(event, JobSubmitted):
                 self._on_job_submitted(event)
             elif isinstance(event, ExecutorAdded):
-                self._free_slots[event.executor_id] = event.cores
+                slots = event.slots if event.slots is not None else event.cores // self.task_cpus
+                self._free_slots[event.executor_id] = slots
+                self._executor_slots[event.executor_id] = slots
                 self.bus.post(ev.ExecutorAdded(event.executor_id, event.cores, time.time()))
             elif isinstance(event, ExecutorLost):
                 self._on_executor_lost(event.executor_id, event.reason)
@@ -241,6 +245,8 @@ class DAGScheduler:
     def _on_job_submitted(self, e: JobSubmitted) -> None:
         try:
             parents = self._parent_stages(e.rdd, e.job_id)
+            if barrier.stage_is_barrier(e.rdd):
+                barrier.check_chain(e.rdd, e.partitions)
         except Exception as error:
             e.waiter.finish(error)
             return
@@ -298,10 +304,19 @@ class DAGScheduler:
 
     # -- stages -------------------------------------------------------------------------------
     def _add_stage(self, stage) -> None:
+        stage.barrier = barrier.stage_is_barrier(stage.rdd)
         self._stages[stage.id] = stage
-        self.stage_graph.add_node(stage.id, name=stage.name, kind=type(stage).__name__)
-        for parent in stage.parents:
-            self.stage_graph.add_edge(parent.id, stage.id)
+
+    @property
+    def stage_graph(self):
+        """The stages of the active jobs and their parent edges, as a networkx DiGraph, for ordering
+        and drawing; derived from ``_stages`` when asked (nothing kept per job)."""
+        import networkx as nx
+        graph = nx.DiGraph()
+        for stage in list(self._stages.values()):
+            graph.add_node(stage.id, name=stage.name, kind=type(stage).__name__)
+            graph.add_edges_from((parent.id, stage.id) for parent in stage.parents)
+        return graph
 
     def _nearest_shuffle_deps(self, rdd) -> list:
         deps, seen, stack = [], set(), [rdd]
@@ -325,6 +340,8 @@ class DAGScheduler:
         stage = self._shuffle_stages.get(dep.shuffle_id)
         if stage is None:
             parents = self._parent_stages(dep.rdd, job_id)
+            if barrier.stage_is_barrier(dep.rdd):
+                barrier.check_chain(dep.rdd, None)
             stage = ShuffleMapStage(next(self._stage_ids), dep.rdd, parents, job_id, dep, self.tracker)
             self.tracker.register_shuffle(dep.shuffle_id, dep.num_maps)
             self._shuffle_stages[dep.shuffle_id] = stage
@@ -367,7 +384,14 @@ class DAGScheduler:
         self._waiting.add(stage)
 
     def _submit_missing_tasks(self, stage) -> None:
+        if stage.barrier and isinstance(stage, ShuffleMapStage):   # a barrier stage always runs whole
+            self.tracker.unregister_all(stage.shuffle_dep.shuffle_id)
         partitions = stage.missing_partitions()
+        if stage.barrier and len(partitions) > sum(self._executor_slots.values()):
+            self._abort_stage(stage, barrier.BarrierJobSlotsNumberCheckFailed(
+                f"{barrier.SLOTS_ERROR} (this barrier stage needs {len(partitions)} slots; the cluster has "
+                f"{sum(self._executor_slots.values())})"))
+            return
         stage.attempt += 1
         stage.pending = set(partitions)
         self._running.add(stage)
@@ -377,17 +401,19 @@ class DAGScheduler:
             self._stage_done(stage)
             return
         try:
-            payload = (stage.rdd, stage.shuffle_dep) if isinstance(stage, ShuffleMapStage) else (stage.rdd, stage.func)
+            action = stage.shuffle_dep if isinstance(stage, ShuffleMapStage) else stage.func
+            profiler = self.profiler_for(stage.rdd) if self.profiler_for is not None else None
+            payload = (stage.rdd, action, profiler)
             binary = taskbinary.serialize(payload, stage.rdd)
         except TaskNotSerializableError as error:
             self._abort_stage(stage, error)
             return
-        in_process = taskbinary.arrow_only(*payload)
+        in_process = taskbinary.arrow_only(stage.rdd, action) and profiler is None
         preferred = {}
         if len(self._free_slots) > 1:
             preferred = {p: locs for p in partitions if (locs := self._preferred_locations(stage.rdd, p))}
         self._tasksets.append(TaskSet(stage, stage.attempt, partitions, next(self._binary_ids), binary,
-                                      self.max_failures, preferred, in_process))
+                                      self.max_failures, preferred, in_process, stage.barrier))
         self._tasksets.sort(key=lambda ts: ts.priority)
 
     def _preferred_locations(self, rdd, split: int) -> list:
@@ -431,6 +457,9 @@ class DAGScheduler:
     def _launch(self) -> None:
         if not self._tasksets:
             return
+        for ts in self._tasksets:
+            if ts.barrier and ts.pending and not ts.zombie:
+                self._launch_barrier(ts)
         # First give each executor the tasks whose cached data it holds, then anything left.
         for local_only in ((True, False) if len(self._free_slots) > 1 else (False,)):
             for executor_id, free in self._free_slots.items():
@@ -444,31 +473,57 @@ class DAGScheduler:
 
     def _next_task(self, executor_id: str, local_only: bool) -> TaskDescription | None:
         for ts in self._tasksets:
+            if ts.barrier:
+                continue
             partition = ts.next_partition(executor_id, local_only, self._free_slots, self.locality_wait)
             if partition is None:
                 if ts.waiting_for_locality:
                     ts.waiting_for_locality = False
                     self._revive_later()
                 continue
-            stage = ts.stage
-            task_id = new_task_id()
-            attempt = ts.new_attempt_number(partition)
-            self._running_tasks[task_id] = RunningTask(task_id, ts, partition, attempt, executor_id, time.time())
-            ts.running.add(task_id)
-            ts.running_on.setdefault(partition, set()).add(executor_id)
-            job = getattr(stage, "job", None)
-            properties = job.properties if job is not None else self._jobs[min(stage.job_ids)].properties
-            # the shuffles a task reads are its stage's parents' (no lineage walk per task)
-            shuffles = {p.shuffle_dep.shuffle_id: self.tracker.locations(p.shuffle_dep.shuffle_id)
-                        for p in stage.parents}
-            self.bus.post(ev.TaskStart(stage.id, ts.attempt, task_id, partition, attempt, executor_id, time.time()))
-            blocks = {}
-            if len(self._free_slots) + len(self._draining) > 1:
-                self._cached_block_locations(stage.rdd, partition, blocks)
-            return TaskDescription(task_id, stage.id, ts.attempt, partition, attempt, ts.binary_id, ts.binary,
-                                   isinstance(stage, ShuffleMapStage), shuffles, properties, blocks,
-                                   ts.in_process)
+            return self._make_task(ts, partition, executor_id)
         return None
+
+    def _make_task(self, ts: TaskSet, partition: int, executor_id: str, barrier_addresses=()) -> TaskDescription:
+        stage = ts.stage
+        task_id = new_task_id()
+        attempt = ts.new_attempt_number(partition)
+        self._running_tasks[task_id] = RunningTask(task_id, ts, partition, attempt, executor_id, time.time())
+        ts.running.add(task_id)
+        ts.running_on.setdefault(partition, set()).add(executor_id)
+        job = getattr(stage, "job", None)
+        properties = job.properties if job is not None else self._jobs[min(stage.job_ids)].properties
+        # the shuffles a task reads are its stage's parents' (no lineage walk per task)
+        shuffles = {p.shuffle_dep.shuffle_id: self.tracker.locations(p.shuffle_dep.shuffle_id)
+                    for p in stage.parents}
+        self.bus.post(ev.TaskStart(stage.id, ts.attempt, task_id, partition, attempt, executor_id, time.time()))
+        blocks = {}
+        if len(self._free_slots) + len(self._draining) > 1:
+            self._cached_block_locations(stage.rdd, partition, blocks)
+        return TaskDescription(task_id, stage.id, ts.attempt, partition, attempt, ts.binary_id, ts.binary,
+                               isinstance(stage, ShuffleMapStage), shuffles, properties, blocks,
+                               ts.in_process, len(barrier_addresses), list(barrier_addresses))
+
+    def _launch_barrier(self, ts: TaskSet) -> None:
+        """Launch every task of a barrier task set at once, or none while slots are missing."""
+        if sum(self._free_slots.values()) < len(ts.pending):
+            return
+        placed = []
+        for executor_id in list(self._free_slots):
+            while self._free_slots[executor_id] > 0 and ts.pending:
+                self._free_slots[executor_id] -= 1
+                placed.append((ts.pending.popleft(), executor_id))
+        placed.sort()
+        addresses = [f"{self._host_of(executor_id)}:{executor_id}" for _, executor_id in placed]
+        begin = getattr(self.backend, "begin_barrier", None)
+        if begin is not None:
+            begin((ts.stage.id, ts.attempt))
+        for partition, executor_id in placed:
+            self.backend.launch(executor_id, self._make_task(ts, partition, executor_id, addresses))
+
+    def _host_of(self, executor_id: str) -> str:
+        host = getattr(self.backend, "executor_host", None)
+        return host(executor_id) if host is not None else "127.0.0.1"
 
     def _cached_block_locations(self, rdd, split: int, out: dict) -> None:
         """Where the cached blocks a task may read live, so it can read them remotely, not recompute."""
@@ -510,6 +565,8 @@ class DAGScheduler:
     def _kill_taskset(self, ts: TaskSet) -> None:
         ts.zombie = True
         ts.pending.clear()
+        if ts.barrier:
+            self._end_barrier(ts)
         for task_id in list(ts.running):
             task = self._running_tasks.get(task_id)
             if task is not None and not task.killed:
@@ -546,6 +603,8 @@ class DAGScheduler:
                 self._map_task_done(stage, task, executor_id, outcome)
             else:
                 self._result_task_done(stage, task, outcome)
+        elif ts.barrier and status in ("exception", "executor_lost") and not task.killed:
+            self._barrier_task_failed(stage, ts, task, outcome)
         elif status == "fetch_failed":
             self._fetch_failed(stage, ts, outcome)
         elif status == "exception":
@@ -556,10 +615,7 @@ class DAGScheduler:
                 error = SparkJobError(
                     f"Job aborted due to stage failure: task {task.partition} in stage {stage.id}.{ts.attempt} "
                     f"failed {ts.failures[task.partition]} times; most recent failure: {outcome.error_text}")
-                cause = outcome.error or RuntimeError(outcome.error_text)
-                if cause.__cause__ is None and outcome.traceback_text:   # lost in pickling across processes
-                    cause.__cause__ = RemoteTraceback(outcome.traceback_text)
-                error.__cause__ = cause
+                error.__cause__ = self._task_error(outcome)
                 self._abort_stage(stage, error)
             else:
                 ts.requeue(task.partition)
@@ -578,6 +634,50 @@ class DAGScheduler:
                 ts.requeue(task.partition)
         if ts.finished and ts in self._tasksets:
             self._tasksets.remove(ts)
+            if ts.barrier:
+                self._end_barrier(ts)
+
+    def _barrier_task_failed(self, stage, ts: TaskSet, task: RunningTask, outcome: TaskOutcome) -> None:
+        """One task failed: the whole barrier stage attempt fails; a map stage is run again whole."""
+        if ts.zombie:
+            return
+        self._kill_taskset(ts)
+        kind = "ShuffleMapTask" if isinstance(stage, ShuffleMapStage) else "ResultTask"
+        reason = (f"Stage failed because barrier task {kind}({stage.id}, {task.partition}) finished unsuccessfully.\n"
+                  f"{outcome.error_text}")
+        cause = self._task_error(outcome)
+        if not isinstance(stage, ShuffleMapStage):
+            error = SparkJobError(f"Job aborted due to stage failure: Could not recover from a failed barrier "
+                                  f"ResultStage. Most recent failure reason: {reason}")
+            error.__cause__ = cause
+            self._abort_stage(stage, error)
+            return
+        stage.failed_attempts.add(ts.attempt)
+        self._stage_done(stage, failure=reason)
+        if len(stage.failed_attempts) >= self.max_stage_attempts:
+            error = SparkJobError(f"Job aborted due to stage failure: ShuffleMapStage {stage.id} ({stage.name}) has "
+                                  f"failed the maximum allowable number of times: {len(stage.failed_attempts)}. "
+                                  f"Most recent failure reason: {reason}")
+            error.__cause__ = cause
+            self._abort_stage(stage, error)
+            return
+        self._failed.add(stage)
+        if not self._resubmit_posted:
+            self._resubmit_posted = True
+            self.post(_ResubmitFailedStages())
+
+    @staticmethod
+    def _task_error(outcome: TaskOutcome) -> BaseException:
+        """The user's exception from a failed task, its traceback (drawn here) as its cause."""
+        cause = outcome.error or RuntimeError(outcome.error_text)
+        if cause.__cause__ is None and outcome.traceback_text:
+            cause.__cause__ = remote_traceback(outcome.traceback_text, outcome.traceback_frames)
+        return cause
+
+    def _end_barrier(self, ts: TaskSet) -> None:
+        end = getattr(self.backend, "end_barrier", None)
+        if end is not None:
+            end((ts.stage.id, ts.attempt))
 
     def _map_task_done(self, stage: ShuffleMapStage, task: RunningTask, executor_id: str, outcome) -> None:
         sizes, location = pickle.loads(outcome.value)
@@ -638,6 +738,7 @@ class DAGScheduler:
 
     def _on_executor_lost(self, executor_id: str, reason: str) -> None:
         self._draining.discard(executor_id)
+        self._executor_slots.pop(executor_id, None)
         if self._free_slots.pop(executor_id, None) is None and reason != "decommissioned":
             return
         outputs = self.tracker.remove_outputs_on_executor(executor_id)
@@ -671,6 +772,7 @@ class DAGScheduler:
     # -- decommissioning (called on the scheduler thread through ``call``) --------------------
     def drain_executor(self, executor_id: str) -> None:
         """No new tasks for this executor; its blocks stay readable until they are migrated."""
+        self._executor_slots.pop(executor_id, None)
         if self._free_slots.pop(executor_id, None) is not None:
             self._draining.add(executor_id)
 

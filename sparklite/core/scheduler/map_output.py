@@ -23,6 +23,12 @@ class MapOutputTracker:
         if slots and slots[map_id] is not None and (executor_id is None or slots[map_id][0] == executor_id):
             slots[map_id] = None
 
+    def unregister_all(self, shuffle_id: int) -> None:
+        """Every map partition becomes missing (a barrier map stage runs again whole)."""
+        slots = self._outputs.get(shuffle_id)
+        if slots:
+            slots[:] = [None] * len(slots)
+
     def remove_outputs_on_executor(self, executor_id: str) -> int:
         removed = 0
         for slots in self._outputs.values():

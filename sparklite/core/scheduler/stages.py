@@ -27,6 +27,7 @@ class Stage:
         self.attempt = -1                 # latest attempt number; -1 before the first
         self.pending: set[int] = set()    # partitions of the latest attempt still running
         self.failed_attempts: set[int] = set()
+        self.barrier = False              # a barrier stage (see ``core.barrier``)
         self.name = rdd._creation_site
 
     def __repr__(self) -> str:
@@ -114,6 +115,9 @@ class TaskDescription:
     properties: dict
     block_locations: dict = field(default_factory=dict)   # cached block id -> executors holding it
     in_process: bool = False    # only Arrow kernels: may run on a thread of the executor's process
+    barrier_tasks: int = 0      # a barrier stage's task count (0: not a barrier stage)
+    barrier_addresses: list = field(default_factory=list)   # where each of those tasks runs, by partition
+    resources: dict = field(default_factory=dict)   # resource name -> the addresses this task may use
 
 
 @dataclass
@@ -127,4 +131,5 @@ class TaskOutcome:
     error: BaseException | None = None   # the user's exception, its traceback text as __cause__
     error_text: str = ""
     traceback_text: str = ""          # the formatted traceback, user frames first
+    traceback_frames: list = field(default_factory=list)   # its last part: (file, line, function, source)
     fetch_failure: tuple | None = None   # (shuffle_id, map_id, executor_id)

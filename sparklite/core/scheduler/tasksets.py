@@ -28,13 +28,15 @@ class RunningTask:
 
 class TaskSet:
     def __init__(self, stage, attempt: int, partitions: list[int], binary_id: int, binary: bytes,
-                 max_failures: int, preferred: dict[int, list[str]], in_process: bool = False):
+                 max_failures: int, preferred: dict[int, list[str]], in_process: bool = False,
+                 barrier: bool = False):
         self.stage = stage
         self.attempt = attempt
         self.binary_id = binary_id
         self.binary = binary
         self.max_failures = max_failures
         self.in_process = in_process
+        self.barrier = barrier               # all tasks launch together (``_launch_barrier``)
         self.preferred = preferred           # partition -> executor ids holding its data
         self.pending: deque[int] = deque(partitions)
         self.failures: dict[int, int] = {}
