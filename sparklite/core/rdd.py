@@ -115,11 +115,15 @@ class RDD(ActionsMixin, PairsMixin):
         allowed = getattr(_pickling, "allowed", None)
         if allowed is None or self._id not in allowed:
             raise RuntimeError(RDD_IN_CLOSURE_MESSAGE)
-        if self._checkpointed is not None:
+        state = self._task_state()     # one snapshot: another thread may be checkpointing this RDD
+        checkpointed = state["_checkpointed"]
+        if checkpointed is not None:
             # Tasks read a checkpointed RDD from its checkpoint, so the checkpoint RDD travels in its
             # place and the lineage it cut is not shipped (it grows with every iteration otherwise).
-            return (_same, (self._checkpointed,))
-        return (_rebuild_rdd, (type(self), self._task_state()))
+            # It may have been made after the job's lineage was walked: it is part of the job too.
+            allowed.add(checkpointed._id)
+            return (_same, (checkpointed,))
+        return (_rebuild_rdd, (type(self), state))
 
     def _task_state(self) -> dict:
         """What of this RDD a task binary carries: everything but the context."""

@@ -137,3 +137,51 @@ def test_a_map_before_reduce_by_key_add_runs_once_per_record_with_its_errors(sc)
     assert isinstance(failure.value.__cause__, KeyError) and "no c here" in str(failure.value.__cause__)
     with pytest.raises(SparkJobError, match="unpack|ValueError|TypeError"):
         words.map(lambda w: (w, 1, 2)).reduceByKey(add).collect()
+
+
+# -- every task has its own copy of its closure -------------------------------------------------------
+
+def _count_into(acc, x):
+    acc[x] += 1
+    return acc
+
+
+def _merge_counts(a, b):
+    for key, value in b.items():
+        a[key] += value
+    return a
+
+
+def test_aggregate_with_a_mutable_zero_counts_each_record_once(sc):
+    from collections import defaultdict
+    words = ["a", "b", "a", "c", "a"] * 40
+    rdd = sc.parallelize(words, 8)
+    counts = rdd.aggregate(defaultdict(int), _count_into, _merge_counts)
+    assert dict(counts) == {"a": 120, "b": 40, "c": 40}
+    folded = rdd.map(lambda w: {w: 1}).fold({}, lambda a, b: {k: a.get(k, 0) + b.get(k, 0) for k in a.keys() | b.keys()})
+    assert folded == {"a": 120, "b": 40, "c": 40}
+
+
+def test_a_closures_mutable_state_is_not_shared_between_tasks(sc):
+    seen = []
+
+    def remember(iterator):
+        for x in iterator:
+            seen.append(x)
+        return [len(seen)]
+
+    assert sc.parallelize(range(64), 16).mapPartitions(remember).collect() == [4] * 16
+
+
+def test_a_job_pickled_while_another_thread_checkpoints_its_lineage(sc, monkeypatch):
+    # The job's lineage was walked before another thread checkpointed one of its RDDs; pickling the
+    # task must still succeed, shipping the checkpoint in place of the RDD.
+    from sparklite.core.scheduler import taskbinary
+    base = sc.parallelize(range(10), 2).map(lambda x: x * 2)
+    base.localCheckpoint()
+    final = base.map(lambda x: x + 1)
+    walked_before = taskbinary.stage_rdd_ids(final)
+    assert base.sum() == 90                        # the checkpoint is made now
+    monkeypatch.setattr(taskbinary, "stage_rdd_ids", lambda rdd: set(walked_before))
+    rebuilt, _ = taskbinary.deserialize(taskbinary.serialize((final, list), final))
+    assert type(rebuilt._deps[0].rdd).__name__ == "LocalCheckpointRDD"
