@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sparklite import SparkConf, SparkContext  # noqa: E402
 
 _shared: list = []
-BACKENDS = ["local[2]", pytest.param("ray", marks=pytest.mark.ray)]
+BACKENDS = ["local[2]", "local-cluster[2,1,512]", pytest.param("ray", marks=pytest.mark.ray)]
 
 
 def _stop_shared() -> None:

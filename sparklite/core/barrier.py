@@ -25,6 +25,7 @@ import threading
 import time
 
 from sparklite.core.errors import PySparkRuntimeError, PySparkTypeError, SparkJobError
+from sparklite.core.lineage import stage_rdds
 from sparklite.core.taskcontext import TaskContext
 
 SLOTS_ERROR = ("[SPARK-24819]: Barrier execution mode does not allow run a barrier stage that requires more slots "
@@ -68,17 +69,7 @@ def stage_is_barrier(rdd) -> bool:
 
 
 def barrier_rdds(rdd) -> list:
-    from sparklite.core.dependencies import ShuffleDependency
-    found, seen, stack = [], set(), [rdd]
-    while stack:
-        r = stack.pop()
-        if r._id in seen:
-            continue
-        seen.add(r._id)
-        if getattr(r, "_barrier", False):
-            found.append(r)
-        stack.extend(d.rdd for d in r.dependencies if not isinstance(d, ShuffleDependency))
-    return found
+    return [r for r in stage_rdds(rdd) if getattr(r, "_barrier", False)]
 
 
 def check_chain(rdd, partitions: list | None) -> None:
@@ -87,18 +78,10 @@ def check_chain(rdd, partitions: list | None) -> None:
     n = rdd.getNumPartitions()
     if partitions is not None and len(partitions) != n:
         raise BarrierJobUnsupportedRDDChainException(CHAIN_ERROR)
-    seen, stack = set(), [rdd]
-    while stack:
-        r = stack.pop()
-        if r._id in seen:
-            continue
-        seen.add(r._id)
-        if r.getNumPartitions() != n:
-            raise BarrierJobUnsupportedRDDChainException(CHAIN_ERROR)
+    for r in stage_rdds(rdd):
         parents = [d.rdd for d in r.dependencies if not isinstance(d, ShuffleDependency)]
-        if sum(1 for p in parents if stage_is_barrier(p)) > 1:
+        if r.getNumPartitions() != n or sum(1 for p in parents if stage_is_barrier(p)) > 1:
             raise BarrierJobUnsupportedRDDChainException(CHAIN_ERROR)
-        stack.extend(parents)
 
 
 class BarrierTaskInfo:
@@ -144,6 +127,19 @@ class BarrierTaskContext(TaskContext):
 
     def getTaskInfos(self) -> list:
         return [BarrierTaskInfo(address) for address in self._addresses]
+
+
+class CoordinatedInDriver:
+    """For backends on this machine whose barrier coordinator (``self.coordinator``) is in the driver."""
+
+    def begin_barrier(self, key: tuple) -> None:
+        self.coordinator.begin(key)
+
+    def end_barrier(self, key: tuple) -> None:
+        self.coordinator.end(key)
+
+    def executor_host(self, executor_id: str) -> str:
+        return "127.0.0.1"
 
 
 class BarrierCoordinator:

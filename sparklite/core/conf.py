@@ -211,3 +211,10 @@ def parse_seconds(value, key: str = "duration") -> float:
     if not match or unit is None:
         raise ValueError(f"{key}: cannot parse {value!r} as a duration; use e.g. '100ms', '60s', '2min'")
     return float(match.group(1)) * unit
+
+
+def kill_timeout(conf) -> float:
+    """``spark.task.reaper.killTimeout``: how long a killed task may take to stop before its executor
+    is killed (default 10 s here; -1, as in Spark, never kills the executor)."""
+    value = str(conf.get("spark.task.reaper.killTimeout", "10s")).strip()
+    return float("inf") if value.startswith("-") else conf.get_seconds("spark.task.reaper.killTimeout", "10s")

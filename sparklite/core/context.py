@@ -37,6 +37,7 @@ from sparklite.core.storage.registry import BlockRegistry
 __version__ = "0.1.0"
 log = logging.getLogger("sparklite")
 _LOCAL_MASTER = re.compile(r"^local(?:\[(\d+|\*)(?:\s*,\s*(\d+))?\])?$")
+_LOCAL_CLUSTER_MASTER = re.compile(r"^local-cluster\[\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\]$")
 _LOG_LEVELS = {"ALL": logging.NOTSET, "DEBUG": logging.DEBUG, "ERROR": logging.ERROR, "FATAL": logging.CRITICAL,
                "INFO": logging.INFO, "OFF": logging.CRITICAL + 10, "TRACE": logging.DEBUG, "WARN": logging.WARNING}
 _NOT_SUPPORTED = ("is a Hadoop input/output format API that sparklite does not provide; "
@@ -97,11 +98,19 @@ class SparkContext:
 
     def _start(self, batch_size: int) -> None:
         parsed = _parse_local_master(self.master)
+        cluster = _LOCAL_CLUSTER_MASTER.match(self.master.strip())
         is_ray = self.master == "ray" or self.master.startswith(("ray://", "ray:"))
-        if parsed is None and not is_ray:
+        if parsed is None and cluster is None and not is_ray:
             raise ValueError(f"Could not parse master URL {self.master!r}; use local, local[N], local[*], "
-                             f"local[N,F], ray, ray:auto or ray://host:port")
-        if parsed is not None:
+                             f"local[N,F], local-cluster[N,C,M], ray, ray:auto or ray://host:port")
+        if cluster is not None:
+            instances, per_executor, memory_mb = map(int, cluster.groups())
+            if not (instances > 0 and per_executor > 0 and memory_mb > 0):
+                raise ValueError(f"Invalid master URL {self.master!r}: executors, cores and MiB must be positive")
+            self._conf.setIfMissing("spark.executor.instances", instances)
+            self._conf.setIfMissing("spark.executor.cores", per_executor)
+            cores = instances * per_executor
+        elif parsed is not None:
             cores, failures = parsed
             if failures is not None:
                 self._conf.set("spark.task.maxFailures", failures)
@@ -118,7 +127,7 @@ class SparkContext:
         self._local = threading.local()
         self._checkpoint_dir = None
         self.startTime = int(time.time() * 1000)
-        self._app_id = (f"local-{self.startTime}" if parsed is not None
+        self._app_id = (f"local-{self.startTime}" if parsed is not None or cluster is not None
                         else f"app-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid():04d}")
         self._conf.set("spark.app.id", self._app_id)
         self._added_files: list[str] = []
@@ -138,7 +147,11 @@ class SparkContext:
         try:
             self._files_dir = tempfile.mkdtemp(prefix=f"sparklite-{self._app_id}-files-")
             SparkFiles._root_directory = self._files_dir
-            if parsed is not None:
+            if cluster is not None:
+                from sparklite.core.backends.local_cluster import LocalClusterBackend
+                self._backend = LocalClusterBackend(instances, per_executor, memory_mb, self._conf,
+                                                    self._broadcast_bytes, self._files_dir, _shared_memory_root())
+            elif parsed is not None:
                 from sparklite.core.backends.local import LocalBackend
                 self._backend = LocalBackend(cores, self._conf, self._broadcast_value, self._broadcast_bytes,
                                              self._files_dir, _shared_memory_root())
@@ -549,7 +562,10 @@ class SparkContext:
             self._cluster().decommission(executor_id)
 
     def getExecutorIds(self) -> list:
-        return sorted(self._backend.actors) if hasattr(self._backend, "actors") else ["driver"]
+        for attribute in ("actors", "executors"):
+            if isinstance(getattr(self._backend, attribute, None), dict):
+                return sorted(getattr(self._backend, attribute))
+        return ["driver"]
 
     # -- checkpoints and storage --------------------------------------------------------------
     def setCheckpointDir(self, dirName: str) -> None:

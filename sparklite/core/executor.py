@@ -237,7 +237,8 @@ class Executor:
     def store(self, block_id: tuple, value, level) -> str:
         """Keep a block where this executor's role says (here, or on a core peer for a task
         executor), plus ``replication - 1`` copies on other core executors; return where it lives."""
-        peers = self.peers.core_ids(exclude=self.executor_id) if self.peers is not None else []
+        wants_peers = self.peers is not None and (self.role == "task" or level.replication > 1)
+        peers = self.peers.core_ids(exclude=self.executor_id) if wants_peers else []
         if self.role == "task" and peers:
             home, copies = peers[hash(block_id) % len(peers)], level.replication - 1
             self.block_store.add_updates(self.peers.put(home, block_id, value, level))

@@ -1,14 +1,32 @@
-"""``toDebugString``: an RDD's lineage drawn the way Spark draws it.
+"""An RDD's lineage: the RDDs one stage computes, and ``toDebugString`` drawn the way Spark draws it.
 
-Contract: one line per RDD, ``(partitions) Name[id] at op at file:line [storage level]``; narrow
-parents continue the column with `` |  ``, each shuffle parent starts a new indented block with
-``+-(partitions)``. The layout follows Spark's ``RDD.debugString`` rules exactly.
+Contract: ``stage_rdds(rdd)`` yields, once each, every RDD a task of the stage ending at ``rdd``
+computes: the chain of narrow dependencies back to shuffles and sources, where a checkpointed RDD
+leads to its checkpoint instead of the lineage it cut. The task binary, the barrier checks and
+the thread-or-worker decision all read a stage through it. ``debug_string``: one line per RDD,
+``(partitions) Name[id] at op at file:line [storage level]``; narrow parents continue the column
+with `` |  ``, each shuffle parent starts a new indented block with ``+-(partitions)``. The layout
+follows Spark's ``RDD.debugString`` rules exactly.
 """
 from __future__ import annotations
 
 import re
 
 from sparklite.core.dependencies import ShuffleDependency
+
+
+def stage_rdds(rdd):
+    seen, stack = set(), [rdd]
+    while stack:
+        r = stack.pop()
+        if r._id in seen:
+            continue
+        seen.add(r._id)
+        yield r
+        if r._checkpointed is not None:
+            stack.append(r._checkpointed)
+        else:
+            stack.extend(d.rdd for d in r._deps if not isinstance(d, ShuffleDependency))
 
 
 def _self_lines(rdd) -> list[str]:

@@ -20,7 +20,7 @@ import pytest
 from sparklite import JobCancelledError, SparkConf, SparkContext, StorageLevel
 from sparklite.core import listener as ev
 
-MASTERS = ["local[2]", pytest.param("ray", marks=pytest.mark.ray)]
+MASTERS = ["local[2]", "local-cluster[2,1,512]", pytest.param("ray", marks=pytest.mark.ray)]
 
 
 @pytest.fixture(params=MASTERS)

@@ -394,6 +394,10 @@ class BarrierTests(ReusedContextTestCase):
         self.assertIn("Different barrier sync types found", str(raised.exception.__cause__))
 
 
+class LocalClusterBarrierTests(BarrierTests):
+    master = "local-cluster[2,1,512]"
+
+
 @pytest.mark.ray
 class RayBarrierTests(BarrierTests):
     master = "ray"
@@ -465,3 +469,68 @@ class ResourceTests(unittest.TestCase):
         sc = SparkContext("local[2]", "resources")
         self.assertEqual(sc.resources, {})
         self.assertEqual(sc.parallelize([1], 1).map(lambda _: TaskContext.get().resources()).collect(), [{}])
+
+
+# -- a task that ends its process ----------------------------------------------------------------------
+
+def _exit_in_first_attempt(iterator):
+    context = TaskContext.get()
+    if context.attemptNumber() == 0 and context.partitionId() == 1:
+        os._exit(3)
+    return iterator
+
+
+class RemovalLog(ev.SparkListener):
+    def __init__(self):
+        self.removed = []
+
+    def onExecutorRemoved(self, event):
+        self.removed.append(event)
+
+
+class LocalClusterTests(ReusedContextTestCase):
+    master = "local-cluster[2,1,512]"
+
+    def test_an_executor_that_exits_in_a_task_is_replaced_and_its_task_retried(self):
+        log = RemovalLog()
+        self.sc.addSparkListener(log)
+        try:
+            self.assertEqual(self.sc.parallelize(range(10), 2).mapPartitions(_exit_in_first_attempt).sum(), 45)
+            self.sc._bus.wait_until_empty()
+            self.assertEqual(len(log.removed), 1)
+            self.assertIn("exit code 3", log.removed[0].reason)
+        finally:
+            self.sc.removeSparkListener(log)
+        import time
+        deadline = time.monotonic() + 20
+        while len(self.sc.getExecutorIds()) < 2:       # a new executor took its place
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        self.assertNotIn(log.removed[0].executor_id, self.sc.getExecutorIds())
+
+    def test_executors_have_their_own_block_stores_and_read_each_others(self):
+        cached = self.sc.parallelize(range(1000), 4).map(lambda x: (x % 10, x)).cache()
+        self.assertEqual(cached.count(), 1000)
+        holders = {row["executor"] for row in self.sc.getBlockStatus() if row["kind"] == "rdd"}
+        self.assertEqual(holders, set(self.sc.getExecutorIds()))
+        sums = dict(cached.reduceByKey(lambda a, b: a + b).collect())
+        self.assertEqual(sums, {k: sum(range(k, 1000, 10)) for k in range(10)})
+        cached.unpersist()
+
+
+class PythonWorkerCrashTests(unittest.TestCase):
+    def tearDown(self):
+        _no_active_context()
+
+    def test_a_task_that_ends_its_worker_fails_only_the_task(self):
+        _no_active_context()
+        sc = SparkContext("local[2]", "worker-crash")
+        with self.assertRaises(Exception) as raised:
+            sc.parallelize(range(10), 2).mapPartitions(_exit_in_first_attempt).sum()
+        self.assertIn("Python worker exited unexpectedly (exit code 3)", str(raised.exception))
+        self.assertEqual(sc.parallelize(range(10), 2).sum(), 45)          # the program goes on
+
+    def test_with_retries_the_task_runs_again_on_a_new_worker(self):
+        _no_active_context()
+        sc = SparkContext("local[2,2]", "worker-crash-retried")
+        self.assertEqual(sc.parallelize(range(10), 2).mapPartitions(_exit_in_first_attempt).sum(), 45)

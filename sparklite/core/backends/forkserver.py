@@ -7,7 +7,9 @@ Contract:
   (forking a process with threads can inherit a lock some thread held) it is a new interpreter,
   ``python -c`` with the driver's ``sys.path``, ready once it has imported the engine (about half a
   second here). Either way each worker then costs a ``fork``, not an interpreter start.
-* ``fork()`` returns ``(pid, socket)``; the child runs ``workers.worker_main`` on the socket.
+* ``fork(kind)`` returns ``(pid, socket)``; the child runs the main function of that kind on the
+  socket: ``"worker"``, a Python worker (``workers.worker_main``), or ``"executor"``, a
+  ``local-cluster`` executor (``local_cluster.executor_main``).
 * ``exit_code(pid, timeout)`` is the child's exit status as ``subprocess`` gives it (negative: the
   signal that killed it), once the server has reaped it.
 * Nothing outlives the driver: the server kills its children and exits when its control socket
@@ -56,7 +58,7 @@ class ForkServer:
         self._dead: str | None = None
         threading.Thread(target=self._read, name="sparklite-fork-server", daemon=True).start()
 
-    def fork(self, timeout: float = 60.0) -> tuple[int, socket.socket]:
+    def fork(self, kind: str = "worker", timeout: float = 60.0) -> tuple[int, socket.socket]:
         mine, theirs = socket.socketpair()
         future: Future = Future()
         with self._lock:
@@ -64,7 +66,7 @@ class ForkServer:
                 raise ForkServerError(self._dead)
             request = next(self._ids)
             self._forks[request] = future
-            socket.send_fds(self._control, [str(request).encode()], [theirs.fileno()])
+            socket.send_fds(self._control, [f"{kind} {request}".encode()], [theirs.fileno()])
         theirs.close()
         return future.result(timeout), mine
 
@@ -166,7 +168,8 @@ def _max_fd() -> int:
 
 def serve(control_fd: int) -> None:
     """The server's loop: fork a worker per request, report every child's exit status."""
-    from sparklite.core.backends import workers   # the engine, imported once for every fork
+    from sparklite.core.backends import local_cluster, workers   # the engine, imported once for every fork
+    mains = {"worker": workers.worker_main, "executor": local_cluster.executor_main}
     control = socket.socket(fileno=control_fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     wake_read, wake_write = os.pipe()
@@ -186,15 +189,16 @@ def serve(control_fd: int) -> None:
                 message, fds, _, _ = socket.recv_fds(control, 64, 1)
                 if not message:
                     break
+                kind, request = message.decode().split()
                 pid = os.fork()
                 if pid == 0:
                     control.close()
                     os.close(wake_read)
                     os.close(wake_write)
-                    _run_child(fds[0], workers.worker_main)
+                    _run_child(fds[0], mains[kind])
                 os.close(fds[0])
                 children.add(pid)
-                control.send(f"forked {message.decode()} {pid}".encode())
+                control.send(f"forked {request} {pid}".encode())
                 _reap(children, control)
     finally:
         for pid in children:

@@ -17,7 +17,7 @@ import threading
 from dataclasses import replace
 
 from sparklite.core.backends.workers import WorkerPool
-from sparklite.core.barrier import BarrierCoordinator
+from sparklite.core.barrier import BarrierCoordinator, CoordinatedInDriver
 from sparklite.core.executor import Executor
 from sparklite.core.resources import discover
 from sparklite.core.scheduler.dag import ExecutorAdded, TaskEnded
@@ -67,7 +67,7 @@ class DaemonThreads:
             self._work.put(None)
 
 
-class LocalBackend:
+class LocalBackend(CoordinatedInDriver):
     def __init__(self, cores: int, conf, broadcast_lookup, broadcast_bytes, files_root: str, shared_dir: str):
         self.cores = cores
         self.coordinator = BarrierCoordinator(conf.get_seconds("spark.barrier.sync.timeout", "365d"))
@@ -116,14 +116,6 @@ class LocalBackend:
             self.workers.kill(task_id)
         self.scheduler.post(TaskEnded(EXECUTOR_ID, TaskOutcome(task_id, "killed", error_text="task killed")))
 
-    def begin_barrier(self, key: tuple) -> None:
-        self.coordinator.begin(key)
-
-    def end_barrier(self, key: tuple) -> None:
-        self.coordinator.end(key)
-
-    def executor_host(self, executor_id: str) -> str:
-        return "127.0.0.1"
 
     def executors(self) -> dict:
         return {EXECUTOR_ID: self.executor}

@@ -33,7 +33,7 @@ from ray.exceptions import GetTimeoutError, OutOfMemoryError, RayActorError
 
 from sparklite.core import resources
 from sparklite.core.barrier import BarrierCoordinator
-from sparklite.core.conf import SparkConf
+from sparklite.core.conf import SparkConf, kill_timeout
 from sparklite.core.executor import Executor
 from sparklite.core.scheduler.dag import ExecutorAdded, ExecutorLost, TaskEnded
 from sparklite.core.scheduler.stages import TaskOutcome
@@ -321,13 +321,6 @@ def _ray_assigned(conf) -> dict:
     return out
 
 
-def _kill_timeout(conf) -> float:
-    """``spark.task.reaper.killTimeout``: how long a killed task may take to stop before its executor
-    is killed (default 10 s here; -1, as in Spark, never kills the executor)."""
-    value = str(conf.get("spark.task.reaper.killTimeout", "10s")).strip()
-    return float("inf") if value.startswith("-") else conf.get_seconds("spark.task.reaper.killTimeout", "10s")
-
-
 def ray_address(master: str) -> str | None:
     """The cluster to join for a ``ray`` master URL, or None to start a local instance."""
     if master.startswith("ray://"):
@@ -354,7 +347,7 @@ class RayBackend:
         self._pending: dict = {}                     # ObjectRef -> (executor_id, task_id)
         self._task_refs: dict = {}                   # task_id -> its ObjectRef, while pending
         self._abandoned: dict = {}                   # ObjectRef of a killed task -> when to kill its executor
-        self.kill_timeout = _kill_timeout(conf)
+        self.kill_timeout = kill_timeout(conf)
         self._directories: dict[str, list] = {}     # executor -> the directories it writes
         self._hosts: dict[str, str] = {}             # executor -> its node's address
         self._barrier_coordinator = None             # started with the first barrier stage

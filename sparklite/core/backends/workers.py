@@ -101,13 +101,7 @@ class PythonWorker:
 
     def run(self, task, service: _Service):
         """Run one task; the outcome, or None if the worker died meanwhile."""
-        if task.binary_id in self.binaries:
-            self.binaries.move_to_end(task.binary_id)
-            task = replace(task, binary=b"")
-        else:
-            self.binaries[task.binary_id] = None
-            while len(self.binaries) > _BINARIES_KEPT:
-                self.binaries.popitem(last=False)
+        task = ship_binary_once(task, self.binaries, _BINARIES_KEPT)
         news, self.news = self.news, []
         try:
             wire.send(self.sock, ("task", task, news))
@@ -139,10 +133,7 @@ class WorkerPool:
         self.size = size
         self.executor = executor
         self.service = _Service(executor, broadcast_bytes)
-        self._setup = {"executor_id": executor.executor_id, "conf": conf.getAll(), "files_root": files_root,
-                       "shared_dir": executor.block_store.shared_dir, "spill_dir": executor.block_store.spill_dir,
-                       "env": {k[len("spark.executorEnv."):]: v for k, v in conf.getAll()
-                               if k.startswith("spark.executorEnv.")}}
+        self._conf, self._files_root = conf, files_root
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         self._running: dict[int, PythonWorker] = {}
         self._workers: set[PythonWorker] = set()
@@ -183,7 +174,8 @@ class WorkerPool:
         try:
             pid, sock = self._server.fork()
             worker = PythonWorker(pid, sock)
-            setup = dict(self._setup, sys_path=list(sys.path), cwd=os.getcwd())
+            setup = process_setup(self.executor.executor_id, self._conf, self._files_root)
+            setup.update(shared_dir=self.executor.block_store.shared_dir, spill_dir=self.executor.block_store.spill_dir)
             wire.send(sock, ("setup", setup))
         except BaseException as e:   # noqa: BLE001
             if not self._stopped:
@@ -279,6 +271,18 @@ class WorkerPool:
                 worker.news.append(("drop_broadcast", bid))
 
 
+def ship_binary_once(task, shipped: OrderedDict, keep: int):
+    """The task to send to a process that keeps the last ``keep`` task binaries it was sent (the ids
+    in ``shipped``, updated here): without its binary bytes if the process has them already."""
+    if task.binary_id in shipped:
+        shipped.move_to_end(task.binary_id)
+        return replace(task, binary=b"")
+    shipped[task.binary_id] = None
+    while len(shipped) > keep:
+        shipped.popitem(last=False)
+    return task
+
+
 def describe_exit(code: int | None) -> str:
     if code is None:
         return "exit status unknown"
@@ -316,26 +320,10 @@ class RemoteBlockStore:
         self.spill_dir = spill_dir
 
     def get(self, block_id: tuple):
-        for _ in range(2):   # the file may move to disk between the answer and the mapping
-            located = self.driver.call("locate", block_id)
-            if located is None:
-                return None
-            try:
-                return blockstore.read_block_file(*located)
-            except FileNotFoundError:
-                continue
-        return None
+        return blockstore.read_located(lambda: self.driver.call("locate", block_id))
 
     def get_segment(self, block_id: tuple, reduce_id: int):
-        for _ in range(2):
-            located = self.driver.call("locate_segment", block_id, reduce_id)
-            if located is None:
-                return None
-            try:
-                return blockstore.read_segment_file(*located)
-            except FileNotFoundError:
-                continue
-        return None
+        return blockstore.read_located(lambda: self.driver.call("locate_segment", block_id, reduce_id))
 
     def put(self, block_id: tuple, value, level):
         path = os.path.join(self.shared_dir, f"{'_'.join(map(str, block_id))}.{uuid.uuid4().hex[:12]}")
@@ -358,21 +346,37 @@ class RemoteBlockStore:
         """The driver's store is cleared by the driver."""
 
 
+def process_setup(executor_id: str, conf, files_root: str) -> dict:
+    """What a forked process needs to work like the driver: its directory, ``sys.path``, the
+    executor environment (``spark.executorEnv.*``), the SparkFiles root and the configuration."""
+    return {"executor_id": executor_id, "conf": conf.getAll(), "files_root": files_root,
+            "sys_path": list(sys.path), "cwd": os.getcwd(),
+            "env": {k[len("spark.executorEnv."):]: v for k, v in conf.getAll() if k.startswith("spark.executorEnv.")}}
+
+
+def receive_setup(sock) -> dict | None:
+    """In a forked process: take the driver's setup (``process_setup``) and apply it."""
+    from sparklite.core.sparkfiles import SparkFiles
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _, setup = wire.recv(sock)
+    except EOFError:
+        return None
+    os.chdir(setup["cwd"])
+    sys.path[:] = setup["sys_path"]
+    os.environ.update(setup["env"])
+    SparkFiles._root_directory = setup["files_root"]
+    return setup
+
+
 def worker_main(sock) -> None:
     """A worker's life: set up like the driver, then run tasks until the driver hangs up."""
     from sparklite.core import broadcast
     from sparklite.core.conf import SparkConf
     from sparklite.core.executor import Executor
-    from sparklite.core.sparkfiles import SparkFiles
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        kind, setup = wire.recv(sock)
-    except EOFError:
+    setup = receive_setup(sock)
+    if setup is None:
         return
-    os.chdir(setup["cwd"])
-    sys.path[:] = setup["sys_path"]
-    os.environ.update(setup["env"])
-    SparkFiles._root_directory = setup["files_root"]
     driver = _Driver(sock)
 
     def fetch_broadcast(bid: int):

@@ -12,22 +12,12 @@ import cloudpickle
 
 from sparklite.core import rdd as rdd_module
 from sparklite.core.errors import TaskNotSerializableError
+from sparklite.core.lineage import stage_rdds
 
 
 def stage_rdd_ids(rdd) -> set[int]:
     """Ids of the RDDs a task of this stage computes: the chain back to shuffles and sources."""
-    from sparklite.core.dependencies import ShuffleDependency
-    seen, stack = set(), [rdd]
-    while stack:
-        r = stack.pop()
-        if r._id in seen:
-            continue
-        seen.add(r._id)
-        if r._checkpointed is not None:   # shipped as its checkpoint RDD; the cut lineage stays behind
-            stack.append(r._checkpointed)
-            continue
-        stack.extend(d.rdd for d in r._deps if not isinstance(d, ShuffleDependency))
-    return seen
+    return {r._id for r in stage_rdds(rdd)}
 
 
 def arrow_only(rdd, action) -> bool:
@@ -40,19 +30,7 @@ def arrow_only(rdd, action) -> bool:
             return False
     elif not (action in _ARROW_ONLY_ACTIONS or getattr(action, "_arrow_only", False)):
         return False
-    seen, stack = set(), [rdd]
-    while stack:
-        r = stack.pop()
-        if r._id in seen:
-            continue
-        seen.add(r._id)
-        if not r._arrow_only:
-            return False
-        if r._checkpointed is not None:
-            stack.append(r._checkpointed)
-            continue
-        stack.extend(d.rdd for d in r._deps if not isinstance(d, ShuffleDependency))
-    return True
+    return all(r._arrow_only for r in stage_rdds(rdd))
 
 
 _ARROW_ONLY_ACTIONS = {list}

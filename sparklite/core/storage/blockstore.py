@@ -106,6 +106,21 @@ def read_segment_file(path: str, offset: int, size: int):
     return mapped.read_buffer(size)
 
 
+def read_located(locate):
+    """A block (or one reducer's segment) another process's store holds: ``locate()`` asks it where
+    (``locate`` / ``locate_segment``), then the file is mapped; None if it holds none. Asked twice,
+    as the file may move to disk between the answer and the mapping."""
+    for _ in range(2):
+        located = locate()
+        if located is None:
+            return None
+        try:
+            return read_block_file(*located) if len(located) == 2 else read_segment_file(*located)
+        except FileNotFoundError:
+            continue
+    return None
+
+
 class BlockStore:
     def __init__(self, executor_id: str, capacity: int, storage_fraction: float = 0.5,
                  local_dir: str | None = None, shared_dir: str | None = None, app_id: str | None = None):
