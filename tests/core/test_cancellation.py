@@ -236,3 +236,18 @@ def test_a_ray_context_that_fails_to_start_stops_the_ray_instance_it_started():
     done = subprocess.run([sys.executable, "-c", FAILED_RAY_START], capture_output=True, text=True,
                           timeout=180, env=env)
     assert "FAILED" in done.stdout and "RAY_RUNNING False" in done.stdout, done.stdout + done.stderr[-3000:]
+
+
+def test_shared_memory_of_a_killed_driver_is_freed_by_the_next_context(make_sc):
+    import shutil
+    from sparklite.core.context import _shared_memory_root
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = os.path.join(_shared_memory_root(), f"sparklite-local-1-driver-pid{gone.stdout.strip()}-x1y2")
+    os.makedirs(orphan)
+    with open(os.path.join(orphan, "rdd_0_0"), "wb") as f:
+        f.write(b"left by a driver that was killed")
+    try:
+        make_sc("local[2]")
+        assert not os.path.exists(orphan)
+    finally:
+        shutil.rmtree(orphan, ignore_errors=True)

@@ -534,3 +534,23 @@ class PythonWorkerCrashTests(unittest.TestCase):
         _no_active_context()
         sc = SparkContext("local[2,2]", "worker-crash-retried")
         self.assertEqual(sc.parallelize(range(10), 2).mapPartitions(_exit_in_first_attempt).sum(), 45)
+
+
+class NativeThreadsTests(unittest.TestCase):
+    """As PySpark sets OMP_NUM_THREADS for its Python workers: spark.task.cpus threads, unless the
+    executor environment says otherwise."""
+
+    def tearDown(self):
+        _no_active_context()
+
+    def _in_task(self, master: str, **conf) -> list:
+        _no_active_context()
+        sc = SparkContext(master, "threads", conf=SparkConf().setAll(conf.items()))
+        return sc.parallelize([0], 1).map(lambda _: os.environ.get("OMP_NUM_THREADS")).collect()
+
+    def test_one_thread_per_task_cpu(self):
+        self.assertEqual(self._in_task("local[2]"), ["1"])
+        self.assertEqual(self._in_task("local-cluster[1,2,256]", **{"spark.task.cpus": "2"}), ["2"])
+
+    def test_the_executor_environment_wins(self):
+        self.assertEqual(self._in_task("local[2]", **{"spark.executorEnv.OMP_NUM_THREADS": "3"}), ["3"])

@@ -86,3 +86,24 @@ def test_a_local_ray_instance_is_private_and_quiet():
     assert len(errors) == 1, done.stderr
     assert errors[0].startswith("Lost executor exec-") and "recomputed" in errors[0], errors[0]
     assert "its process ended: exit code 3" in errors[0]
+
+
+RESOURCES_SCRIPT = textwrap.dedent("""
+    from sparklite import SparkConf, SparkContext, TaskContext
+    conf = (SparkConf().set("spark.executor.resource.fpga.amount", "1")
+            .set("spark.task.resource.fpga.amount", "1"))
+    sc = SparkContext("ray", "resources", conf=conf)
+    seen = sc.parallelize(range(2), 2).map(lambda _: TaskContext.get().resources()["fpga"].addresses).collect()
+    print("FPGA", seen, flush=True)
+    sc.stop()
+""")
+
+
+def test_executor_resources_become_ray_resources():
+    # A custom resource is declared on the Ray instance sparklite starts and asked for by each executor
+    # actor; each of the two executors has one, so each task gets its executor's.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    env.pop("RAY_ADDRESS", None)
+    done = subprocess.run([sys.executable, "-c", RESOURCES_SCRIPT], capture_output=True, text=True, timeout=240,
+                          env=env)
+    assert "FPGA [['0'], ['0']]" in done.stdout, done.stdout + done.stderr[-3000:]

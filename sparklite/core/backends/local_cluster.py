@@ -167,6 +167,11 @@ class LocalClusterBackend(CoordinatedInDriver):
         wire.send(sock, ("setup", setup))
         handle.directories, handle.shared_dir, slots = handle.channel.call("describe", timeout=60)
         with self._lock:
+            if self._stopping:
+                self._kill_process(handle)
+                for directory in handle.directories:
+                    shutil.rmtree(directory, ignore_errors=True)
+                return
             self.executors[executor_id] = handle
         self.scheduler.post(ExecutorAdded(executor_id, self.cores, slots))
 
@@ -208,7 +213,14 @@ class LocalClusterBackend(CoordinatedInDriver):
             shutil.rmtree(directory, ignore_errors=True)
         self.scheduler.post(ExecutorLost(handle.executor_id, f"its process ended: {describe_exit(code)}"))
         if not self._stopping:
-            threading.Thread(target=self._add_executor, name="sparklite-executor-replace", daemon=True).start()
+            threading.Thread(target=self._replace, name="sparklite-executor-replace", daemon=True).start()
+
+    def _replace(self) -> None:
+        try:
+            self._add_executor()
+        except Exception:   # the context stopped while the replacement started
+            if not self._stopping:
+                log.warning("Could not start an executor to replace a lost one", exc_info=True)
 
     # -- tasks --------------------------------------------------------------------------------
     def launch(self, executor_id: str, task) -> None:
@@ -341,14 +353,16 @@ def executor_main(sock) -> None:
     import sys
     from sparklite.core import broadcast
     from sparklite.core.conf import SparkConf
-    from sparklite.core.executor import Executor
+    from sparklite.core.executor import Executor, keep_freed_memory, limit_native_threads
     from sparklite.core.resources import discover
     setup = receive_setup(sock)
     if setup is None:
         return
+    keep_freed_memory()
     for path in setup["python_paths"]:
         sys.path.insert(1, path)
     conf = SparkConf(loadDefaults=False).setAll(setup["conf"])
+    limit_native_threads(conf)
     closed = threading.Event()
     box = {}
 

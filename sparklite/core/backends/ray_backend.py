@@ -34,7 +34,7 @@ from ray.exceptions import GetTimeoutError, OutOfMemoryError, RayActorError
 from sparklite.core import resources
 from sparklite.core.barrier import BarrierCoordinator
 from sparklite.core.conf import SparkConf, kill_timeout
-from sparklite.core.executor import Executor
+from sparklite.core.executor import Executor, keep_freed_memory
 from sparklite.core.scheduler.dag import ExecutorAdded, ExecutorLost, TaskEnded
 from sparklite.core.scheduler.stages import TaskOutcome
 from sparklite.core.storage import codec
@@ -72,6 +72,7 @@ class _ActorPeers:
 @ray.remote
 class ExecutorActor:
     def __init__(self, executor_id: str, cores: int, conf_pairs: list, role: str = "core"):
+        keep_freed_memory()
         conf = SparkConf(loadDefaults=False).setAll(conf_pairs)
         self.executor = Executor(executor_id, cores, conf, fetch_remote=self._fetch_remote,
                                  fetch_broadcast=self._fetch_broadcast, role=role, barrier_sync=self._barrier_sync,
@@ -421,6 +422,11 @@ class RayBackend:
         if self._barrier_coordinator is not None:
             actor.set_barrier_coordinator.remote([self._barrier_coordinator])
         with self._cond:
+            if self._stopping:
+                ray.kill(actor)
+                shutil.rmtree(directories[0], ignore_errors=True)
+                shutil.rmtree(directories[1], ignore_errors=True)
+                return executor_id
             self.actors[executor_id] = actor
             self.roles[executor_id] = role
             self._directories[executor_id] = directories
@@ -603,10 +609,14 @@ class RayBackend:
 
     def _replace(self, role: str) -> None:
         wanted = self.instances if role == "core" else self.task_instances
-        if not self._stopping and sum(1 for r in self.roles.values() if r == role) < wanted:
-            self._add_executor(role)
-        if not self._stopping:
-            self._update_peers()
+        try:
+            if not self._stopping and sum(1 for r in self.roles.values() if r == role) < wanted:
+                self._add_executor(role)
+            if not self._stopping:
+                self._update_peers()
+        except Exception:   # the context stopped (and Ray with it) while the replacement started
+            if not self._stopping:
+                log.warning("Could not start an executor to replace a lost one", exc_info=True)
 
     # -- blocks and broadcasts ----------------------------------------------------------------
     def remove_blocks(self, kind: str, owner_id: int) -> None:

@@ -373,18 +373,21 @@ def worker_main(sock) -> None:
     """A worker's life: set up like the driver, then run tasks until the driver hangs up."""
     from sparklite.core import broadcast
     from sparklite.core.conf import SparkConf
-    from sparklite.core.executor import Executor
+    from sparklite.core.executor import Executor, keep_freed_memory, limit_native_threads
     setup = receive_setup(sock)
     if setup is None:
         return
+    keep_freed_memory()
+    conf = SparkConf(loadDefaults=False).setAll(setup["conf"])
+    limit_native_threads(conf)
     driver = _Driver(sock)
 
     def fetch_broadcast(bid: int):
         with open(driver.call("broadcast", bid), "rb") as f:
             return pickle.load(f)
 
-    executor = Executor(setup["executor_id"], 1, SparkConf(loadDefaults=False).setAll(setup["conf"]),
-                        fetch_broadcast=fetch_broadcast, barrier_sync=lambda *args: driver.call("barrier", *args),
+    executor = Executor(setup["executor_id"], 1, conf, fetch_broadcast=fetch_broadcast,
+                        barrier_sync=lambda *args: driver.call("barrier", *args),
                         block_store=RemoteBlockStore(driver, setup["shared_dir"], setup["spill_dir"]))
     while True:
         try:

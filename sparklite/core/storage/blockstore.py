@@ -29,6 +29,7 @@ Thread-safe: tasks of one executor run on several threads.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -74,6 +75,24 @@ def _unlink(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+_OWNER = re.compile(r"^sparklite-.*-pid(\d+)-[^-]+$")
+
+
+def sweep_orphans(root: str) -> None:
+    """Remove the shared-memory directories of stores whose process is gone without cleaning up
+    (killed with SIGKILL, say): shared memory is RAM, and nothing else would ever free it."""
+    for name in os.listdir(root):
+        owner = _OWNER.match(name)
+        if owner is None:
+            continue
+        try:
+            os.kill(int(owner.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+        except PermissionError:   # alive, another user's
+            pass
 
 
 def write_block_file(path: str, value) -> list | None:
@@ -135,7 +154,10 @@ class BlockStore:
         self._updates: list[BlockUpdate] = []
         prefix = f"sparklite-{app_id}-{executor_id}-" if app_id else f"sparklite-{executor_id}-"
         self._dir = tempfile.mkdtemp(prefix=prefix, dir=local_dir or None)
-        self.shared_dir = tempfile.mkdtemp(prefix=prefix, dir=shared_dir) if shared_dir else None
+        self.shared_dir = None
+        if shared_dir:
+            sweep_orphans(shared_dir)
+            self.shared_dir = tempfile.mkdtemp(prefix=f"{prefix}pid{os.getpid()}-", dir=shared_dir)
         self.spilled_bytes = 0
 
     @property
