@@ -26,12 +26,14 @@ import tempfile
 import threading
 import time
 from dataclasses import replace
+from functools import partial
 
 import pyarrow as pa
 import ray
 from ray.exceptions import GetTimeoutError, OutOfMemoryError, RayActorError
 
 from sparklite.core import resources
+from sparklite.core.backends import wire
 from sparklite.core.barrier import BarrierCoordinator
 from sparklite.core.conf import SparkConf, kill_timeout
 from sparklite.core.executor import Executor, keep_freed_memory
@@ -41,6 +43,7 @@ from sparklite.core.storage import codec
 
 log = logging.getLogger("sparklite.ray")
 _CONNECT_TIMEOUT = 30.0
+_INLINE_BINARY = 64 * 1024   # a task binary up to this size travels with each task (Ray inlines small arguments)
 
 
 class _ActorPeers:
@@ -137,16 +140,19 @@ class ExecutorActor:
         from sparklite.core import broadcast
         broadcast.drop_local(bid)
 
-    def run_task(self, task) -> TaskOutcome:
-        if isinstance(task.binary, list):
-            task = replace(task, binary=b"" if self.executor.has_binary(task.binary_id) else ray.get(task.binary[0]))
+    def run_task(self, payload: bytes, boxed_binary: list) -> bytes:
+        """Run one task: its description comes pickled (cheaper for Ray to pass than the object), its
+        binary inline or, when large, as an object reference fetched unless this executor has it."""
+        task = pickle.loads(payload)
+        if boxed_binary:
+            task = replace(task, binary=b"" if self.executor.has_binary(task.binary_id) else ray.get(boxed_binary[0]))
         outcome = self.executor.run_task(task)
         if outcome.error is not None:
-            try:
-                pickle.dumps(outcome.error)
-            except Exception:
+            try:   # the driver must be able to rebuild it
+                pickle.loads(wire.dumps(outcome.error))
+            except Exception:   # an error that cannot travel travels as its text
                 outcome.error = RuntimeError(outcome.error_text)
-        return outcome
+        return wire.dumps(outcome)
 
     def receive_files(self, boxed_ref: list) -> None:
         """Write files added with ``sc.addFile`` under this executor's SparkFiles root."""
@@ -375,8 +381,8 @@ class RayBackend:
         for _ in range(self.task_instances):
             self._add_executor("task")
         self._update_peers()
-        self._waiter = threading.Thread(target=self._wait_loop, name="sparklite-ray-results", daemon=True)
-        self._waiter.start()
+        self._reaper = threading.Thread(target=self._reap_loop, name="sparklite-ray-reaper", daemon=True)
+        self._reaper.start()
         self._health = threading.Thread(target=self._health_loop, name="sparklite-ray-health", daemon=True)
         self._health.start()
         self.allocation = None
@@ -480,21 +486,25 @@ class RayBackend:
 
     # -- tasks --------------------------------------------------------------------------------
     def launch(self, executor_id: str, task) -> None:
-        ref = self._binary_refs.get(task.binary_id)
-        if ref is None:
-            ref = self._binary_refs[task.binary_id] = ray.put(task.binary)
-            if len(self._binary_refs) > 64:
-                self._binary_refs.pop(next(iter(self._binary_refs)))
+        boxed_binary = []
+        if len(task.binary) > _INLINE_BINARY:   # shipped once through the object store, fetched once per executor
+            ref = self._binary_refs.get(task.binary_id)
+            if ref is None:
+                ref = self._binary_refs[task.binary_id] = ray.put(task.binary)
+                if len(self._binary_refs) > 64:
+                    self._binary_refs.pop(next(iter(self._binary_refs)))
+            boxed_binary, task = [ref], replace(task, binary=b"")
         actor = self.actors.get(executor_id)
         if actor is None:
             self.scheduler.post(TaskEnded(executor_id, TaskOutcome(task.task_id, "executor_lost",
                                                                    error_text="executor is gone")))
             return
-        result = actor.run_task.remote(replace(task, binary=[ref]))
+        result = actor.run_task.remote(wire.dumps(task), boxed_binary)
         with self._cond:
             self._pending[result] = (executor_id, task.task_id)
             self._task_refs[task.task_id] = result
-            self._cond.notify_all()
+        # Completion is pushed by Ray (no polling): the outcome reaches the scheduler as soon as it lands.
+        result.future().add_done_callback(partial(self._task_done, result))
 
     def kill(self, executor_id: str, task_id: int) -> None:
         """Interrupt the task on its executor and give its slot back now; if it has not stopped after
@@ -504,6 +514,7 @@ class RayBackend:
             if ref is None or ref in self._abandoned:
                 return
             self._abandoned[ref] = time.monotonic() + self.kill_timeout
+            self._cond.notify_all()
         actor = self.actors.get(executor_id)
         if actor is not None:
             actor.kill_task.remote(task_id)
@@ -530,49 +541,49 @@ class RayBackend:
     def executor_host(self, executor_id: str) -> str:
         return self._hosts.get(executor_id, "127.0.0.1")
 
-    def _reap(self) -> None:
+    def _reap_loop(self) -> None:
         """Kill the executors of killed tasks that outlived the kill timeout."""
-        now = time.monotonic()
-        with self._cond:
-            overdue = [ref for ref, deadline in self._abandoned.items() if deadline <= now and ref in self._pending]
-            for ref in overdue:
-                self._abandoned[ref] = float("inf")
-        for ref in overdue:
-            executor_id, task_id = self._pending[ref]
-            actor = self.actors.get(executor_id)
-            if actor is None:
-                continue
-            log.warning("task %d did not stop within spark.task.reaper.killTimeout (%.0f s): killing executor %s",
-                        task_id, self.kill_timeout, executor_id)
-            ray.kill(actor)
-            self._executor_died(executor_id, f"executor {executor_id} was killed because its task {task_id} "
-                                             f"did not stop within spark.task.reaper.killTimeout")
-
-    def _wait_loop(self) -> None:
         while True:
             with self._cond:
-                while not self._pending and not self._stopping:
+                while not self._abandoned and not self._stopping:
                     self._cond.wait()
                 if self._stopping:
                     return
-                refs = list(self._pending)
-                reaping = bool(self._abandoned)
-            ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0.02, fetch_local=True)
-            if reaping:
-                self._reap()
-            for ref in ready:
-                with self._cond:
-                    executor_id, task_id = self._pending.pop(ref)
-                    self._task_refs.pop(task_id, None)
-                    self._abandoned.pop(ref, None)
-                try:
-                    outcome = ray.get(ref)
-                except (RayActorError, OutOfMemoryError) as e:
-                    self._executor_died(executor_id, self._death_reason(executor_id, e))
-                    outcome = TaskOutcome(task_id, "executor_lost", error_text=str(e))
-                except Exception as e:   # a task outcome that could not travel back
-                    outcome = TaskOutcome(task_id, "exception", error=RuntimeError(str(e)), error_text=str(e))
-                self.scheduler.post(TaskEnded(executor_id, outcome))
+                self._cond.wait(0.1)
+                now = time.monotonic()
+                overdue = [ref for ref, deadline in self._abandoned.items()
+                           if deadline <= now and ref in self._pending]
+                for ref in overdue:
+                    self._abandoned[ref] = float("inf")
+                overdue = [(ref, *self._pending[ref]) for ref in overdue]
+            for ref, executor_id, task_id in overdue:
+                actor = self.actors.get(executor_id)
+                if actor is None:
+                    continue
+                log.warning("task %d did not stop within spark.task.reaper.killTimeout (%.0f s): killing executor %s",
+                            task_id, self.kill_timeout, executor_id)
+                ray.kill(actor)
+                self._executor_died(executor_id, f"executor {executor_id} was killed because its task {task_id} "
+                                                 f"did not stop within spark.task.reaper.killTimeout")
+
+    def _task_done(self, ref, future) -> None:
+        """Runs on Ray's callback thread when a task's call has ended, however it ended."""
+        with self._cond:
+            entry = self._pending.pop(ref, None)
+            if entry is None or self._stopping:
+                return
+            executor_id, task_id = entry
+            self._task_refs.pop(task_id, None)
+            self._abandoned.pop(ref, None)
+        error = future.exception()
+        if error is None:
+            outcome = pickle.loads(future.result())
+        elif isinstance(error, (RayActorError, OutOfMemoryError)):
+            self._executor_died(executor_id, self._death_reason(executor_id, error))
+            outcome = TaskOutcome(task_id, "executor_lost", error_text=str(error))
+        else:   # a task outcome that could not travel back
+            outcome = TaskOutcome(task_id, "exception", error=RuntimeError(str(error)), error_text=str(error))
+        self.scheduler.post(TaskEnded(executor_id, outcome))
 
     def _health_loop(self) -> None:
         while not self._stopping:

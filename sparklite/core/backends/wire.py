@@ -16,11 +16,16 @@ import cloudpickle
 _LENGTH = struct.Struct("<Q")
 
 
-def send(sock, obj) -> None:
+def dumps(obj) -> bytes:
+    """``obj`` pickled: with the C pickler when it can, else with cloudpickle."""
     try:
-        payload = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):   # a dynamic class: cloudpickle carries it
-        payload = cloudpickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+        return cloudpickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+
+
+def send(sock, obj) -> None:
+    payload = dumps(obj)
     sock.sendall(_LENGTH.pack(len(payload)) + payload if len(payload) < 1 << 16 else _LENGTH.pack(len(payload)))
     if len(payload) >= 1 << 16:
         sock.sendall(payload)
