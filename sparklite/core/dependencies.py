@@ -61,6 +61,11 @@ class ManyToOneDependency(NarrowDependency):
         return self.groups[split]
 
 
+def identity(x):
+    """The combiner ``reduceByKey`` starts from a key's first value with (the value itself)."""
+    return x
+
+
 @dataclass
 class Aggregator:
     create_combiner: Callable

@@ -13,7 +13,7 @@ import copy
 import functools
 from collections.abc import Iterable
 
-from sparklite.core.dependencies import Aggregator
+from sparklite.core.dependencies import Aggregator, identity as _identity
 from sparklite.core.hashing import portable_hash
 from sparklite.core.partitioner import Partitioner, RangePartitioner
 
@@ -34,10 +34,6 @@ class ResultIterable(Iterable):
 
     def __repr__(self) -> str:
         return f"ResultIterable({self.data!r})"
-
-
-def _identity(x):
-    return x
 
 
 def _append(acc: list, v) -> list:

@@ -139,6 +139,25 @@ def test_a_map_before_reduce_by_key_add_runs_once_per_record_with_its_errors(sc)
         words.map(lambda w: (w, 1, 2)).reduceByKey(add).collect()
 
 
+def test_reduce_by_key_add_over_ones_and_other_values_keeps_types_and_order(sc):
+    # Runs of the value 1 are counted in C; every other value, and the order keys first appear in,
+    # must come out as the record-at-a-time fold gives them.
+    from operator import add
+
+    import numpy as np
+
+    values = [("z", 1), ("x", 1), ("x", 1.0), ("y", True), ("y", 1), ("w", np.int64(1)), ("w", 1),
+              ("z", 1), ("v", 2), ("v", 1), ("u", [1]), ("x", 1), ("z", -1)]
+    expected: dict = {}
+    for k, v in values:
+        expected[k] = expected[k] + v if k in expected else v
+    got = sc.parallelize(values, 1).map(lambda kv: kv).reduceByKey(add, 1).collect()
+    assert got == list(expected.items())
+    assert [type(v) for _, v in got] == [type(v) for v in expected.values()]
+    with pytest.raises(SparkJobError, match="TypeError|concatenate"):
+        sc.parallelize([("a", [1]), ("a", 1)], 1).map(lambda kv: kv).reduceByKey(add).collect()
+
+
 # -- every task has its own copy of its closure -------------------------------------------------------
 
 def _count_into(acc, x):
