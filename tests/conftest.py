@@ -28,6 +28,15 @@ def ensure_ray() -> None:
         start_local_ray(num_cpus=4)   # logical CPUs: room for 4 executors
 
 
+@pytest.fixture(autouse=True)
+def _close_fake_clusters():
+    """A test's in-process FakeCluster executors remove their block directories when it ends."""
+    yield
+    from tests.core.fake_cluster import FakeCluster
+    while FakeCluster.open_clusters:
+        FakeCluster.open_clusters.pop().close()
+
+
 @pytest.fixture(scope="session")
 def ray_cluster():
     """One Ray instance for the whole test session; sparklite joins it and leaves it running."""

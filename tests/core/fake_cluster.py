@@ -24,7 +24,10 @@ class Recorder(ev.SparkListener):
 
 
 class FakeCluster:
+    open_clusters: list = []      # closed after each test (tests/conftest.py): their executors' directories go
+
     def __init__(self, executors=("A", "B"), cores: int = 2, **conf):
+        FakeCluster.open_clusters.append(self)
         self.conf = SparkConf(loadDefaults=False).setAll((k.replace("_", "."), v) for k, v in conf.items())
         self.launched: list = []      # (executor_id, TaskDescription) not yet finished
         self.killed: list = []
@@ -37,6 +40,10 @@ class FakeCluster:
         for e in executors:
             self.scheduler.post(ExecutorAdded(e, cores))
         self.scheduler.run_until_idle()
+
+    def close(self) -> None:
+        for executor in self.executors.values():
+            executor.stop()
 
     # the backend interface the scheduler calls
     def launch(self, executor_id, task):
@@ -85,7 +92,7 @@ class FakeCluster:
         return ran
 
     def lose_executor(self, executor_id: str):
-        del self.executors[executor_id]
+        self.executors.pop(executor_id).stop()   # its blocks go with it
         self.launched = [(e, t) for e, t in self.launched if e != executor_id]
         self.scheduler.post(ExecutorLost(executor_id, "lost in test"))
         self.scheduler.run_until_idle()

@@ -206,6 +206,30 @@ def test_nothing_of_the_application_is_left_on_disk_after_stop(make_sc, cancel_m
     assert _application_files(app_id, local_dir) == []
 
 
+@pytest.mark.ray
+def test_a_killed_ray_executors_files_are_removed_on_a_cluster_sparklite_did_not_start(make_sc, ray_cluster,
+                                                                                       tmp_path):
+    # The session's Ray instance was started by the tests, not by this context: an executor killed
+    # on this machine had no chance to clean up, so the driver removes what it wrote.
+    import ray
+    local_dir = str(tmp_path / "local")
+    sc = make_sc("ray", spark_local_dir=local_dir, spark_executor_memory="16m")
+    app_id = sc.applicationId
+    pairs = sc.parallelize(range(100_000), 4).map(lambda i: (i % 97, "v%07d" % i + "x" * 40))
+    cached = pairs.persist(StorageLevel.MEMORY_AND_DISK)
+    assert cached.count() == 100_000
+    victim = sorted(sc._backend.actors)[0]
+    ray.kill(sc._backend.actors[victim])
+    deadline = time.monotonic() + 30
+    while victim in sc._backend.actors and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert victim not in sc._backend.actors
+    assert not [path for path in _application_files(app_id, local_dir) if f"-{victim}-" in path]
+    assert cached.count() == 100_000
+    sc.stop()
+    assert _application_files(app_id, local_dir) == []
+
+
 def test_a_context_that_fails_to_start_releases_what_it_started(no_sc):
     before = set(glob.glob(os.path.join(tempfile.gettempdir(), "sparklite-*")))
     threads = {t.ident for t in threading.enumerate()}

@@ -365,6 +365,7 @@ class RayBackend:
         self._cond = threading.Condition()
         self._stopping = False
         self._started_ray = False
+        self._driver_host = None
         self.scheduler = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -376,6 +377,7 @@ class RayBackend:
         if not ray.is_initialized():
             self._init_ray(address)
             self._started_ray = address is None
+        self._driver_host = ray.util.get_node_ip_address()
         for _ in range(self.instances):
             self._add_executor("core")
         for _ in range(self.task_instances):
@@ -476,11 +478,11 @@ class RayBackend:
             self._forget_directories(executor_id)
 
     def _forget_directories(self, executor_id: str) -> None:
-        """An executor is gone: on a Ray instance of this machine, remove what it may have left
-        (one that was killed had no chance to); elsewhere its own ``shutdown`` did."""
+        """An executor is gone: when it ran on this machine, remove what it may have left (one that
+        was killed had no chance to); elsewhere its own ``shutdown`` did."""
         directories = self._directories.pop(executor_id, ())
-        self._hosts.pop(executor_id, None)
-        if self._started_ray:
+        host = self._hosts.pop(executor_id, None)
+        if self._started_ray or host == self._driver_host:
             for directory in directories:
                 shutil.rmtree(directory, ignore_errors=True)
 
@@ -613,8 +615,10 @@ class RayBackend:
             if self.actors.pop(executor_id, None) is None or self._stopping:
                 return
             role = self.roles.pop(executor_id)
-        self._forget_directories(executor_id)
+        # First the scheduler hears of it (until then it may still offer the executor's slots, and
+        # each task sent there fails), then its directories go.
         self.scheduler.post(ExecutorLost(executor_id, reason))
+        self._forget_directories(executor_id)
         # The replacement starts on its own thread: task completions must not wait for it.
         threading.Thread(target=self._replace, args=(role,), name="sparklite-ray-replace", daemon=True).start()
 
@@ -691,8 +695,8 @@ class RayBackend:
                 else:
                     self.task_instances -= 1
             ray.kill(actor)
-            self._forget_directories(executor_id)
             self.scheduler.post(ExecutorLost(executor_id, "killed by request"))
+            self._forget_directories(executor_id)
         self._update_peers()
 
     def decommission(self, executor_id: str, timeout: float = 120.0) -> None:
