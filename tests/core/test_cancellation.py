@@ -230,6 +230,33 @@ def test_a_killed_ray_executors_files_are_removed_on_a_cluster_sparklite_did_not
     assert _application_files(app_id, local_dir) == []
 
 
+STOP_DURING_REPLACEMENT = textwrap.dedent("""
+    import glob, os, sys, tempfile, time
+    import ray
+    from sparklite import SparkContext
+
+    sc = SparkContext("ray", "stops-while-replacing")
+    app_id = sc.applicationId
+    assert sc.parallelize(range(100), 4).cache().sum() == 4950
+    ray.kill(sc._backend.actors["exec-1"])
+    while "exec-1" in sc._backend.actors:
+        time.sleep(0.05)
+    sc.stop()                      # while the replacement executor starts
+    print("STOPPED", glob.glob(os.path.join(tempfile.gettempdir(), "sparklite-" + app_id + "-*")), flush=True)
+""")
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_stop_while_a_lost_ray_executor_is_being_replaced_returns_and_exits(no_sc):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    env.pop("RAY_ADDRESS", None)
+    done = subprocess.run([sys.executable, "-c", STOP_DURING_REPLACEMENT], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert done.stdout.split() == ["STOPPED", "[]"], done.stdout + done.stderr[-3000:]
+
+
 def test_a_context_that_fails_to_start_releases_what_it_started(no_sc):
     before = set(glob.glob(os.path.join(tempfile.gettempdir(), "sparklite-*")))
     threads = {t.ident for t in threading.enumerate()}

@@ -366,6 +366,8 @@ class RayBackend:
         self._stopping = False
         self._started_ray = False
         self._driver_host = None
+        self._replacing: list = []                   # threads starting replacement executors
+        self._stop_started = float("inf")
         self.scheduler = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -414,8 +416,19 @@ class RayBackend:
                                       max_restarts=0, max_task_retries=0,
                                       max_concurrency=self.cores + 8, name=None).remote(
             executor_id, self.cores, self.conf.getAll(), role)
+        described, deadline = actor.describe.remote(), time.monotonic() + _CONNECT_TIMEOUT * 2
+        # Waited for in short steps: stop() waits for this thread before it shuts Ray down, for at most
+        # a few seconds, so a stop gives a starting executor that long to tell its directories.
+        while not ray.wait([described], timeout=0.2)[0]:
+            if self._stopping:
+                deadline = min(deadline, self._stop_started + 5)
+            if time.monotonic() > deadline:
+                if self._stopping:
+                    ray.kill(actor)
+                    return executor_id
+                break
         try:
-            directories, host, slots = ray.get(actor.describe.remote(), timeout=_CONNECT_TIMEOUT * 2)
+            directories, host, slots = ray.get(described, timeout=0.01)
         except GetTimeoutError:
             ray.kill(actor)
             raise RuntimeError(f"Executor {executor_id} did not start within {_CONNECT_TIMEOUT * 2:.0f} s: the Ray "
@@ -456,9 +469,12 @@ class RayBackend:
         if getattr(self, "allocation", None) is not None:
             self.allocation.stop()
         with self._cond:
+            self._stop_started = time.monotonic()
             self._stopping = True
             self._cond.notify_all()
             actors = list(self.actors.values())
+        for replacing in self._replacing:   # each gives up within 5 s of the stop
+            replacing.join(max(0.0, self._stop_started + 6 - time.monotonic()))
         calls = [actor.shutdown.remote() for actor in actors]
         try:   # executors remove their own files; one stuck in a task is killed regardless
             ray.get(calls, timeout=5)
@@ -620,7 +636,9 @@ class RayBackend:
         self.scheduler.post(ExecutorLost(executor_id, reason))
         self._forget_directories(executor_id)
         # The replacement starts on its own thread: task completions must not wait for it.
-        threading.Thread(target=self._replace, args=(role,), name="sparklite-ray-replace", daemon=True).start()
+        replacing = threading.Thread(target=self._replace, args=(role,), name="sparklite-ray-replace", daemon=True)
+        self._replacing = [t for t in self._replacing if t.is_alive()] + [replacing]
+        replacing.start()
 
     def _replace(self, role: str) -> None:
         wanted = self.instances if role == "core" else self.task_instances
