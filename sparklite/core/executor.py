@@ -111,9 +111,11 @@ class Executor:
         self._threads: dict[int, int] = {}    # task id -> the thread running it, while it runs
 
     # -- tasks --------------------------------------------------------------------------------
-    def has_binary(self, binary_id: int) -> bool:
+    def cached_binary(self, binary_id: int) -> bytes | None:
+        """The task binary's bytes if this executor keeps them (taken once: an eviction after this
+        call cannot leave the task without them)."""
         with self._lock:
-            return binary_id in self._binaries
+            return self._binaries.get(binary_id)
 
     def _binary(self, task: TaskDescription):
         """The task's own (rdd, function): unpickled for every task from bytes kept per stage."""

@@ -204,3 +204,17 @@ def test_a_job_pickled_while_another_thread_checkpoints_its_lineage(sc, monkeypa
     monkeypatch.setattr(taskbinary, "stage_rdd_ids", lambda rdd: set(walked_before))
     rebuilt, _ = taskbinary.deserialize(taskbinary.serialize((final, list), final))
     assert type(rebuilt._deps[0].rdd).__name__ == "LocalCheckpointRDD"
+
+
+def test_jobs_whose_closures_are_large_and_outnumber_the_executors_binary_cache(sc):
+    # Large task binaries travel apart from their tasks (by reference on Ray) and are kept per
+    # executor in a small cache; jobs from several threads evict one another's binaries.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def job(i):
+        payload = bytes([i]) * 200_000
+        return sc.parallelize(range(8), 4).map(lambda x: x + payload[x]).sum()
+
+    with ThreadPoolExecutor(4) as pool:
+        sums = list(pool.map(job, range(24)))
+    assert sums == [28 + 8 * i for i in range(24)]

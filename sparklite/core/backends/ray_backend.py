@@ -145,7 +145,8 @@ class ExecutorActor:
         binary inline or, when large, as an object reference fetched unless this executor has it."""
         task = pickle.loads(payload)
         if boxed_binary:
-            task = replace(task, binary=b"" if self.executor.has_binary(task.binary_id) else ray.get(boxed_binary[0]))
+            data = self.executor.cached_binary(task.binary_id)
+            task = replace(task, binary=data if data is not None else ray.get(boxed_binary[0]))
         outcome = self.executor.run_task(task)
         if outcome.error is not None:
             try:   # the driver must be able to rebuild it
