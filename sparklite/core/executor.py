@@ -291,6 +291,13 @@ def keep_freed_memory() -> None:
         pass
 
 
+def prepare_task_process(conf) -> None:
+    """Set up a process of this machine that runs tasks side by side with others (a local[N] worker,
+    a local-cluster executor): freed memory is kept, native libraries use ``spark.task.cpus`` threads."""
+    keep_freed_memory()
+    limit_native_threads(conf)
+
+
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _BLAS_SETTERS = ("openblas_set_num_threads", "scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
                  "scipy_openblas_set_num_threads")

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections import _count_elements
 import operator
 import os
 import pickle
 import struct
 import sys
 import tempfile
+from collections import _count_elements
 
 import pyarrow as pa
 
@@ -262,8 +262,6 @@ def combine_combiners(aggregator, records, context=None):
     from sparklite.core.taskcontext import TaskContext
     return _aggregate(records, identity, aggregator.merge_combiners, context or TaskContext.get(),
                       aggregator.merge_combiners)
-
-
 
 
 def sort_partition(records, key, reverse: bool = False, context=None):

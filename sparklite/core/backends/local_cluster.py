@@ -353,16 +353,15 @@ def executor_main(sock) -> None:
     import sys
     from sparklite.core import broadcast
     from sparklite.core.conf import SparkConf
-    from sparklite.core.executor import Executor, keep_freed_memory, limit_native_threads
+    from sparklite.core.executor import Executor, prepare_task_process
     from sparklite.core.resources import discover
     setup = receive_setup(sock)
     if setup is None:
         return
-    keep_freed_memory()
     for path in setup["python_paths"]:
         sys.path.insert(1, path)
     conf = SparkConf(loadDefaults=False).setAll(setup["conf"])
-    limit_native_threads(conf)
+    prepare_task_process(conf)
     closed = threading.Event()
     box = {}
 

@@ -418,23 +418,19 @@ class RayBackend:
                                       max_concurrency=self.cores + 8, name=None).remote(
             executor_id, self.cores, self.conf.getAll(), role)
         described, deadline = actor.describe.remote(), time.monotonic() + _CONNECT_TIMEOUT * 2
-        # Waited for in short steps: stop() waits for this thread before it shuts Ray down, for at most
-        # a few seconds, so a stop gives a starting executor that long to tell its directories.
-        while not ray.wait([described], timeout=0.2)[0]:
+        # Waited for in short steps: a stop gives a starting executor 5 s to tell its directories, and
+        # stop() waits for this thread before it shuts Ray down.
+        while not (ready := ray.wait([described], timeout=0.2)[0]) and time.monotonic() < deadline:
             if self._stopping:
                 deadline = min(deadline, self._stop_started + 5)
-            if time.monotonic() > deadline:
-                if self._stopping:
-                    ray.kill(actor)
-                    return executor_id
-                break
-        try:
-            directories, host, slots = ray.get(described, timeout=0.01)
-        except GetTimeoutError:
+        if not ready:
             ray.kill(actor)
+            if self._stopping:
+                return executor_id
             raise RuntimeError(f"Executor {executor_id} did not start within {_CONNECT_TIMEOUT * 2:.0f} s: the Ray "
                                f"cluster may lack the resources (num_cpus={self.cores} per executor; "
-                               f"available: {ray.available_resources().get('CPU', 0)} CPUs)") from None
+                               f"available: {ray.available_resources().get('CPU', 0)} CPUs)")
+        directories, host, slots = ray.get(described)
         for bid, ref in self._broadcast_refs.items():
             actor.register_broadcast.remote(bid, [ref])
         for ref in self._file_refs:
@@ -498,8 +494,7 @@ class RayBackend:
         """An executor is gone: when it ran on this machine, remove what it may have left (one that
         was killed had no chance to); elsewhere its own ``shutdown`` did."""
         directories = self._directories.pop(executor_id, ())
-        host = self._hosts.pop(executor_id, None)
-        if self._started_ray or host == self._driver_host:
+        if self._hosts.pop(executor_id, None) == self._driver_host:
             for directory in directories:
                 shutil.rmtree(directory, ignore_errors=True)
 
@@ -564,17 +559,17 @@ class RayBackend:
         """Kill the executors of killed tasks that outlived the kill timeout."""
         while True:
             with self._cond:
-                while not self._abandoned and not self._stopping:
-                    self._cond.wait()
+                while not self._stopping:
+                    now, due = time.monotonic(), min(self._abandoned.values(), default=float("inf"))
+                    if due <= now:
+                        break
+                    self._cond.wait(None if due == float("inf") else due - now)
                 if self._stopping:
                     return
-                self._cond.wait(0.1)
-                now = time.monotonic()
-                overdue = [ref for ref, deadline in self._abandoned.items()
-                           if deadline <= now and ref in self._pending]
+                overdue = [ref for ref, deadline in self._abandoned.items() if deadline <= now]
                 for ref in overdue:
-                    self._abandoned[ref] = float("inf")
-                overdue = [(ref, *self._pending[ref]) for ref in overdue]
+                    self._abandoned[ref] = float("inf")   # killed once; forgotten when its call ends
+                overdue = [(ref, *self._pending[ref]) for ref in overdue if ref in self._pending]
             for ref, executor_id, task_id in overdue:
                 actor = self.actors.get(executor_id)
                 if actor is None:

@@ -373,13 +373,12 @@ def worker_main(sock) -> None:
     """A worker's life: set up like the driver, then run tasks until the driver hangs up."""
     from sparklite.core import broadcast
     from sparklite.core.conf import SparkConf
-    from sparklite.core.executor import Executor, keep_freed_memory, limit_native_threads
+    from sparklite.core.executor import Executor, prepare_task_process
     setup = receive_setup(sock)
     if setup is None:
         return
-    keep_freed_memory()
     conf = SparkConf(loadDefaults=False).setAll(setup["conf"])
-    limit_native_threads(conf)
+    prepare_task_process(conf)
     driver = _Driver(sock)
 
     def fetch_broadcast(bid: int):
