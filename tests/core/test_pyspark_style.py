@@ -332,6 +332,10 @@ class BarrierTests(ReusedContextTestCase):
             with open(os.path.join(marks, "run-%d" % partition), "a") as f:
                 f.write(".")
             if partition == 1 and not os.path.exists(os.path.join(marks, "failed")):
+                import time
+                deadline = time.time() + 30          # fail only once the other task of the attempt runs
+                while not os.path.exists(os.path.join(marks, "run-0")) and time.time() < deadline:
+                    time.sleep(0.01)
                 open(os.path.join(marks, "failed"), "w").close()
                 raise ValueError("first attempt fails")
             context.barrier()
