@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Callable
 
-from sparklite.core import files
-from sparklite.core.hashing import portable_hash
+from sparklite.core.api import portable_hash, read_text_split, text_splits
 
 _LENGTH = struct.Struct("<Q")
 
@@ -96,7 +95,7 @@ def run_map_task(job: MapReduceJob, split, work_dir: str, map_id: int) -> str:
         _write_run(path, ((p, kv) for p, group in by_partition for kv in _combine(group, job.combiner)))
         spills.append(path)
 
-    lines = files.read_text_split(split)
+    lines = read_text_split(split)
     pairs = job.split_mapper(lines) if job.split_mapper is not None else \
         (pair for line in lines for pair in job.mapper(line))
     for pair in pairs:
@@ -153,11 +152,11 @@ def format_record(record) -> str:
 
 def run_job(sc, job: MapReduceJob, input_paths: str, output_dir: str, num_maps: int | None = None) -> str:
     """Run one MapReduce job on sparklite's executors; its output is part files in ``output_dir``."""
-    splits = files.text_splits(input_paths, num_maps or sc.defaultParallelism)
-    work_dir = tempfile.mkdtemp(prefix=f"mapreduce-{uuid.uuid4().hex[:8]}-")
     if os.path.exists(output_dir):
         raise FileExistsError(f"Output directory {output_dir} already exists")
+    splits = text_splits(input_paths, num_maps or sc.defaultParallelism)
     os.makedirs(output_dir)
+    work_dir = tempfile.mkdtemp(prefix=f"mapreduce-{uuid.uuid4().hex[:8]}-")
     try:
         map_outputs = sc.parallelize(list(enumerate(splits)), len(splits)).map(
             lambda s: run_map_task(job, s[1], work_dir, s[0])).collect()

@@ -23,6 +23,7 @@ import numpy as np
 
 from benchmarks.data import DATA_DIR, points_text_at
 from sparklite import SparkConf, SparkContext, StorageLevel
+from sparklite.core import api
 
 DIM = 10
 
@@ -92,19 +93,17 @@ def main(argv=None) -> int:
         batches = sc.range(8, numSlices=8).map(
             lambda i: pa.record_batch([pa.array(np.full(per_partition, float(i)))], names=["x"])).cache()
         batches.count()
-        from sparklite.core import listener as ev
-
-        class Scan(ev.SparkListener):
+        class Scan(api.SparkListener):
             def __init__(self):
                 self.runs = []
 
             def onTaskEnd(self, e):
-                self.runs.append(e.metrics.get("executor_run_time", 0.0))
+                self.runs.append(e.metrics.executor_run_time)
 
         scan = Scan()
         sc.addSparkListener(scan)
         scan_s, total = timed(lambda: batches.map(lambda b: pc.sum(b.column(0)).as_py()).sum())
-        sc._bus.wait_until_empty()
+        api.wait_for_listeners(sc)
         sc.removeSparkListener(scan)
         expected = sum(float(i) * per_partition for i in range(8))
         assert abs(total - expected) < 1e-6 * expected
@@ -115,10 +114,9 @@ def main(argv=None) -> int:
         batches.unpersist()
 
         # 4. an iteration during which an executor is killed
-        import ray
         normal, _ = timed(lambda: points.mapPartitions(gradient_of(w)).reduce(lambda a, b: a + b))
         victim = sorted(sc.getExecutorIds())[0]
-        killer = threading.Timer(normal / 3, lambda: ray.kill(sc._backend.actors[victim]))
+        killer = threading.Timer(normal / 3, lambda: api.crash_executor(sc, victim))
         killer.start()
         faulty, g = timed(lambda: points.mapPartitions(gradient_of(w)).reduce(lambda a, b: a + b))
         killer.join()

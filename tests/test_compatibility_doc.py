@@ -49,6 +49,14 @@ class _Base:
     def real(self):
         return 1
 
+    @property
+    def placeholder(self):
+        """A documented property that only returns None."""
+        return None
+
+    def does_nothing(self, *args):
+        pass
+
 
 class _Child(_Base):
     def abstract(self):
@@ -60,3 +68,5 @@ def test_status_by_introspection():
     assert gen.attribute_status(_Base, "stub") == (gen.NOT_PROVIDED, "raises NotImplementedError: stub is not provided")
     assert gen.attribute_status(_Base, "abstract")[0] == gen.SUPPORTED
     assert gen.attribute_status(_Base, "absent") == (gen.MISSING, "")
+    assert gen.attribute_status(_Base, "placeholder")[0] == gen.STUB
+    assert gen.attribute_status(_Base, "does_nothing")[0] == gen.STUB

@@ -25,7 +25,7 @@ import threading
 import time
 
 from sparklite.core.errors import PySparkRuntimeError, PySparkTypeError, SparkJobError
-from sparklite.core.lineage import stage_rdds
+from sparklite.core.lineage import ancestors
 from sparklite.core.taskcontext import TaskContext
 
 SLOTS_ERROR = ("[SPARK-24819]: Barrier execution mode does not allow run a barrier stage that requires more slots "
@@ -69,7 +69,7 @@ def stage_is_barrier(rdd) -> bool:
 
 
 def barrier_rdds(rdd) -> list:
-    return [r for r in stage_rdds(rdd) if getattr(r, "_barrier", False)]
+    return [r for r in ancestors(rdd) if getattr(r, "_barrier", False)]
 
 
 def check_chain(rdd, partitions: list | None) -> None:
@@ -78,7 +78,7 @@ def check_chain(rdd, partitions: list | None) -> None:
     n = rdd.getNumPartitions()
     if partitions is not None and len(partitions) != n:
         raise BarrierJobUnsupportedRDDChainException(CHAIN_ERROR)
-    for r in stage_rdds(rdd):
+    for r in ancestors(rdd):
         parents = [d.rdd for d in r.dependencies if not isinstance(d, ShuffleDependency)]
         if r.getNumPartitions() != n or sum(1 for p in parents if stage_is_barrier(p)) > 1:
             raise BarrierJobUnsupportedRDDChainException(CHAIN_ERROR)
@@ -95,7 +95,23 @@ class BarrierTaskInfo:
 
 
 class BarrierTaskContext(TaskContext):
-    """The context of a task in a barrier stage."""
+    """The context of a task in a barrier stage: a ``TaskContext`` that can also wait for the
+    other tasks of its stage (``barrier``), exchange a string with them (``allGather``) and tell
+    where each of them runs (``getTaskInfos``).
+
+    The tasks of a barrier stage all start together; each must make the same sequence of
+    ``barrier``/``allGather`` calls, since the n-th call of every task is matched with the n-th
+    call of the others. A call that is not matched within ``spark.barrier.sync.timeout`` fails.
+
+    Example::
+
+        def train(iterator):
+            ctx = BarrierTaskContext.get()
+            ctx.barrier()                  # every task has started and got here
+            return iter([ctx.partitionId()])
+
+        sc.parallelize(range(8), 2).barrier().mapPartitions(train).collect()
+    """
 
     def _init_barrier(self, num_tasks: int, addresses: list, sync) -> None:
         self._num_tasks = num_tasks
@@ -105,6 +121,11 @@ class BarrierTaskContext(TaskContext):
 
     @classmethod
     def get(cls) -> "BarrierTaskContext":
+        """The context of the barrier task running in this thread.
+
+        Raises ``PySparkRuntimeError`` (``NOT_IN_BARRIER_STAGE``) when called outside a task of a
+        barrier stage, including on the driver.
+        """
         context = TaskContext.get()
         if not isinstance(context, BarrierTaskContext):
             raise PySparkRuntimeError(errorClass="NOT_IN_BARRIER_STAGE")
@@ -116,16 +137,30 @@ class BarrierTaskContext(TaskContext):
                           kind, message)
 
     def barrier(self) -> None:
-        """Wait until every task of this barrier stage has called ``barrier()``."""
+        """Block until every task of this stage attempt has reached its matching ``barrier()``.
+
+        Raises ``RuntimeError`` if the others do not all arrive within
+        ``spark.barrier.sync.timeout``, if another task made an ``allGather`` call at the same
+        point, or if the stage attempt ends (a task failed) while this one waits.
+        """
         self._call("BARRIER", "")
 
     def allGather(self, message: str = "") -> list:
-        """Wait for every task of the stage; return their messages ordered by partition."""
+        """Like ``barrier()``, but each task also contributes ``message`` (a ``str``).
+
+        Returns the list of every task's message, ordered by partition id, the same list in every
+        task. Raises ``PySparkTypeError`` if ``message`` is not a string, and ``RuntimeError`` in
+        the cases ``barrier()`` does.
+
+        Example: ``ports = BarrierTaskContext.get().allGather(str(my_port))``
+        """
         if not isinstance(message, str):
             raise PySparkTypeError("Argument `message` must be of type `str`")
         return self._call("ALL_GATHER", message)
 
     def getTaskInfos(self) -> list:
+        """One ``BarrierTaskInfo`` per task of the stage, ordered by partition id; its ``address``
+        (``host:executor``) says where that task runs."""
         return [BarrierTaskInfo(address) for address in self._addresses]
 
 

@@ -13,31 +13,29 @@ are safe on whichever thread drops the last reference.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import weakref
 
-log = logging.getLogger(__name__)
+from sparklite.core.eventloop import EventLoop
 
-_STOP = object()
+log = logging.getLogger(__name__)
 
 
 class Cleaner:
     def __init__(self, removers: dict, enabled: bool = True):
         self._removers = removers          # kind -> callable(owner_id)
         self._enabled = enabled
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._tracked: dict[tuple, weakref.finalize] = {}
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="sparklite-cleaner", daemon=True)
-        self._thread.start()
+        self._loop = EventLoop("sparklite-cleaner", self._clean)
+        self._loop.start()
 
     def track(self, kind: str, obj, owner_id: int) -> None:
         key = (kind, owner_id)
         with self._lock:
             if not self._enabled or key in self._tracked:
                 return
-            finalizer = weakref.finalize(obj, self._queue.put, key)
+            finalizer = weakref.finalize(obj, self._loop.post, key)
             finalizer.atexit = False
             self._tracked[key] = finalizer
 
@@ -47,27 +45,23 @@ class Cleaner:
         if finalizer is not None:
             finalizer.detach()
 
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
-            kind, owner = item
-            if kind == "barrier":
-                owner.set()
-                continue
-            with self._lock:
-                self._tracked.pop(item, None)
-            try:
-                self._removers[kind](owner)
-            except Exception:   # a cleanup that fails must not stop the ones after it
-                log.warning("Could not clean %s %d", kind, owner, exc_info=True)
+    def tracked(self) -> int:
+        """How many driver objects are watched now (a long-running context's check: it stays flat)."""
+        with self._lock:
+            return len(self._tracked)
+
+    def _clean(self, item) -> None:
+        kind, owner = item
+        with self._lock:
+            self._tracked.pop(item, None)
+        try:
+            self._removers[kind](owner)
+        except Exception:   # a cleanup that fails must not stop the ones after it
+            log.warning("Could not clean %s %d", kind, owner, exc_info=True)
 
     def wait_idle(self, timeout: float = 60.0) -> None:
         """Block until everything queued so far has been cleaned."""
-        done = threading.Event()
-        self._queue.put(("barrier", done))
-        done.wait(timeout)
+        self._loop.wait_until_empty(timeout)
 
     def stop(self) -> None:
         with self._lock:
@@ -75,5 +69,4 @@ class Cleaner:
             self._enabled = False
         for finalizer in finalizers:
             finalizer.detach()
-        self._queue.put(_STOP)
-        self._thread.join(timeout=10)
+        self._loop.stop()

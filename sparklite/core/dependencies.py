@@ -5,7 +5,7 @@ Contract:
   scheduler fuses narrow dependencies into one task.
 * ``ShuffleDependency`` cuts the lineage into stages. It names the parent RDD, a partitioner that
   sends each key to a reducer, an optional ``Aggregator`` (create/merge value/merge combiners, with
-  ``map_side_combine`` to combine before the shuffle) and whether reducers sort by key. Its
+  ``map_side_combine`` to combine before the shuffle). Its
   ``shuffle_id`` identifies the map outputs in the map-output tracker; every job that reaches the
   same ShuffleDependency object reuses the same map stage and outputs.
 * When a dependency is pickled into a task, the shuffle's parent RDD stays behind: a reducer only
@@ -74,18 +74,15 @@ class Aggregator:
 
 
 class ShuffleDependency(Dependency):
-    def __init__(self, rdd, partitioner, aggregator: Aggregator | None = None,
-                 map_side_combine: bool = False, sort_key: Callable | None = None,
-                 ascending: bool = True):
+    def __init__(self, rdd, partitioner, aggregator: Aggregator | None = None, map_side_combine: bool = False):
         self.rdd = rdd
         self.partitioner = partitioner
         self.aggregator = aggregator
         self.map_side_combine = map_side_combine and aggregator is not None
-        self.sort_key = sort_key
-        self.ascending = ascending
         self.shuffle_id = next(_shuffle_ids)
         self.num_maps = rdd.getNumPartitions()
-        self.bucketer = None     # set for a columnar shuffle: splits record batches by key columns
+        # a columnar shuffle (``columnar.ColumnPartitioner``) splits whole record batches by key columns
+        self.bucketer = partitioner if getattr(partitioner, "columnar", False) else None
         cleaner = getattr(getattr(rdd, "ctx", None), "_cleaner", None)
         if cleaner is not None:  # made on the driver: its outputs go when the driver drops it
             cleaner.track("shuffle", self, self.shuffle_id)

@@ -91,7 +91,7 @@ class Executor:
         self.cores = cores
         self.task_cpus = conf.get_int("spark.task.cpus", 1)
         self.role = role            # "core" executors hold blocks; "task" executors only compute
-        self.peers = None           # set by backends with several executors: see ``Peers``
+        self.peers = None           # other executors' blocks (``core_ids``, ``get``, ``put``), set by backends with several
         if block_store is None:
             capacity = int(conf.get_bytes("spark.executor.memory") * conf.get_float("spark.memory.fraction"))
             block_store = BlockStore(executor_id, capacity, conf.get_float("spark.memory.storageFraction"),
@@ -173,12 +173,13 @@ class Executor:
             if taken:
                 self.resource_pool.release(taken)
             _restore_gc()
+            context._mark_completed()
             context._running = False
             TaskContext._set(None)
-        metrics = context._metrics
-        metrics["executor_run_time"] = time.perf_counter() - start
-        metrics["result_bytes"] = len(outcome.value or b"")
-        metrics["peak_rss_bytes"] = _peak_rss()
+        metrics = context.taskMetrics()
+        metrics.executor_run_time = time.perf_counter() - start
+        metrics.result_bytes = len(outcome.value or b"")
+        metrics.peak_rss_bytes = _peak_rss()
         outcome.metrics = metrics
         outcome.accumulator_updates = context._accumulator_updates
         outcome.block_updates = self.block_store.drain_updates()
@@ -190,9 +191,9 @@ class Executor:
             # A map-side combine calls a trailing map's function itself (saves a call layer per record).
             pending = rdd._before_last_map(task.partition, context) if takes_trailing_map(action) else None
             records, mapped_by = pending or (rdd.iterator(task.partition, context), None)
-            sizes, block = self.shuffle.write(action, records, context, mapped_by)
+            sizes, rows, block = self.shuffle.write(action, records, context, mapped_by)
             location = self.store(("shuffle", action.shuffle_id, task.partition), block, StorageLevel.MEMORY_AND_DISK)
-            return pickle.dumps((sizes, location))
+            return pickle.dumps((sizes, rows, location))
         return _dumps_result(action(rdd.iterator(task.partition, context)))
 
     def kill(self, task_id: int) -> None:
@@ -219,12 +220,12 @@ class Executor:
         block_id = ("rdd", rdd._id, split)
         table = self.block_store.get(block_id)
         if table is not None:
-            context._metrics["cache_hits"] = context._metrics.get("cache_hits", 0) + 1
+            context.taskMetrics().cache_hits += 1
             return table
         for holder in context._block_locations.get(block_id, ()):
             table = self.peers.get(holder, block_id) if self.peers is not None and holder != self.executor_id else None
             if table is not None:
-                context._metrics["remote_cache_hits"] = context._metrics.get("remote_cache_hits", 0) + 1
+                context.taskMetrics().remote_cache_hits += 1
                 return table
         return None
 

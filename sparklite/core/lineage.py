@@ -1,9 +1,13 @@
-"""An RDD's lineage: the RDDs one stage computes, and ``toDebugString`` drawn the way Spark draws it.
+"""An RDD's lineage, walked in one place, and ``toDebugString`` drawn the way Spark draws it.
 
-Contract: ``stage_rdds(rdd)`` yields, once each, every RDD a task of the stage ending at ``rdd``
-computes: the chain of narrow dependencies back to shuffles and sources, where a checkpointed RDD
-leads to its checkpoint instead of the lineage it cut. The task binary, the barrier checks and
-the thread-or-worker decision all read a stage through it. ``debug_string``: one line per RDD,
+Contract: ``ancestors(rdd)`` yields, once each and nearest first, every RDD a task of the stage
+ending at ``rdd`` computes: the chain of narrow dependencies back to shuffles and sources, where a
+checkpointed RDD leads to its checkpoint instead of the lineage it cut (``across_shuffles`` walks
+the whole lineage; ``stop(r)`` yields ``r`` but does not look past it). ``shuffle_dependencies``
+are the shuffles at the edge of such a walk (a stage's parent stages), and ``partition_ancestors``
+follows one partition through narrow dependencies (cache and placement lookups). The scheduler,
+the task binary, the barrier checks, checkpoints and ``cleanShuffleDependencies`` all walk lineage
+through these three. ``debug_string``: one line per RDD,
 ``(partitions) Name[id] at op at file:line [storage level]``; narrow parents continue the column
 with `` |  ``, each shuffle parent starts a new indented block with ``+-(partitions)``. The layout
 follows Spark's ``RDD.debugString`` rules exactly.
@@ -15,7 +19,7 @@ import re
 from sparklite.core.dependencies import ShuffleDependency
 
 
-def stage_rdds(rdd):
+def ancestors(rdd, stop=None, across_shuffles: bool = False):
     seen, stack = set(), [rdd]
     while stack:
         r = stack.pop()
@@ -23,10 +27,31 @@ def stage_rdds(rdd):
             continue
         seen.add(r._id)
         yield r
-        if r._checkpointed is not None:
-            stack.append(r._checkpointed)
-        else:
-            stack.extend(d.rdd for d in r._deps if not isinstance(d, ShuffleDependency))
+        if stop is None or not stop(r):
+            stack.extend(d.rdd for d in reversed(r.dependencies)
+                         if d.rdd is not None and (across_shuffles or not isinstance(d, ShuffleDependency)))
+
+
+def shuffle_dependencies(rdd, stop=None) -> list:
+    """The shuffle dependencies the stage ending at ``rdd`` reads, once each, in the order met."""
+    found = []
+    for r in ancestors(rdd, stop):
+        if stop is None or not stop(r):
+            found += [d for d in r.dependencies if isinstance(d, ShuffleDependency) and d not in found]
+    return found
+
+
+def partition_ancestors(rdd, split: int, stop=None):
+    """``(rdd, split)`` and every (RDD, partition) that partition reads through narrow dependencies,
+    depth-first; ``stop(r, split)`` yields the pair but does not look past it."""
+    stack = [(rdd, split)]
+    while stack:
+        r, s = stack.pop()
+        yield r, s
+        if stop is None or not stop(r, s):
+            for dep in reversed(r.dependencies):
+                if not isinstance(dep, ShuffleDependency):
+                    stack.extend((dep.rdd, p) for p in reversed(dep.parents(s)))
 
 
 def _self_lines(rdd) -> list[str]:

@@ -3,17 +3,17 @@ status tracker listen here and nowhere else.
 
 Contract: ``post(event)`` never blocks the scheduler. Listeners added with ``add_listener`` get
 events in posting order on the bus's own thread; internal listeners added with ``synchronous=True``
-(the status tracker) are called on the posting thread, so their state is current when an action
-returns. ``wait_until_empty`` lets tests and ``stop()`` drain the queue. A listener that raises is
+(the status tracker, the block registry) are called on the posting thread, so their state is
+current when an action returns. ``wait_until_empty`` lets tests and ``stop()`` drain the queue. A listener that raises is
 logged and kept; it never breaks the job.
 """
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-import time
 from dataclasses import dataclass, field
+
+from sparklite.core.eventloop import EventLoop
+from sparklite.core.metrics import TaskMetrics
 
 log = logging.getLogger("sparklite.listener")
 
@@ -32,11 +32,21 @@ class ApplicationEnd:
 
 
 @dataclass
+class EnvironmentUpdate:
+    """Posted once at start: the application's configuration and the driver's runtime."""
+    spark_properties: dict
+    system_properties: dict
+
+
+@dataclass
 class JobStart:
     job_id: int
     time: float
     stage_ids: list
     properties: dict
+    job_group: str | None = None        # spark.jobGroup.id of the submitting thread
+    description: str | None = None      # spark.job.description
+    sql_execution_id: str | None = None  # spark.sql.execution.id, when the SQL layer ran the job
 
 
 @dataclass
@@ -89,7 +99,7 @@ class TaskEnd:
     executor_id: str
     time: float
     reason: str                      # "success", "exception", "fetch_failed", "killed", "executor_lost"
-    metrics: dict = field(default_factory=dict)
+    metrics: TaskMetrics = field(default_factory=TaskMetrics)
     error: str | None = None
 
 
@@ -108,11 +118,36 @@ class ExecutorRemoved:
 
 
 @dataclass
+class ExecutorDecommissioned:
+    """An executor stops taking tasks and hands its blocks to the others before it is removed."""
+    executor_id: str
+    reason: str
+    time: float
+
+
+@dataclass
 class BlockUpdated:
+    """A block was stored, moved or removed on an executor (both sizes 0: removed)."""
     executor_id: str
     block_id: tuple
     memory_bytes: int
     disk_bytes: int
+
+
+@dataclass
+class SQLExecutionStart:
+    """Posted by the SQL layer when a query starts; its jobs carry ``spark.sql.execution.id``."""
+    execution_id: str
+    description: str
+    physical_plan: str
+    time: float
+
+
+@dataclass
+class SQLExecutionEnd:
+    execution_id: str
+    time: float
+    error: str | None = None
 
 
 class SparkListener:
@@ -128,12 +163,17 @@ class SparkListener:
     def onTaskEnd(self, event): pass
     def onExecutorAdded(self, event): pass
     def onExecutorRemoved(self, event): pass
+    def onExecutorDecommissioned(self, event): pass
     def onBlockUpdated(self, event): pass
+    def onEnvironmentUpdate(self, event): pass
+    def onSQLExecutionStart(self, event): pass
+    def onSQLExecutionEnd(self, event): pass
 
 
-_HANDLERS = {cls: "on" + cls.__name__ for cls in (ApplicationStart, ApplicationEnd, JobStart, JobEnd,
-                                                  StageSubmitted, StageCompleted, TaskStart, TaskEnd,
-                                                  ExecutorAdded, ExecutorRemoved, BlockUpdated)}
+_HANDLERS = {cls: "on" + cls.__name__ for cls in (ApplicationStart, ApplicationEnd, EnvironmentUpdate, JobStart,
+                                                  JobEnd, StageSubmitted, StageCompleted, TaskStart, TaskEnd,
+                                                  ExecutorAdded, ExecutorRemoved, ExecutorDecommissioned,
+                                                  BlockUpdated, SQLExecutionStart, SQLExecutionEnd)}
 
 
 def _deliver(listener, event) -> None:
@@ -147,16 +187,12 @@ class ListenerBus:
     def __init__(self):
         self._sync: list = []
         self._async: list = []
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._pending = 0
-        self._cond = threading.Condition()
-        self._thread = None
+        self._loop = EventLoop("sparklite-listener-bus", self._deliver_all)
 
     def add_listener(self, listener, synchronous: bool = False) -> None:
         (self._sync if synchronous else self._async).append(listener)
-        if not synchronous and self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="sparklite-listener-bus", daemon=True)
-            self._thread.start()
+        if not synchronous and not self._loop.running:
+            self._loop.start()
 
     def remove_listener(self, listener) -> None:
         for group in (self._sync, self._async):
@@ -167,35 +203,15 @@ class ListenerBus:
         for listener in self._sync:
             _deliver(listener, event)
         if self._async:
-            with self._cond:
-                self._pending += 1
-            self._queue.put(event)
+            self._loop.post(event)
 
-    def _run(self) -> None:
-        while True:
-            event = self._queue.get()
-            if event is None:
-                return
-            for listener in list(self._async):
-                _deliver(listener, event)
-            with self._cond:
-                self._pending -= 1
-                if self._pending == 0:
-                    self._cond.notify_all()
+    def _deliver_all(self, event) -> None:
+        for listener in list(self._async):
+            _deliver(listener, event)
 
     def wait_until_empty(self, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._pending:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-        return True
+        return self._loop.wait_until_empty(timeout)
 
     def stop(self) -> None:
         self.wait_until_empty()
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._loop.stop(timeout=5)

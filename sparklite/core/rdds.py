@@ -287,9 +287,8 @@ _MISSING = _Missing()
 class ShuffledRDD(RDD):
     """The reduce side of a shuffle: reads this reducer's blocks from every map output."""
 
-    def __init__(self, prev: RDD, partitioner, aggregator=None, map_side_combine: bool = False,
-                 sort_key=None, ascending: bool = True):
-        dep = ShuffleDependency(prev, partitioner, aggregator, map_side_combine, sort_key, ascending)
+    def __init__(self, prev: RDD, partitioner, aggregator=None, map_side_combine: bool = False):
+        dep = ShuffleDependency(prev, partitioner, aggregator, map_side_combine)
         super().__init__(prev.ctx, [dep])
         self.partitioner = partitioner
         self._n = dep.num_partitions
@@ -299,7 +298,8 @@ class ShuffledRDD(RDD):
 
     @property
     def _arrow_only(self) -> bool:
-        return getattr(self._deps[0], "bucketer", None) is not None   # a columnar shuffle's reducer only reads batches
+        # a columnar shuffle's reducer only reads batches (a checkpointed one reads its checkpoint)
+        return getattr(self._deps[0], "bucketer", None) is not None
 
     def compute(self, split, context):
         return context._executor.shuffle.read(self._deps[0], split, context)

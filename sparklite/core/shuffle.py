@@ -94,17 +94,29 @@ def _spill_dir(context) -> str:
 
 
 class _SpillFile:
+    """A run of pickled chunks on local disk, deleted once read through or, at the latest, when the
+    task that made it ends (a consumer may stop early: ``sortByKey().take(1)``)."""
+
     def __init__(self, context):
         fd, self.path = tempfile.mkstemp(prefix="spill-", dir=_spill_dir(context))
         self.file = os.fdopen(fd, "wb")
+        if context is not None:
+            context.addTaskCompletionListener(lambda _: self.delete())
+
+    def delete(self) -> None:
+        self.file.close()
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
 
     def dump(self, obj) -> None:
         pickle.dump(obj, self.file, pickle.HIGHEST_PROTOCOL)
 
     def close(self, context) -> None:
         self.file.close()
-        if context is not None and hasattr(context, "_metrics"):
-            context._metrics["spilled_bytes"] = context._metrics.get("spilled_bytes", 0) + os.path.getsize(self.path)
+        if context is not None:
+            context.taskMetrics().spilled_bytes += os.path.getsize(self.path)
 
     def load(self):
         with open(self.path, "rb") as f:
@@ -113,7 +125,7 @@ class _SpillFile:
                     yield pickle.load(f)
                 except EOFError:
                     break
-        os.unlink(self.path)
+        self.delete()
 
 
 def _entry_size(d: dict) -> int:
@@ -305,9 +317,10 @@ class ShuffleManager:
     def __init__(self, executor):
         self.executor = executor
 
-    def write(self, dep, records, context, mapped_by=None) -> list[int]:
-        """``mapped_by``: a function the records still go through (a trailing ``map``), given only
-        when ``takes_trailing_map(dep)``; else None."""
+    def write(self, dep, records, context, mapped_by=None) -> tuple:
+        """Bucket a map task's records by reducer: returns (bytes per reducer, records per reducer,
+        the block to store). ``mapped_by``: a function the records still go through (a trailing
+        ``map``), given only when ``takes_trailing_map(dep)``; else None."""
         n = dep.num_partitions
         if dep.bucketer is not None:
             return self._write_batches(dep, records, context)
@@ -315,11 +328,11 @@ class ShuffleManager:
             records = combine_values(dep.aggregator, records, context, mapped_by)
         partition_ids = _partition_ids(dep.partitioner)
         pieces: list[list] = [[] for _ in range(n)]
-        count = 0
+        rows = [0] * n
         records = iter(records)
         for chunk in iter(lambda: list(itertools.islice(records, _FLUSH_RECORDS)), []):
-            count += len(chunk)
             if n == 1:
+                rows[0] += len(chunk)
                 pieces[0].append(codec.encode_ipc(chunk))
                 continue
             buckets: list[list] = [[] for _ in range(n)]
@@ -328,28 +341,30 @@ class ShuffleManager:
                 appends[p](kv)
             for r, bucket in enumerate(buckets):
                 if bucket:
+                    rows[r] += len(bucket)
                     pieces[r].append(codec.encode_ipc(bucket))
-        block = [_frames(p) if p else pa.py_buffer(b"") for p in pieces]
-        sizes = [b.size for b in block]
-        context._metrics["shuffle_write_bytes"] = sum(sizes)
-        context._metrics["shuffle_write_records"] = count
-        return sizes, block
+        return self._map_output(pieces, rows, context)
 
     @staticmethod
     def _write_batches(dep, batches, context):
         """The columnar map side: every batch is split by its key columns, no Python rows made."""
         pieces: list[list] = [[] for _ in range(dep.num_partitions)]
-        rows = 0
+        rows = [0] * dep.num_partitions
         for batch in batches:
-            rows += batch.num_rows
             for r, piece in enumerate(dep.bucketer.split(batch)):
                 if piece is not None:
+                    rows[r] += piece.num_rows
                     pieces[r].append(codec.encode_ipc([piece]))
+        return ShuffleManager._map_output(pieces, rows, context)
+
+    @staticmethod
+    def _map_output(pieces: list, rows: list, context):
+        """(bytes per reducer, records per reducer, the map output's one block of framed pieces)."""
         block = [_frames(p) if p else pa.py_buffer(b"") for p in pieces]
         sizes = [b.size for b in block]
-        context._metrics["shuffle_write_bytes"] = sum(sizes)
-        context._metrics["shuffle_write_records"] = rows
-        return sizes, block
+        metrics = context.taskMetrics()
+        metrics.shuffle_write_bytes, metrics.shuffle_write_records = sum(sizes), sum(rows)
+        return sizes, rows, block
 
     def read(self, dep, reduce_id: int, context):
         records = self._fetch(dep.shuffle_id, reduce_id, context)
@@ -361,7 +376,7 @@ class ShuffleManager:
 
     def _fetch(self, shuffle_id: int, reduce_id: int, context):
         locations = context._shuffle_locations[shuffle_id]
-        metrics = context._metrics
+        metrics = context.taskMetrics()
         for map_id, executor_id in enumerate(locations):
             block_id = ("shuffle", shuffle_id, map_id)
             if executor_id is None:
@@ -369,8 +384,8 @@ class ShuffleManager:
             buffer = self.executor.fetch_segment(executor_id, block_id, reduce_id)
             if buffer is None:
                 raise FetchFailedError(shuffle_id, map_id, executor_id, "block not found")
-            metrics["shuffle_read_bytes"] = metrics.get("shuffle_read_bytes", 0) + buffer.size
+            metrics.shuffle_read_bytes += buffer.size
             for frame in _unframe(buffer):
                 records = codec.decode_ipc(pa.py_buffer(frame))
-                metrics["shuffle_read_records"] = metrics.get("shuffle_read_records", 0) + len(records)
+                metrics.shuffle_read_records += len(records)
                 yield from records

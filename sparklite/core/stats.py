@@ -14,6 +14,22 @@ import numpy as np
 
 
 class StatCounter:
+    """Running count, mean, variance, minimum and maximum of numbers, updated one value at a time.
+
+    ``rdd.stats()`` returns one. Values may be plain numbers or numpy arrays of one shape (then
+    every statistic is an array, computed element-wise). Counters built on separate parts of the
+    data combine with ``mergeStats``. On an empty counter ``mean()`` and ``sum()`` are 0.0,
+    ``min()`` is ``inf``, ``max()`` is ``-inf`` and the variances are ``nan``.
+
+    Parameters:
+        values: an optional iterable of values to ``merge`` at once.
+
+    >>> from sparklite import StatCounter
+    >>> s = StatCounter([1.0, 2.0, 3.0, 4.0])
+    >>> s.count(), s.mean(), s.variance()
+    (4, 2.5, 1.25)
+    """
+
     def __init__(self, values=None):
         self.n = 0
         self.mu = 0.0
@@ -24,6 +40,7 @@ class StatCounter:
             self.merge(v)
 
     def merge(self, value) -> "StatCounter":
+        """Add one value to the statistics; returns this counter, so calls can be chained."""
         delta = value - self.mu
         self.n += 1
         self.mu += delta / self.n
@@ -33,6 +50,12 @@ class StatCounter:
         return self
 
     def mergeStats(self, other: "StatCounter") -> "StatCounter":
+        """Fold the statistics of ``other`` into this counter, as if its values had been merged
+        here one by one; ``other`` is left unchanged. Returns this counter. Raises ``TypeError``
+        if ``other`` is not a ``StatCounter``.
+
+        Example: ``total = StatCounter([1, 2]).mergeStats(StatCounter([3, 4]))``
+        """
         if not isinstance(other, StatCounter):
             raise TypeError("Can only merge StatCounter but got %s" % type(other))
         if other is self:
@@ -56,36 +79,55 @@ class StatCounter:
         return self
 
     def copy(self) -> "StatCounter":
+        """An independent copy of this counter (merging into one does not change the other)."""
         return copy.deepcopy(self)
 
     def count(self) -> int:
+        """How many values were merged."""
         return int(self.n)
 
     def mean(self):
+        """The arithmetic mean of the values (0.0 when there are none)."""
         return self.mu
 
     def sum(self):
+        """The total of the values, as count times mean (0.0 when there are none)."""
         return self.n * self.mu
 
     def min(self):
+        """The smallest value merged (``inf`` when there are none)."""
         return self.minValue
 
     def max(self):
+        """The largest value merged (``-inf`` when there are none)."""
         return self.maxValue
 
     def variance(self):
+        """The population variance: mean squared distance from the mean, dividing by the count
+        (``nan`` when there are no values)."""
         return float("nan") if self.n == 0 else self.m2 / self.n
 
     def sampleVariance(self):
+        """The unbiased estimate of the variance from a sample, dividing by count - 1 (``nan``
+        with fewer than two values)."""
         return float("nan") if self.n <= 1 else self.m2 / (self.n - 1)
 
     def stdev(self):
+        """The population standard deviation, the square root of ``variance()``."""
         return np.sqrt(self.variance())
 
     def sampleStdev(self):
+        """The sample standard deviation, the square root of ``sampleVariance()``."""
         return np.sqrt(self.sampleVariance())
 
     def asDict(self, sample: bool = False) -> dict:
+        """The statistics as a dict with the keys ``count``, ``mean``, ``sum``, ``min``, ``max``,
+        ``stdev`` and ``variance``.
+
+        ``sample`` picks which ``stdev``/``variance`` are reported, the other way round from what
+        its name suggests (kept so results match PySpark): the default ``False`` gives the sample
+        ones (``sampleStdev``, ``sampleVariance``), ``True`` the population ones.
+        """
         return {"count": self.count(), "mean": self.mean(), "sum": self.sum(), "min": self.min(),
                 "max": self.max(), "stdev": self.stdev() if sample else self.sampleStdev(),
                 "variance": self.variance() if sample else self.sampleVariance()}

@@ -50,6 +50,7 @@ class JobProgressListener(SparkListener):
                                                         "num_tasks": e.num_tasks, "active": 0,
                                                         "completed": 0, "failed": 0})
             stage["running"] = False
+            self._trim(self.stages)
 
     def onTaskStart(self, e):
         with self.lock:

@@ -8,6 +8,32 @@ from __future__ import annotations
 
 
 class StorageLevel:
+    """Where a persisted RDD keeps its partitions: in memory, on disk or both, and in how many copies.
+
+    Give one to ``rdd.persist(level)``; ``rdd.getStorageLevel()`` tells which one is in use. A block
+    goes to memory when the level allows it and there is room, else to disk when the level allows
+    that, else it is not kept (and is recomputed when needed). Two levels with the same five flags
+    are equal and hash alike.
+
+    Parameters:
+        useDisk: blocks may be written to the executor's local disk.
+        useMemory: blocks may be kept in the executor's memory.
+        useOffHeap: blocks would live outside the Python heap; sparklite records the flag only.
+        deserialized: whether the level counts as holding live objects. In sparklite a memory
+            block is an Arrow table either way; the flag shows in ``str()`` and in comparisons.
+        replication: how many executors hold a copy of each block (default 1); extra copies are
+            made where the backend has other executors.
+
+    Ready-made levels are class attributes: ``NONE``, ``DISK_ONLY``, ``DISK_ONLY_2``,
+    ``DISK_ONLY_3``, ``MEMORY_ONLY``, ``MEMORY_ONLY_2``, ``MEMORY_AND_DISK``,
+    ``MEMORY_AND_DISK_2``, ``MEMORY_AND_DISK_DESER`` and ``OFF_HEAP`` (the ``_2``/``_3`` ones keep
+    two or three copies).
+
+    >>> from sparklite import StorageLevel
+    >>> str(StorageLevel.MEMORY_AND_DISK_2)
+    'Disk Memory Serialized 2x Replicated'
+    """
+
     DISK_ONLY: "StorageLevel"
     DISK_ONLY_2: "StorageLevel"
     DISK_ONLY_3: "StorageLevel"
@@ -47,6 +73,8 @@ class StorageLevel:
 
     @property
     def is_valid(self) -> bool:
+        """True when the level stores something: some place (memory, disk or off-heap) is allowed
+        and ``replication`` is at least 1. ``StorageLevel.NONE.is_valid`` is False."""
         return (self.useMemory or self.useDisk or self.useOffHeap) and self.replication > 0
 
 

@@ -41,10 +41,16 @@ def test_mapreduce_spills_and_merges_when_the_sort_buffer_is_small(sc, tiny_text
                                                                     "part-r-00001", "part-r-00002"]
 
 
-def test_mapreduce_refuses_an_existing_output_directory(sc, tiny_text, tmp_path):
+def test_mapreduce_refuses_an_existing_output_directory_and_leaves_no_work_directory(sc, tiny_text, tmp_path,
+                                                                                    monkeypatch):
+    import tempfile
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     (tmp_path / "exists").mkdir()
     with pytest.raises(FileExistsError, match="exists"):
         run_job(sc, MapReduceJob(lambda line: [], lambda k, vs: []), tiny_text, str(tmp_path / "exists"))
+    assert list(scratch.iterdir()) == []
 
 
 def test_runner_checks_answers_and_reports_ratios(no_sc, tmp_path, monkeypatch):

@@ -51,11 +51,11 @@ def test_task_metrics_reach_listeners(sc):
         sc._bus.wait_until_empty()
     finally:
         sc.removeSparkListener(listener)
-    written = sum(m.get("shuffle_write_bytes", 0) for m in listener.metrics)
-    read = sum(m.get("shuffle_read_bytes", 0) for m in listener.metrics)
+    written = sum(m.shuffle_write_bytes for m in listener.metrics)
+    read = sum(m.shuffle_read_bytes for m in listener.metrics)
     assert written > 0 and read == written
-    assert all(m["duration"] >= m["executor_run_time"] >= 0 for m in listener.metrics)
-    assert all(m["peak_rss_bytes"] > 10 << 20 for m in listener.metrics)
+    assert all(m.duration >= m.executor_run_time >= 0 for m in listener.metrics)
+    assert all(m.peak_rss_bytes > 10 << 20 for m in listener.metrics)
 
 
 @pytest.mark.parametrize("size,partitions", [(5000, 4), (50, 3), (1, 2)])

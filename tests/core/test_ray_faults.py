@@ -8,8 +8,8 @@ from collections import Counter
 from operator import add
 
 import pytest
-import ray
 
+from sparklite.core import api
 from sparklite.core import listener as ev
 
 pytestmark = pytest.mark.ray
@@ -71,12 +71,12 @@ def test_killed_executor_mid_job_recomputes_only_its_partitions(ray_sc):
     wait_for(lambda: sum(1 for e in log.ends if e.reason == "success") >= 3)
     victim = "exec-1"
     done_on_victim = {e.partition for e in log.ends if e.executor_id == victim and e.reason == "success"}
-    ray.kill(sc._backend.actors[victim])
+    api.crash_executor(sc, victim)
     thread.join(120)
     assert "error" not in box, box.get("error")
     assert box["result"] == expected
 
-    sc._bus.wait_until_empty()
+    api.wait_for_listeners(sc)
     map_stage = min(e.stage_id for e in log.ends)
     successes = Counter(e.partition for e in log.ends if e.stage_id == map_stage and e.reason == "success")
     recomputed = {p for p, n in successes.items() if n > 1}
@@ -98,7 +98,7 @@ def test_executor_killed_during_a_later_pass_over_cached_data(ray_sc):
 
     thread, box = run_in_thread(second_pass)
     wait_for(lambda: any(e.reason == "success" for e in log.ends[-6:]) and len(log.ends) > 14)
-    ray.kill(sc._backend.actors["exec-2"])
+    api.crash_executor(sc, "exec-2")
     thread.join(120)
     assert "error" not in box, box.get("error")
     assert box["result"] == first
@@ -127,7 +127,7 @@ def test_graceful_decommission_moves_blocks_and_recomputes_nothing(make_sc, ray_
     cached = sc.parallelize(range(3000), 6).map(lambda x: (x % 6, x)).cache()
     sums = cached.reduceByKey(add)
     expected = sorted(sums.collect())
-    sc._bus.wait_until_empty()
+    api.wait_for_listeners(sc)
     victim = sorted(sc.getExecutorIds())[0]
     held = [b for b, e, m, d in sc._block_registry.snapshot() if e == victim]
     assert held, "the victim holds cached or shuffle blocks"
@@ -137,11 +137,11 @@ def test_graceful_decommission_moves_blocks_and_recomputes_nothing(make_sc, ray_
     before = len(log.ends)
     assert sorted(sums.collect()) == expected
     assert cached.count() == 3000
-    sc._bus.wait_until_empty()
+    api.wait_for_listeners(sc)
     ends = log.ends[before:]
     # no map task ran again, and count() read all 6 cached partitions from the blocks moved off the victim
-    assert [e for e in ends if e.metrics.get("shuffle_write_bytes")] == []
-    assert sum(e.metrics.get("cache_hits", 0) + e.metrics.get("remote_cache_hits", 0)
+    assert [e for e in ends if e.metrics.shuffle_write_bytes] == []
+    assert sum(e.metrics.cache_hits + e.metrics.remote_cache_hits
                for e in ends if e.reason == "success") == 6
 
 
@@ -154,17 +154,17 @@ def test_losing_a_task_executor_recomputes_nothing(make_sc, ray_cluster):
     expected = sorted(sums.collect())
     task_executor = [e for e in sc.getExecutorIds() if e.startswith("task-")][0]
     assert not [b for b, e, m, d in sc._block_registry.snapshot() if e == task_executor]
-    sc._bus.wait_until_empty()
+    api.wait_for_listeners(sc)
     ran_on_task_executor = [e for e in log.ends if e.executor_id == task_executor]
     assert ran_on_task_executor, "the task executor computed some tasks"
 
-    ray.kill(sc._backend.actors[task_executor])
+    api.crash_executor(sc, task_executor)
     wait_for(lambda: task_executor not in sc.getExecutorIds())
     before = len(log.ends)
     assert sorted(sums.collect()) == expected
     assert cached.count() == 2000
-    sc._bus.wait_until_empty()
-    assert [e for e in log.ends[before:] if e.metrics.get("shuffle_write_bytes")] == []
+    api.wait_for_listeners(sc)
+    assert [e for e in log.ends[before:] if e.metrics.shuffle_write_bytes] == []
 
 
 def test_replicated_blocks_survive_the_loss_of_one_copy(make_sc, ray_cluster):
@@ -178,7 +178,7 @@ def test_replicated_blocks_survive_the_loss_of_one_copy(make_sc, ray_cluster):
     assert set(copies.values()) == {2}
     holders = {e for b, e, m, d in sc._block_registry.snapshot()}
     assert len(holders) == 2
-    ray.kill(sc._backend.actors["exec-1"])
+    api.crash_executor(sc, "exec-1")
     wait_for(lambda: "exec-1" not in sc.getExecutorIds())
     assert cached.sum() == 999000
 
@@ -200,7 +200,7 @@ def test_speculation_copies_a_slow_task_and_takes_the_first_result(make_sc, ray_
     start = time.monotonic()
     assert sc.parallelize(range(40), 4).mapPartitionsWithIndex(straggle).sum() == sum(range(40))
     assert time.monotonic() - start < 5, "the speculative copy finished before the straggler"
-    sc._bus.wait_until_empty()
+    api.wait_for_listeners(sc)
     winners = [e for e in log.ends if e.partition == 3 and e.reason == "success"]
     assert [e.attempt for e in winners][:1] == [1], "the copy (attempt 1) delivered partition 3"
 
@@ -231,13 +231,13 @@ def test_second_pass_over_cached_data_reads_every_block_locally(ray_sc):
     assert {r["partition"] for r in status if r["kind"] == "rdd" and r["id"] == cached.id()} == set(range(8))
     assert {r["executor"] for r in status} <= set(sc.getExecutorIds())
     assert all(r["memorySize"] > 0 for r in status)
-    sc._bus.wait_until_empty()
+    api.wait_for_listeners(sc)
     before = len(log.ends)
     assert cached.sum() == 3 * sum(range(8000))
-    sc._bus.wait_until_empty()
+    api.wait_for_listeners(sc)
     second = [e for e in log.ends[before:] if e.reason == "success"]
     assert len(second) == 8
-    assert sum(e.metrics.get("cache_hits", 0) for e in second) == 8, "every partition was read where it is cached"
+    assert sum(e.metrics.cache_hits for e in second) == 8, "every partition was read where it is cached"
     holders = {r["partition"]: r["executor"] for r in status if r["kind"] == "rdd"}
     assert all(holders[e.partition] == e.executor_id for e in second)
 

@@ -16,7 +16,7 @@ EXPECTED = sorted({w: 10 for w in "abcdef"}.items())
 
 
 def result_of(waiter):
-    return sorted(kv for part in waiter.wait(timeout=0) for kv in part)
+    return sorted(kv for part in waiter.result(timeout=0) for kv in part)
 
 
 def stages_of_last_job(cluster):
@@ -120,7 +120,7 @@ def test_repeated_fetch_failures_abort_the_stage(sc):
         cluster.executors["A"].block_store.remove(("shuffle", shuffle_id, 0))
         cluster.run_one(lambda e, t: not t.is_map and t.task_id not in cluster.killed)
     with pytest.raises(SparkJobError, match="maxConsecutiveAttempts"):
-        waiter.wait(timeout=0)
+        waiter.result(timeout=0)
     cluster.run_all()   # killed tasks report in and are ignored
     cluster.scheduler.assert_idle()
 
@@ -133,7 +133,7 @@ def test_flaky_task_is_retried_and_the_job_succeeds(sc):
     retried = [t for _, t in cluster.launched if t.partition == first]
     assert retried and retried[0].attempt == 2
     cluster.run_all()
-    assert sorted(x for part in waiter.wait(timeout=0) for x in part) == [0, 1, 2, 3]
+    assert sorted(x for part in waiter.result(timeout=0) for x in part) == [0, 1, 2, 3]
     ends = [e.reason for e in cluster.events(ev.TaskEnd)]
     assert ends.count("exception") == 2 and ends.count("success") == 2
     cluster.scheduler.assert_idle()
@@ -146,7 +146,7 @@ def test_task_failing_max_failures_times_fails_the_job_with_the_cause(sc):
     for _ in range(3):
         cluster.fail_one(lambda e, t: t.partition == 0, error=error)
     with pytest.raises(SparkJobError, match="failed 3 times.*ValueError: bad record 7") as info:
-        waiter.wait(timeout=0)
+        waiter.result(timeout=0)
     assert info.value.__cause__ is error
     cluster.run_all()   # killed tasks report in and are ignored
     cluster.scheduler.assert_idle()
@@ -159,7 +159,7 @@ def test_cancelled_job_fails_and_kills_its_running_tasks(sc):
     cluster.scheduler.post(CancelJobs(job_id=cluster.events(ev.JobStart)[-1].job_id, reason="test"))
     cluster.scheduler.run_until_idle()
     with pytest.raises(JobCancelledError):
-        waiter.wait(timeout=0)
+        waiter.result(timeout=0)
     assert sorted(cluster.killed) == sorted(running)
     cluster.run_all()   # late results of killed tasks are ignored
     cluster.scheduler.assert_idle()
@@ -204,7 +204,7 @@ def test_accumulator_updates_merge_once_per_successful_task(sc):
     waiter = cluster.submit(sc.parallelize(range(10), 2).map(bump))
     cluster.fail_one()          # a failed attempt's updates are dropped
     cluster.run_all()
-    waiter.wait(timeout=0)
+    waiter.result(timeout=0)
     assert acc.value == 10
 
 
@@ -219,5 +219,5 @@ def test_executor_lost_under_a_task_counts_as_a_task_failure(sc):
                                                                   error_text="worker crashed (out of memory)")))
         cluster.scheduler.run_until_idle()
     with pytest.raises(SparkJobError, match="failed 2 times.*executor lost.*out of memory"):
-        waiter.wait(timeout=0)
+        waiter.result(timeout=0)
     cluster.scheduler.assert_idle()

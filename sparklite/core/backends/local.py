@@ -117,20 +117,18 @@ class LocalBackend(CoordinatedInDriver):
         self.scheduler.post(TaskEnded(EXECUTOR_ID, TaskOutcome(task_id, "killed", error_text="task killed")))
 
 
-    def executors(self) -> dict:
-        return {EXECUTOR_ID: self.executor}
-
-    def remove_blocks(self, kind: str, owner_id: int) -> None:
-        self.executor.remove_blocks(kind, owner_id)
+    def remove_blocks(self, kind: str, owner_id: int, blocking: bool = False) -> None:
+        self.executor.remove_blocks(kind, owner_id)     # at once: the executor is in this process
 
     def register_broadcast(self, bid: int, data: bytes) -> None:
         """Workers ask for the value when a task first reads it."""
 
-    def unpersist_broadcast(self, bid: int) -> None:
-        """Workers drop their copies; the driver's value stays."""
+    def unpersist_broadcast(self, bid: int, blocking: bool = False) -> None:
+        """Workers drop their copies; the driver's value stays. Its shared file goes at once; a
+        worker drops its unpickled copy before its next task, whatever ``blocking`` says."""
         self.workers.forget_broadcast(bid)
 
-    def destroy_broadcast(self, bid: int) -> None:
+    def destroy_broadcast(self, bid: int, blocking: bool = False) -> None:
         self.workers.forget_broadcast(bid)
 
     def add_file(self, root: str, name: str) -> None:

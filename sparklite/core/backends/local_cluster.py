@@ -195,6 +195,10 @@ class LocalClusterBackend(CoordinatedInDriver):
         for path in self._broadcast_files.values():
             blockstore._unlink(path)
 
+    def crash_executor(self, executor_id: str) -> None:
+        """Kill the executor's process abruptly; it is reported lost and replaced like any crash."""
+        self._kill_process(self.executors[executor_id])
+
     def _kill_process(self, handle: _Executor) -> None:
         try:
             os.kill(handle.pid, 9)
@@ -295,25 +299,30 @@ class LocalClusterBackend(CoordinatedInDriver):
             return path
 
     # -- blocks, broadcasts, files ------------------------------------------------------------
-    def _to_all(self, name: str, *args) -> None:
-        for handle in list(self.executors.values()):
-            handle.channel.call_async(name, *args)
+    def _to_all(self, name: str, *args, blocking: bool = False) -> None:
+        """Send a call to every executor; with ``blocking``, wait (bounded) until each has done it."""
+        calls = [handle.channel.call_async(name, *args) for handle in list(self.executors.values())]
+        for call in calls if blocking else ():
+            try:
+                call.result(timeout=30)
+            except Exception:   # an executor lost meanwhile holds nothing any more
+                pass
 
-    def remove_blocks(self, kind: str, owner_id: int) -> None:
-        self._to_all("remove_blocks", kind, owner_id)
+    def remove_blocks(self, kind: str, owner_id: int, blocking: bool = False) -> None:
+        self._to_all("remove_blocks", kind, owner_id, blocking=blocking)
 
     def register_broadcast(self, bid: int, data: bytes) -> None:
         """Executors ask for the value when a task first reads it."""
 
-    def unpersist_broadcast(self, bid: int) -> None:
-        self._to_all("drop_broadcast", bid)
+    def unpersist_broadcast(self, bid: int, blocking: bool = False) -> None:
+        self._to_all("drop_broadcast", bid, blocking=blocking)
 
-    def destroy_broadcast(self, bid: int) -> None:
+    def destroy_broadcast(self, bid: int, blocking: bool = False) -> None:
         with self._lock:
             path = self._broadcast_files.pop(bid, None)
         if path is not None:
             blockstore._unlink(path)
-        self._to_all("drop_broadcast", bid)
+        self._to_all("drop_broadcast", bid, blocking=blocking)
 
     def add_file(self, root: str, name: str) -> None:
         """Executors read the driver's SparkFiles root directly (one machine)."""
@@ -390,6 +399,8 @@ def executor_main(sock) -> None:
             return store.drain_updates()
         if name == "remove_blocks":
             return executor.remove_blocks(*args)
+        if name == "blocks":
+            return store.blocks()
         if name == "drop_broadcast":
             return broadcast.drop_local(args[0])
         if name == "python_path":

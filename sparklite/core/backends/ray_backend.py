@@ -648,19 +648,25 @@ class RayBackend:
                 log.warning("Could not start an executor to replace a lost one", exc_info=True)
 
     # -- blocks and broadcasts ----------------------------------------------------------------
-    def remove_blocks(self, kind: str, owner_id: int) -> None:
-        for actor in list(self.actors.values()):
-            actor.remove_blocks.remote(kind, owner_id)
+    @staticmethod
+    def _settle(refs: list, blocking: bool) -> None:
+        """With ``blocking``, wait (bounded) until every executor has answered its call."""
+        if blocking and refs:
+            try:
+                ray.get(refs, timeout=30)
+            except Exception:   # an executor lost meanwhile holds nothing any more
+                pass
 
-    def unpersist_broadcast(self, bid: int) -> None:
+    def remove_blocks(self, kind: str, owner_id: int, blocking: bool = False) -> None:
+        self._settle([actor.remove_blocks.remote(kind, owner_id) for actor in list(self.actors.values())], blocking)
+
+    def unpersist_broadcast(self, bid: int, blocking: bool = False) -> None:
         """Executors drop their copies and fetch the value again on next use."""
-        for actor in list(self.actors.values()):
-            actor.drop_broadcast.remote(bid, False)
+        self._settle([actor.drop_broadcast.remote(bid, False) for actor in list(self.actors.values())], blocking)
 
-    def destroy_broadcast(self, bid: int) -> None:
+    def destroy_broadcast(self, bid: int, blocking: bool = False) -> None:
         self._broadcast_refs.pop(bid, None)
-        for actor in list(self.actors.values()):
-            actor.drop_broadcast.remote(bid, True)
+        self._settle([actor.drop_broadcast.remote(bid, True) for actor in list(self.actors.values())], blocking)
 
     def register_broadcast(self, bid: int, data: bytes) -> None:
         ref = self._broadcast_refs[bid] = ray.put(data)
@@ -696,6 +702,10 @@ class RayBackend:
         added = [self._add_executor(role) for _ in range(count)]
         self._update_peers()
         return added
+
+    def crash_executor(self, executor_id: str) -> None:
+        """Kill the executor's actor abruptly; the scheduler learns of it as of any lost executor."""
+        ray.kill(self.actors[executor_id])
 
     def kill_executors(self, executor_ids: list) -> None:
         for executor_id in executor_ids:

@@ -1,6 +1,6 @@
 """The DAG scheduler: jobs -> stages -> tasks, on one event-loop thread.
 
-How it works (Spark's algorithm, ported; see ``../shared/reference/core-engine.md``):
+How it works (Spark's algorithm, ported from its ``DAGScheduler``):
 * ``submit_job`` posts ``JobSubmitted``. The final RDD's lineage is walked back through narrow
   dependencies to the nearest shuffle dependencies; each becomes a ``ShuffleMapStage`` keyed by
   shuffle id (created ancestors first), so every job reaching the same shuffle shares its map stage.
@@ -28,17 +28,17 @@ from __future__ import annotations
 import itertools
 import logging
 import pickle
-import queue
 import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from sparklite.core import accumulators, barrier
+from sparklite.core import accumulators, barrier, lineage
 from sparklite.core import listener as ev
 from sparklite.core.dependencies import ShuffleDependency
 from sparklite.core.errors import (JobCancelledError, ResultTooLargeError, SparkJobError, remote_traceback,
                                    TaskNotSerializableError)
+from sparklite.core.eventloop import EventLoop
 from sparklite.core.scheduler import taskbinary
 from sparklite.core.scheduler.map_output import MapOutputTracker
 from sparklite.core.scheduler.stages import (ActiveJob, JobWaiter, ResultStage, ShuffleMapStage,
@@ -54,6 +54,14 @@ class JobSubmitted:
     rdd: object
     func: object
     partitions: list
+    waiter: JobWaiter
+    properties: dict
+
+
+@dataclass
+class MapStageSubmitted:
+    job_id: int
+    dependency: ShuffleDependency
     waiter: JobWaiter
     properties: dict
 
@@ -110,16 +118,14 @@ class _CheckSpeculation:
     pass
 
 
-_STOP = object()
-
-
 class DAGScheduler:
     def __init__(self, backend, bus, conf, block_registry, tracker: MapOutputTracker | None = None,
                  profiler_for=None):
         self.backend = backend
         self.profiler_for = profiler_for     # rdd -> the profiler its tasks run under (spark.python.profile)
         self.bus = bus
-        self.registry = block_registry
+        self.registry = block_registry      # fed by the BlockUpdated events posted here
+        bus.add_listener(block_registry, synchronous=True)
         self.tracker = tracker or MapOutputTracker()
         self.max_failures = conf.get_int("spark.task.maxFailures")
         self.task_cpus = conf.get_int("spark.task.cpus", 1)
@@ -132,11 +138,10 @@ class DAGScheduler:
         self.speculation_quantile = conf.get_float("spark.speculation.quantile", 0.9)
         self.speculation_min_runtime = conf.get_seconds("spark.speculation.minTaskRuntime", "100ms")
         self._revive_pending = False
-        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._events = EventLoop("sparklite-dag-scheduler", self._handle)
         self._job_ids = itertools.count()
         self._stage_ids = itertools.count()
         self._binary_ids = itertools.count()
-        self._thread: threading.Thread | None = None
         self._jobs: dict[int, ActiveJob] = {}
         self._job_stages: dict[int, set] = {}
         self._stages: dict[int, object] = {}
@@ -153,41 +158,24 @@ class DAGScheduler:
 
     # -- the event loop -----------------------------------------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="sparklite-dag-scheduler", daemon=True)
-        self._thread.start()
+        self._events.start()
         if self.speculation:
             threading.Thread(target=self._speculation_ticks, name="sparklite-speculation", daemon=True).start()
 
     def _speculation_ticks(self) -> None:
-        while self._thread is not None:
+        while self._events.running:
             time.sleep(self.speculation_interval)
             self.post(_CheckSpeculation())
 
     def stop(self) -> None:
-        if self._thread is not None:
-            self._events.put(_STOP)
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._events.stop()
 
     def post(self, event) -> None:
-        self._events.put(event)
-
-    def _loop(self) -> None:
-        while True:
-            event = self._events.get()
-            if event is _STOP:
-                return
-            self._handle(event)
+        self._events.post(event)
 
     def run_until_idle(self) -> None:
         """Process every queued event on the calling thread (tests drive the scheduler this way)."""
-        while True:
-            try:
-                event = self._events.get_nowait()
-            except queue.Empty:
-                return
-            if event is not _STOP:
-                self._handle(event)
+        self._events.run_until_idle()
 
     def _handle(self, event) -> None:
         try:
@@ -195,6 +183,8 @@ class DAGScheduler:
                 self._on_task_end(event.executor_id, event.outcome)
             elif isinstance(event, JobSubmitted):
                 self._on_job_submitted(event)
+            elif isinstance(event, MapStageSubmitted):
+                self._on_map_stage_submitted(event)
             elif isinstance(event, ExecutorAdded):
                 slots = event.slots if event.slots is not None else event.cores // self.task_cpus
                 self._free_slots[event.executor_id] = slots
@@ -225,7 +215,7 @@ class DAGScheduler:
         """Run ``fn`` on the scheduler thread and return its result."""
         future: Future = Future()
         self.post(Call(fn, future))
-        if self._thread is None:
+        if not self._events.running:
             self.run_until_idle()
         return future.result()
 
@@ -242,6 +232,48 @@ class DAGScheduler:
         self.post(JobSubmitted(job_id, rdd, func, list(partitions), waiter, dict(properties)))
         return waiter
 
+    def submit_map_stage(self, dependency: ShuffleDependency, properties: dict) -> JobWaiter:
+        """A job that runs only the map side of ``dependency``; its result is ``MapOutputStatistics``."""
+        job_id = next(self._job_ids)
+        waiter = JobWaiter(1, single_value=True)
+        waiter.job_id = job_id
+        self.post(MapStageSubmitted(job_id, dependency, waiter, dict(properties)))
+        return waiter
+
+    def _on_map_stage_submitted(self, e: MapStageSubmitted) -> None:
+        try:
+            stage = self._map_stage(e.dependency, e.job_id)
+        except Exception as error:
+            e.waiter.finish(error)
+            return
+        self._activate_job(ActiveJob(e.job_id, stage, e.waiter, e.properties))
+        stage.map_stage_jobs.append(e.job_id)
+        if stage.is_available():
+            self._map_stage_jobs_done(stage)
+        else:
+            self._submit_stage(stage)
+
+    def _map_stage_jobs_done(self, stage: ShuffleMapStage) -> None:
+        statistics = None
+        for job_id in stage.map_stage_jobs:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                statistics = statistics or self.tracker.statistics(stage.shuffle_dep.shuffle_id)
+                job.waiter.results[0] = statistics
+                self._finish_job(job)
+        stage.map_stage_jobs.clear()
+
+    def _activate_job(self, job: ActiveJob) -> None:
+        self._jobs[job.job_id] = job
+        stages = self._stages_of(job.final_stage)
+        self._job_stages[job.job_id] = stages
+        for s in stages:
+            s.job_ids.add(job.job_id)
+        props = job.properties
+        self.bus.post(ev.JobStart(job.job_id, time.time(), sorted(s.id for s in stages), props,
+                                  props.get("spark.jobGroup.id"), props.get("spark.job.description"),
+                                  props.get("spark.sql.execution.id")))
+
     def _on_job_submitted(self, e: JobSubmitted) -> None:
         try:
             parents = self._parent_stages(e.rdd, e.job_id)
@@ -254,12 +286,7 @@ class DAGScheduler:
         self._add_stage(stage)
         job = ActiveJob(e.job_id, stage, e.waiter, e.properties)
         stage.job = job
-        self._jobs[e.job_id] = job
-        stages = self._stages_of(stage)
-        self._job_stages[e.job_id] = stages
-        for s in stages:
-            s.job_ids.add(e.job_id)
-        self.bus.post(ev.JobStart(e.job_id, time.time(), sorted(s.id for s in stages), e.properties))
+        self._activate_job(job)
         if not e.partitions:
             self._finish_job(job)
             return
@@ -275,6 +302,11 @@ class DAGScheduler:
         return seen
 
     def _finish_job(self, job: ActiveJob, error: BaseException | None = None) -> None:
+        if error is None:   # stages of the job whose output was there already: skipped, as Spark's UI says
+            for stage in sorted(self._job_stages.get(job.job_id, ()), key=lambda s: s.id):
+                if stage.id not in job.ran_stages:
+                    self.bus.post(ev.StageCompleted(stage.id, stage.attempt, stage.name, stage.num_tasks,
+                                                    time.time(), None, skipped=True))
         self.bus.post(ev.JobEnd(job.job_id, time.time(), error is None, None if error is None else str(error)))
         self._cleanup_job(job)
         job.waiter.finish(error)
@@ -318,23 +350,8 @@ class DAGScheduler:
             graph.add_edges_from((parent.id, stage.id) for parent in stage.parents)
         return graph
 
-    def _nearest_shuffle_deps(self, rdd) -> list:
-        deps, seen, stack = [], set(), [rdd]
-        while stack:
-            r = stack.pop()
-            if r._id in seen:
-                continue
-            seen.add(r._id)
-            for dep in r.dependencies:
-                if isinstance(dep, ShuffleDependency):
-                    if dep not in deps:
-                        deps.append(dep)
-                else:
-                    stack.append(dep.rdd)
-        return deps
-
     def _parent_stages(self, rdd, job_id: int) -> list:
-        return [self._map_stage(dep, job_id) for dep in self._nearest_shuffle_deps(rdd)]
+        return [self._map_stage(dep, job_id) for dep in lineage.shuffle_dependencies(rdd)]
 
     def _map_stage(self, dep: ShuffleDependency, job_id: int) -> ShuffleMapStage:
         stage = self._shuffle_stages.get(dep.shuffle_id)
@@ -355,22 +372,10 @@ class DAGScheduler:
         return n > 0 and len(self.registry.cached_partitions(rdd._id)) == n
 
     def _missing_parent_stages(self, stage) -> list:
-        missing, seen, stack = [], set(), [stage.rdd]
-        while stack:
-            rdd = stack.pop()
-            if rdd._id in seen:
-                continue
-            seen.add(rdd._id)
-            if self._fully_cached(rdd):
-                continue
-            for dep in rdd.dependencies:
-                if isinstance(dep, ShuffleDependency):
-                    parent = self._map_stage(dep, stage.first_job_id)
-                    if not parent.is_available() and parent not in missing:
-                        missing.append(parent)
-                else:
-                    stack.append(dep.rdd)
-        return missing
+        """The parent stages whose output is missing; lineage behind a fully cached RDD is not read."""
+        parents = (self._map_stage(dep, stage.first_job_id)
+                   for dep in lineage.shuffle_dependencies(stage.rdd, stop=self._fully_cached))
+        return [parent for parent in parents if not parent.is_available()]
 
     def _submit_stage(self, stage) -> None:
         if stage in self._waiting or stage in self._running or stage in self._failed:
@@ -381,7 +386,8 @@ class DAGScheduler:
             return
         for parent in sorted(missing, key=lambda s: s.id):
             self._submit_stage(parent)
-        self._waiting.add(stage)
+        if stage.id in self._stages:    # a parent that failed at once (unserializable) ended its jobs
+            self._waiting.add(stage)
 
     def _submit_missing_tasks(self, stage) -> None:
         if stage.barrier and isinstance(stage, ShuffleMapStage):   # a barrier stage always runs whole
@@ -395,6 +401,10 @@ class DAGScheduler:
         stage.attempt += 1
         stage.pending = set(partitions)
         self._running.add(stage)
+        for job_id in stage.job_ids:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                job.ran_stages.add(stage.id)
         self.bus.post(ev.StageSubmitted(stage.id, stage.attempt, stage.name, len(partitions),
                                         [p.id for p in stage.parents], time.time()))
         if not partitions:
@@ -417,23 +427,21 @@ class DAGScheduler:
         self._tasksets.sort(key=lambda ts: ts.priority)
 
     def _preferred_locations(self, rdd, split: int) -> list:
-        if rdd.is_cached:
-            locs = self.registry.locations(("rdd", rdd._id, split))
+        """Where a partition should run: the nearest cached copy of it or of a partition it reads,
+        else the nearest RDD kind's own preference (``RDD.preferred_locations``)."""
+        for r, s in lineage.partition_ancestors(rdd, split):
+            locs = self.registry.locations(("rdd", r._id, s)) if r.is_cached else []
+            locs = locs or [executor for executor in r.preferred_locations(s) if executor in self._executor_slots]
             if locs:
                 return locs
-        for dep in rdd.dependencies:
-            if isinstance(dep, ShuffleDependency):
-                continue
-            for parent_split in dep.parents(split):
-                locs = self._preferred_locations(dep.rdd, parent_split)
-                if locs:
-                    return locs
         return []
 
     def _stage_done(self, stage, failure: str | None = None) -> None:
         self._running.discard(stage)
         self.bus.post(ev.StageCompleted(stage.id, stage.attempt, stage.name, stage.num_tasks, time.time(), failure))
         if failure is None:
+            if isinstance(stage, ShuffleMapStage) and stage.map_stage_jobs and stage.is_available():
+                self._map_stage_jobs_done(stage)
             for child in sorted(self._waiting, key=lambda s: (s.first_job_id, s.id)):
                 if stage in child.parents:
                     self._waiting.discard(child)
@@ -527,15 +535,11 @@ class DAGScheduler:
 
     def _cached_block_locations(self, rdd, split: int, out: dict) -> None:
         """Where the cached blocks a task may read live, so it can read them remotely, not recompute."""
-        if rdd.is_cached:
-            locations = self.registry.locations(("rdd", rdd._id, split))
+        # a partition found cached is not looked past (``stop`` runs after the loop body saw it)
+        for r, s in lineage.partition_ancestors(rdd, split, stop=lambda r, s: ("rdd", r._id, s) in out):
+            locations = self.registry.locations(("rdd", r._id, s)) if r.is_cached else []
             if locations:
-                out[("rdd", rdd._id, split)] = locations
-                return
-        for dep in rdd.dependencies:
-            if not isinstance(dep, ShuffleDependency):
-                for parent_split in dep.parents(split):
-                    self._cached_block_locations(dep.rdd, parent_split, out)
+                out[("rdd", r._id, s)] = locations
 
     def _check_speculation(self) -> None:
         """Spark's rule: once ``quantile`` of a task set has finished, a task running longer than
@@ -574,8 +578,7 @@ class DAGScheduler:
                 self.backend.kill(task.executor_id, task_id)
 
     def _on_task_end(self, executor_id: str, outcome: TaskOutcome) -> None:
-        for update in outcome.block_updates:
-            self.registry.apply(update)
+        self._post_block_updates(outcome.block_updates)
         task = self._running_tasks.pop(outcome.task_id, None)
         if task is None:
             return
@@ -585,8 +588,9 @@ class DAGScheduler:
         ts.running.discard(task.task_id)
         ts.running_on.get(task.partition, set()).discard(executor_id)
         status = "killed" if task.killed and outcome.status != "success" else outcome.status
+        outcome.metrics.duration = time.time() - task.start
         self.bus.post(ev.TaskEnd(stage.id, ts.attempt, task.task_id, task.partition, task.attempt, executor_id,
-                                 time.time(), status, dict(outcome.metrics, duration=time.time() - task.start),
+                                 time.time(), status, outcome.metrics,
                                  outcome.error_text or None))
         if ts.zombie and not ts.running and ts in self._tasksets:
             self._tasksets.remove(ts)
@@ -680,9 +684,9 @@ class DAGScheduler:
             end((ts.stage.id, ts.attempt))
 
     def _map_task_done(self, stage: ShuffleMapStage, task: RunningTask, executor_id: str, outcome) -> None:
-        sizes, location = pickle.loads(outcome.value)
+        sizes, rows, location = pickle.loads(outcome.value)
         if location in self._free_slots or location in self._draining:
-            self.tracker.register_output(stage.shuffle_dep.shuffle_id, task.partition, location, sizes)
+            self.tracker.register_output(stage.shuffle_dep.shuffle_id, task.partition, location, sizes, rows)
         # else the executor holding the output died after the task finished: the partition stays missing
         stage.pending.discard(task.partition)
         if stage in self._running and not stage.pending:
@@ -742,7 +746,7 @@ class DAGScheduler:
         if self._free_slots.pop(executor_id, None) is None and reason != "decommissioned":
             return
         outputs = self.tracker.remove_outputs_on_executor(executor_id)
-        blocks = [b for b in self.registry.remove_executor(executor_id) if b[0] == "rdd"]
+        blocks = [b for b in self.registry.blocks_on(executor_id) if b[0] == "rdd"]
         running = [t for t in self._running_tasks.values() if t.executor_id == executor_id]
         if reason not in ("decommissioned", "killed by request"):
             log.warning("Lost executor %s: %s. What it held is recomputed from lineage when needed: %d shuffle "
@@ -770,11 +774,12 @@ class DAGScheduler:
         return pending, running
 
     # -- decommissioning (called on the scheduler thread through ``call``) --------------------
-    def drain_executor(self, executor_id: str) -> None:
+    def drain_executor(self, executor_id: str, reason: str = "decommissioned by request") -> None:
         """No new tasks for this executor; its blocks stay readable until they are migrated."""
         self._executor_slots.pop(executor_id, None)
         if self._free_slots.pop(executor_id, None) is not None:
             self._draining.add(executor_id)
+            self.bus.post(ev.ExecutorDecommissioned(executor_id, reason, time.time()))
 
     def running_on(self, executor_id: str) -> int:
         return sum(1 for t in self._running_tasks.values() if t.executor_id == executor_id)
@@ -784,10 +789,15 @@ class DAGScheduler:
         for block_id, target, updates in moved:
             if block_id[0] == "shuffle":
                 self.tracker.move_output(block_id[1], block_id[2], target)
-            for update in updates:
-                self.registry.apply(update)
-        self.registry.remove_executor(executor_id)
+            self._post_block_updates(updates)
+        self._post_block_updates([ev.BlockUpdated(executor_id, block_id, 0, 0)
+                                  for block_id in self.registry.blocks_on(executor_id)])
         self._draining.discard(executor_id)
+
+    def _post_block_updates(self, updates) -> None:
+        for update in updates:
+            self.bus.post(ev.BlockUpdated(update.executor_id, update.block_id, update.memory_bytes,
+                                          update.disk_bytes))
 
     # -- checks -------------------------------------------------------------------------------
     def assert_idle(self) -> None:

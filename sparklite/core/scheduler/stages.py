@@ -15,6 +15,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from sparklite.core.metrics import TaskMetrics
+
 
 class Stage:
     def __init__(self, stage_id: int, rdd, num_tasks: int, parents: list, first_job_id: int):
@@ -39,6 +41,7 @@ class ShuffleMapStage(Stage):
         super().__init__(stage_id, rdd, rdd.getNumPartitions(), parents, first_job_id)
         self.shuffle_dep = shuffle_dep
         self._tracker = tracker
+        self.map_stage_jobs: list[int] = []     # jobs submitted for this map stage alone (submit_map_stage)
 
     def is_available(self) -> bool:
         return not self._tracker.missing(self.shuffle_dep.shuffle_id)
@@ -60,11 +63,18 @@ class ResultStage(Stage):
 
 
 class JobWaiter:
-    """Collects a job's results by output index; the action's thread waits on it."""
+    """A submitted job: collects its results by output index; the caller waits on ``result``.
 
-    def __init__(self, num_outputs: int):
+    ``canceller`` (set by the context) is called with the job id by ``cancel()`` and when the
+    waiting thread is interrupted (Ctrl-C), so an interrupted action stops its job.
+    """
+
+    def __init__(self, num_outputs: int, single_value: bool = False):
+        self.job_id: int | None = None
+        self.single_value = single_value    # result() is results[0] (a map stage's statistics)
         self.results: list = [None] * num_outputs
         self.error: BaseException | None = None
+        self.canceller = None
         self._done = threading.Event()
         if num_outputs == 0:
             self._done.set()
@@ -73,17 +83,29 @@ class JobWaiter:
         self.error = error
         self._done.set()
 
-    def wait(self, timeout=None) -> list:
-        if timeout is None and threading.current_thread() is threading.main_thread():
-            # Short waits, so a Ctrl-C (SIGINT, or ``_thread.interrupt_main``) reaches the caller at once
-            # even when the signal woke another thread.
-            while not self._done.wait(0.1):
-                pass
-        else:
-            self._done.wait(timeout)
+    def result(self, timeout: float | None = None) -> list:
+        """The job's values (one per partition, or the map stage's statistics); raises the job's
+        error, or ``TimeoutError`` when ``timeout`` seconds pass first (the job keeps running)."""
+        try:
+            if timeout is None and threading.current_thread() is threading.main_thread():
+                # Short waits, so a Ctrl-C (SIGINT, or ``_thread.interrupt_main``) reaches the caller at
+                # once even when the signal woke another thread.
+                while not self._done.wait(0.1):
+                    pass
+            elif not self._done.wait(timeout):
+                raise TimeoutError(f"job {self.job_id} did not finish within {timeout} s")
+        except KeyboardInterrupt:
+            if self.canceller is not None:
+                self.canceller(self.job_id, "interrupted (KeyboardInterrupt)")
+            raise
         if self.error is not None:
             raise self.error
-        return self.results
+        return self.results[0] if self.single_value else self.results
+
+    def cancel(self, reason: str | None = None) -> None:
+        """Cancel the job; ``result()`` then raises ``JobCancelledError``."""
+        if self.canceller is not None and not self.done:
+            self.canceller(self.job_id, reason)
 
     @property
     def done(self) -> bool:
@@ -96,9 +118,11 @@ class ActiveJob:
         self.final_stage = final_stage
         self.waiter = waiter
         self.properties = properties
-        self.finished = [False] * len(final_stage.partitions)
+        # a map-stage job (submit_map_stage) has one output: its map-output statistics
+        self.finished = [False] * (len(final_stage.partitions) if isinstance(final_stage, ResultStage) else 1)
         self.num_finished = 0
         self.result_bytes = 0
+        self.ran_stages: set[int] = set()     # stages submitted while this job was active (others were skipped)
 
 
 @dataclass
@@ -126,7 +150,7 @@ class TaskOutcome:
     status: str                      # "success", "exception", "fetch_failed", "killed", "executor_lost"
     value: bytes | None = None       # pickled result (result task) or map sizes (map task)
     accumulator_updates: dict = field(default_factory=dict)
-    metrics: dict = field(default_factory=dict)
+    metrics: TaskMetrics = field(default_factory=TaskMetrics)
     block_updates: list = field(default_factory=list)
     error: BaseException | None = None   # the user's exception, its traceback text as __cause__
     error_text: str = ""

@@ -12,12 +12,12 @@ import cloudpickle
 
 from sparklite.core import rdd as rdd_module
 from sparklite.core.errors import TaskNotSerializableError
-from sparklite.core.lineage import stage_rdds
+from sparklite.core.lineage import ancestors
 
 
 def stage_rdd_ids(rdd) -> set[int]:
     """Ids of the RDDs a task of this stage computes: the chain back to shuffles and sources."""
-    return {r._id for r in stage_rdds(rdd)}
+    return {r._id for r in ancestors(rdd)}
 
 
 def arrow_only(rdd, action) -> bool:
@@ -30,7 +30,7 @@ def arrow_only(rdd, action) -> bool:
             return False
     elif not (action in _ARROW_ONLY_ACTIONS or getattr(action, "_arrow_only", False)):
         return False
-    return all(r._arrow_only for r in stage_rdds(rdd))
+    return all(r._arrow_only for r in ancestors(rdd))
 
 
 _ARROW_ONLY_ACTIONS = {list}

@@ -158,7 +158,6 @@ class BlockStore:
         if shared_dir:
             sweep_orphans(shared_dir)
             self.shared_dir = tempfile.mkdtemp(prefix=f"{prefix}pid{os.getpid()}-", dir=shared_dir)
-        self.spilled_bytes = 0
 
     @property
     def spill_dir(self) -> str:
@@ -226,8 +225,9 @@ class BlockStore:
 
     def _make_room(self, size: int, protect_rdd) -> bool:
         limit = self.capacity - self._execution_used
-        if size > limit:
-            return False
+        evictable = sum(entry.size for b, entry in self._memory.items() if not (b[0] == "rdd" and b[1] == protect_rdd))
+        if self._memory_used - evictable + size > limit:
+            return False    # evicting every block it may would still not make room: evict none
         while self._memory_used + size > limit:
             victim = next((b for b in self._memory if not (b[0] == "rdd" and b[1] == protect_rdd)), None)
             if victim is None:
@@ -250,14 +250,12 @@ class BlockStore:
     def _move_to_disk(self, block_id: tuple, path: str, size: int, level: StorageLevel, offsets) -> None:
         target = os.path.join(self._dir, _file_name(block_id))
         shutil.move(path, target)
-        self.spilled_bytes += size
         self._disk[block_id] = (target, size, level, offsets)
 
     def _write_disk(self, block_id: tuple, value, level: StorageLevel) -> None:
         path = os.path.join(self._dir, _file_name(block_id))
         offsets = write_block_file(path, value)
         size = os.path.getsize(path)
-        self.spilled_bytes += size
         self._disk[block_id] = (path, size, level, offsets)
 
     # -- getting ------------------------------------------------------------------------------

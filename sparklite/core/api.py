@@ -1,0 +1,94 @@
+"""The core's developer API: everything the layers above (``sparklite.sql``, streaming, ML, graph,
+the shell and the UI) use of the core, and nothing else. docs/developer-api.md describes it.
+
+What it holds:
+* jobs: ``run_job`` / ``submit_job`` (a function over chosen partitions, with job properties such
+  as the job group, description and ``spark.sql.execution.id``) and ``submit_map_stage`` (the
+  map side of a shuffle alone, returning ``MapOutputStatistics``);
+* RDD kinds: ``RDD`` to subclass (``getNumPartitions``, ``dependencies``, ``compute`` and the
+  ``preferred_locations`` hook), the dependencies, the partitioners, and the columnar kind
+  (``ColumnarRDD`` with its comparable ``ColumnPartitioner``);
+* inside tasks: ``TaskContext`` and its typed ``TaskMetrics``;
+* events: the listener bus's event classes, ``post_event`` for the events a layer posts itself
+  (SQL executions) and ``wait_for_listeners``;
+* files: ``resolve_path`` (a path or URI, ``s3://`` too, to a ``pyarrow.fs`` filesystem and a path
+  on it, configured from the context's ``spark.hadoop.fs.s3a.*`` keys), ``list_input_files``
+  (comma-separated paths, directories and globs) and Hadoop-style line splits (``text_splits``,
+  ``read_text_split``) for sources that read text;
+* fault injection for tests and benchmarks: ``crash_executor``.
+
+A layer above imports from here (or from ``sparklite``) only; tests/test_layering.py checks it.
+"""
+from __future__ import annotations
+
+from sparklite.core.columnar import ColumnarRDD, ColumnPartitioner, ZippedPartitionsRDD, hash_columns
+from sparklite.core.context import SparkContext
+from sparklite.core.dependencies import (Aggregator, Dependency, ManyToOneDependency, NarrowDependency,
+                                         OneToOneDependency, RangeDependency, ShuffleDependency)
+from sparklite.core.files import list_input_files, read_text_split, text_splits
+from sparklite.core.files import resolve as resolve_path
+from sparklite.core.hashing import portable_hash
+from sparklite.core.listener import (ApplicationEnd, ApplicationStart, BlockUpdated, EnvironmentUpdate,
+                                     ExecutorAdded, ExecutorDecommissioned, ExecutorRemoved, JobEnd, JobStart, SparkListener,
+                                     SQLExecutionEnd, SQLExecutionStart, StageCompleted, StageSubmitted,
+                                     TaskEnd, TaskStart)
+from sparklite.core.metrics import TaskMetrics
+from sparklite.core.partitioner import HashPartitioner, Partitioner, RangePartitioner
+from sparklite.core.rdd import RDD
+from sparklite.core.rdds import MapPartitionsRDD, ShuffledRDD
+from sparklite.core.scheduler.map_output import MapOutputStatistics
+from sparklite.core.scheduler.stages import JobWaiter
+from sparklite.core.taskcontext import TaskContext
+
+__all__ = [
+    "run_job", "submit_job", "submit_map_stage", "post_event", "wait_for_listeners", "crash_executor",
+    "SparkContext", "RDD", "MapPartitionsRDD", "ShuffledRDD", "ColumnarRDD", "ZippedPartitionsRDD",
+    "Dependency", "NarrowDependency", "OneToOneDependency", "RangeDependency", "ManyToOneDependency",
+    "ShuffleDependency", "Aggregator", "Partitioner", "HashPartitioner", "RangePartitioner", "ColumnPartitioner",
+    "hash_columns", "portable_hash", "JobWaiter", "MapOutputStatistics", "TaskContext", "TaskMetrics",
+    "SparkListener", "ApplicationStart", "ApplicationEnd", "JobStart", "JobEnd", "StageSubmitted",
+    "StageCompleted", "TaskStart", "TaskEnd", "ExecutorAdded", "ExecutorRemoved", "BlockUpdated",
+    "EnvironmentUpdate", "SQLExecutionStart", "SQLExecutionEnd", "ExecutorDecommissioned", "resolve_path",
+    "list_input_files", "text_splits", "read_text_split",
+]
+
+
+def run_job(sc: SparkContext, rdd: RDD, func, partitions=None, properties: dict | None = None) -> list:
+    """``func(iterator)`` over each of ``partitions`` (all by default); the values in partition order.
+
+    ``properties`` apply to this job only, over the calling thread's local properties.
+    """
+    return sc.run_job(rdd, func, partitions, properties)
+
+
+def submit_job(sc: SparkContext, rdd: RDD, func, partitions=None, properties: dict | None = None) -> JobWaiter:
+    """Like ``run_job`` without waiting: ``.result(timeout)``, ``.done``, ``.cancel()``, ``.job_id``."""
+    return sc.submit_job(rdd, func, partitions, properties)
+
+
+def submit_map_stage(sc: SparkContext, dependency, properties: dict | None = None) -> JobWaiter:
+    """Run the map side of a shuffle (a ``ShuffleDependency`` or a shuffled RDD) alone; the
+    waiter's ``result()`` is its ``MapOutputStatistics``."""
+    return sc.submit_map_stage(dependency, properties)
+
+
+def post_event(sc: SparkContext, event) -> None:
+    """Post an event a layer produces itself (``SQLExecutionStart``/``End``) to every listener."""
+    sc._bus.post(event)
+
+
+def wait_for_listeners(sc: SparkContext, timeout: float = 10.0) -> bool:
+    """Wait until every listener has had every event posted so far; False on timeout."""
+    return sc._bus.wait_until_empty(timeout)
+
+
+def crash_executor(sc: SparkContext, executor_id: str) -> None:
+    """Kill an executor's process abruptly, without telling the scheduler, as a lost machine or a
+    reclaimed spot instance would (tests and benchmarks of fault tolerance). The scheduler notices
+    the loss itself. Only masters with executors of their own (``ray``, ``local-cluster``)."""
+    crash = getattr(sc._backend, "crash_executor", None)
+    if crash is None:
+        raise NotImplementedError(f"master {sc.master} runs tasks in the driver's executor; "
+                                  f"crash_executor needs ray or local-cluster")
+    crash(executor_id)
+

@@ -1,0 +1,68 @@
+"""The layers above the core use only its developer API (ARCHITECTURE.md, docs/developer-api.md).
+
+Every module of the package outside ``sparklite/core`` (sql, streaming, ml, graph, the CLI, the
+shell, the UI, as they come) and the benchmark suite is imported and read: it may import the core
+only through ``sparklite`` or ``sparklite.core.api``, import no ``_``-name from it, and touch no
+``_``-attribute of any object but its own (``self._x``, ``cls._x``).
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+# the package's public face re-exports the core's public classes under PySpark's module names
+FACADES = {"sparklite/__init__.py", "sparklite/errors.py", "sparklite/profiler.py"}
+ALLOWED_CORE_MODULES = {"sparklite", "sparklite.core.api"}
+
+
+def layer_modules() -> list[pathlib.Path]:
+    package = [p for p in (ROOT / "sparklite").rglob("*.py") if (ROOT / "sparklite" / "core") not in p.parents]
+    return sorted(package + list((ROOT / "benchmarks").rglob("*.py")))
+
+
+def violations(source: str, facade: bool = False) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sparklite"):
+            api_module = node.module == "sparklite.core" and [a.name for a in node.names] == ["api"]
+            if not facade and node.module not in ALLOWED_CORE_MODULES and not api_module:
+                found.append(f"line {node.lineno}: imports from {node.module}")
+            found += [f"line {node.lineno}: imports the private name {a.name}" for a in node.names
+                      if a.name.startswith("_") and not a.name.startswith("__")]
+        elif isinstance(node, ast.Import):
+            found += [f"line {node.lineno}: imports {a.name}" for a in node.names
+                      if a.name.startswith("sparklite.") and a.name not in ALLOWED_CORE_MODULES and not facade]
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            owner = node.value
+            if not (isinstance(owner, ast.Name) and owner.id in ("self", "cls")):
+                found.append(f"line {node.lineno}: touches {ast.unparse(node)}")
+    return sorted(found, key=lambda f: int(f.split()[1].rstrip(":")))
+
+
+def module_name(path: pathlib.Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+@pytest.mark.parametrize("path", layer_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_layers_above_use_only_the_public_api(path):
+    relative = str(path.relative_to(ROOT))
+    importlib.import_module(module_name(path))      # a module the check reads is a real, importable one
+    assert violations(path.read_text(), facade=relative in FACADES) == [], relative
+
+
+def test_the_check_catches_what_it_is_for():
+    source = ("from sparklite.core.context import SparkContext\n"
+              "from sparklite.core.api import _private\n"
+              "import sparklite.core.shuffle\n"
+              "def run(sc, rdd):\n"
+              "    sc._run_job(rdd, list)\n"
+              "    return sc._backend.actors, self._mine\n")
+    found = violations(source)
+    assert [f.split(":")[0] for f in found] == ["line 1", "line 2", "line 3", "line 5", "line 6"]
+    assert violations("from sparklite.core import api, files\n") == ["line 1: imports from sparklite.core"]
+    assert violations("from sparklite.core import api\nfrom sparklite import SparkContext\n") == []
+    assert violations("from sparklite.core.api import run_job, ColumnarRDD\n") == []
