@@ -45,3 +45,21 @@ def test_names_the_reader_is_sent_to_exist():
     missing = [(str(path.relative_to(ROOT)), name) for path in SOURCES
                for name in SEE_NAME.findall(path.read_text()) if name.split(".")[-1] not in names]
     assert missing == []
+
+
+@pytest.mark.parametrize("cls_name", ["SparkContext", "RDD", "Broadcast", "Accumulator", "StorageLevel",
+                                      "TaskContext", "StatCounter"])
+def test_every_public_method_of_the_public_classes_has_a_docstring(cls_name):
+    import inspect
+    import sparklite
+    cls = getattr(sparklite, cls_name)
+    assert (cls.__doc__ or "").strip(), f"{cls_name} has no class docstring"
+    undocumented = []
+    for name in dir(cls):
+        if name.startswith("_"):
+            continue
+        member = inspect.getattr_static(cls, name)
+        function = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+        if inspect.isfunction(function) and not (function.__doc__ or "").strip():
+            undocumented.append(name)
+    assert undocumented == [], f"{cls_name} methods without a docstring: {undocumented}"

@@ -66,3 +66,26 @@ def test_the_check_catches_what_it_is_for():
     assert violations("from sparklite.core import api, files\n") == ["line 1: imports from sparklite.core"]
     assert violations("from sparklite.core import api\nfrom sparklite import SparkContext\n") == []
     assert violations("from sparklite.core.api import run_job, ColumnarRDD\n") == []
+
+
+def import_graph():
+    """module -> the sparklite modules it imports, at the top or inside functions."""
+    import networkx as nx
+    modules = {module_name(p): p for p in (ROOT / "sparklite").rglob("*.py")}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(modules)
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            graph.add_edges_from((name, t) for t in targets if t in modules and t != name)
+    return graph
+
+
+def test_the_package_has_no_import_cycles():
+    import networkx as nx
+    cycles = sorted(nx.simple_cycles(import_graph()), key=len)
+    assert cycles == [], f"import cycles (lazy imports count): {cycles[:5]}"

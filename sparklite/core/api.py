@@ -86,9 +86,5 @@ def crash_executor(sc: SparkContext, executor_id: str) -> None:
     """Kill an executor's process abruptly, without telling the scheduler, as a lost machine or a
     reclaimed spot instance would (tests and benchmarks of fault tolerance). The scheduler notices
     the loss itself. Only masters with executors of their own (``ray``, ``local-cluster``)."""
-    crash = getattr(sc._backend, "crash_executor", None)
-    if crash is None:
-        raise NotImplementedError(f"master {sc.master} runs tasks in the driver's executor; "
-                                  f"crash_executor needs ray or local-cluster")
-    crash(executor_id)
+    sc._backend.crash_executor(executor_id)
 

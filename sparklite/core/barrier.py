@@ -57,8 +57,7 @@ class RDDBarrier:
         return self.mapPartitionsWithIndex(lambda _, iterator: f(iterator), preservesPartitioning)
 
     def mapPartitionsWithIndex(self, f, preservesPartitioning: bool = False):
-        from sparklite.core.rdds import MapPartitionsRDD
-        rdd = MapPartitionsRDD(self.rdd, f, preservesPartitioning)
+        rdd = self.rdd._kinds.MapPartitionsRDD(self.rdd, f, preservesPartitioning)
         rdd._barrier = True
         return rdd
 
@@ -172,9 +171,6 @@ class CoordinatedInDriver:
 
     def end_barrier(self, key: tuple) -> None:
         self.coordinator.end(key)
-
-    def executor_host(self, executor_id: str) -> str:
-        return "127.0.0.1"
 
 
 class BarrierCoordinator:

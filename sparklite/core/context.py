@@ -22,6 +22,7 @@ import uuid
 import weakref
 
 from sparklite.core import accumulators, files
+from sparklite.core import rdds as kinds
 from sparklite.core import listener as ev
 from sparklite.core.accumulators import Accumulator
 from sparklite.core.broadcast import Broadcast
@@ -544,8 +545,7 @@ class SparkContext:
         >>> sc.parallelize([1, 2, 3, 4], 2).glom().collect()
         [[1, 2], [3, 4]]
         """
-        from sparklite.core.rdds import ParallelCollectionRDD
-        return ParallelCollectionRDD(self, c, self.defaultParallelism if numSlices is None else numSlices)
+        return kinds.ParallelCollectionRDD(self, c, self.defaultParallelism if numSlices is None else numSlices)
 
     def range(self, start: int, end: int | None = None, step: int = 1, numSlices: int | None = None):
         """An RDD of the integers of ``range(start, end, step)`` (with one argument, of
@@ -560,8 +560,7 @@ class SparkContext:
 
     def emptyRDD(self):
         """An RDD with no partitions and no records."""
-        from sparklite.core.rdds import EmptyRDD
-        return EmptyRDD(self, [])
+        return kinds.EmptyRDD(self, [])
 
     def union(self, rdds: list):
         """One RDD with the records of every RDD in ``rdds``, in list order, duplicates kept. When
@@ -572,8 +571,7 @@ class SparkContext:
         >>> sc.union([sc.parallelize([1, 2]), sc.parallelize([3])]).collect()
         [1, 2, 3]
         """
-        from sparklite.core.rdds import union_of
-        rdd = union_of(self, list(rdds))
+        rdd = kinds.union_of(self, list(rdds))
         rdd.partitioner = None   # PySpark's sc.union does not carry the partitioner to Python
         return rdd
 
@@ -588,28 +586,25 @@ class SparkContext:
 
             errors = sc.textFile("logs/*.log").filter(lambda line: "ERROR" in line)
         """
-        from sparklite.core.rdds import SourceRDD
         splits = files.text_splits(name, minPartitions or self.defaultMinPartitions, self._conf)
         policy = files.ReadPolicy.from_conf(self._conf)
-        return SourceRDD(self, splits, lambda s: files.read_text_split(s, use_unicode, policy), f"TextFile {name}")
+        return kinds.SourceRDD(self, splits, lambda s: files.read_text_split(s, use_unicode, policy), f"TextFile {name}")
 
     def wholeTextFiles(self, path: str, minPartitions: int | None = None, use_unicode: bool = True):
         """An RDD of ``(file URI, whole content as str)`` pairs, one per file named by ``path`` (as
         in ``textFile``): for many small files. The files are grouped into about ``minPartitions``
         partitions of similar size. ``use_unicode`` is ignored: the content is always decoded as
         UTF-8."""
-        from sparklite.core.rdds import SourceRDD
         groups = files.whole_file_splits(path, minPartitions or self.defaultMinPartitions, self._conf)
         policy = files.ReadPolicy.from_conf(self._conf)
-        return SourceRDD(self, groups, lambda g: files.read_whole_files(g, True, policy), f"WholeTextFiles {path}")
+        return kinds.SourceRDD(self, groups, lambda g: files.read_whole_files(g, True, policy), f"WholeTextFiles {path}")
 
     def binaryFiles(self, path: str, minPartitions: int | None = None):
         """An RDD of ``(file URI, content as bytes)`` pairs, one per file named by ``path`` (as in
         ``textFile``), grouped into about ``minPartitions`` partitions. Nothing is decompressed."""
-        from sparklite.core.rdds import SourceRDD
         groups = files.whole_file_splits(path, minPartitions or self.defaultMinPartitions, self._conf)
         policy = files.ReadPolicy.from_conf(self._conf)
-        return SourceRDD(self, groups, lambda g: files.read_whole_files(g, False, policy), f"BinaryFiles {path}")
+        return kinds.SourceRDD(self, groups, lambda g: files.read_whole_files(g, False, policy), f"BinaryFiles {path}")
 
     def binaryRecords(self, path: str, recordLength: int):
         """An RDD of fixed-length records: every file named by ``path`` cut into ``bytes`` of
@@ -631,10 +626,9 @@ class SparkContext:
         ``minPartitions`` partitions when the files hold enough batches: files are cut into byte
         ranges as Hadoop cuts SequenceFiles. Files written by PySpark cannot be read (the format
         differs)."""
-        from sparklite.core.rdds import SourceRDD
         splits = files.pickle_splits(name, minPartitions or self.defaultMinPartitions, self._conf)
         policy = files.ReadPolicy.from_conf(self._conf)
-        return SourceRDD(self, splits, lambda s: files.read_pickle_split(s, policy), f"PickleFile {name}")
+        return kinds.SourceRDD(self, splits, lambda s: files.read_pickle_split(s, policy), f"PickleFile {name}")
 
     def sequenceFile(self, *args, **kwargs):
         """Not provided: sparklite has no Hadoop input formats; raises NotImplementedError."""
@@ -773,35 +767,26 @@ class SparkContext:
         self._added_archives.append(path)
 
     # -- executors (elasticity) ----------------------------------------------------------------
-    def _cluster(self):
-        if not hasattr(self._backend, "actors"):
-            raise NotImplementedError(f"master {self.master} has a fixed set of task slots; "
-                                      f"executors can be added and removed on the ray master")
-        return self._backend
-
     def requestExecutors(self, numAdditionalExecutors: int) -> list:
         """Add ``numAdditionalExecutors`` executors and return their ids. Only on the ``ray``
         master; the others have a fixed set of task slots and raise NotImplementedError."""
-        return self._cluster().request_executors(numAdditionalExecutors)
+        return self._backend.request_executors(numAdditionalExecutors)
 
     def killExecutors(self, executorIds: list) -> None:
         """Remove executors at once; their cached blocks and shuffle outputs are recomputed if
         needed. Only on the ``ray`` master (NotImplementedError elsewhere)."""
-        self._cluster().kill_executors(list(executorIds))
+        self._backend.kill_executors(list(executorIds))
 
     def decommissionExecutors(self, executorIds: list) -> None:
         """Remove executors gracefully: their blocks move to the others first, so nothing is
         recomputed. Only on the ``ray`` master (NotImplementedError elsewhere)."""
         for executor_id in executorIds:
-            self._cluster().decommission(executor_id)
+            self._backend.decommission(executor_id)
 
     def getExecutorIds(self) -> list:
         """The ids of the current executors, sorted; ``["driver"]`` on ``local`` masters, where
         tasks run in the driver's process."""
-        for attribute in ("actors", "executors"):
-            if isinstance(getattr(self._backend, attribute, None), dict):
-                return sorted(getattr(self._backend, attribute))
-        return ["driver"]
+        return sorted(self._backend.executor_ids())
 
     # -- checkpoints and storage --------------------------------------------------------------
     def setCheckpointDir(self, dirName: str) -> None:

@@ -2,11 +2,12 @@
 
 Contract: an RDD knows its partition count, its dependencies on parent RDDs and how to compute one
 partition (``compute``, defined by the kinds in ``rdds.py``). Transformations return new RDDs and
-run nothing; actions (``rdd_actions.py``) call ``SparkContext.runJob``. ``iterator(split, context)``
+run nothing; actions (``rdd_actions.py``) call ``SparkContext.run_job``. ``iterator(split, context)``
 is the one way a task reads a partition: it serves a checkpointed copy, then a cached block from
 the executor's block store (computing and storing it on a miss), and only then computes.
 Pair-RDD operations live in ``rdd_pairs.py``; both are mixed into ``RDD`` here so users see the one
-PySpark class.
+PySpark class. None of those modules imports the kinds (the kinds import them): transformations
+reach the kinds through ``RDD._kinds``.
 
 An RDD is pickled only into task binaries (see ``scheduler.taskbinary``); pickling one from a user's
 closure raises, as in PySpark, because an RDD is only meaningful on the driver.
@@ -21,7 +22,7 @@ import sys
 import threading
 
 from sparklite.core.errors import RDD_IN_CLOSURE_MESSAGE
-from sparklite.core.rdd_actions import ActionsMixin
+from sparklite.core.rdd_actions import ActionsMixin, count_records
 from sparklite.core.rdd_pairs import PairsMixin
 from sparklite.core.sampling import RangeSampler, Sampler
 from sparklite.core.storagelevel import StorageLevel
@@ -65,6 +66,10 @@ class RDD(ActionsMixin, PairsMixin):
     # True for kinds whose compute is engine plumbing or Arrow kernels, never per-record Python: a
     # stage made only of such RDDs may run on a thread of the executor's process (``taskbinary.arrow_only``).
     _arrow_only = False
+    # The module of the kinds the transformations return (``rdds``). Those kinds subclass RDD, so
+    # this module cannot import them; ``rdds`` sets this when it is imported, which happens before
+    # any RDD exists (``SparkContext`` imports it).
+    _kinds = None
 
     def __init__(self, ctx, deps: list):
         self.ctx = ctx
@@ -304,7 +309,7 @@ class RDD(ActionsMixin, PairsMixin):
         >>> rdd.mapPartitionsWithIndex(lambda i, it: [(i, sum(it))]).collect()
         [(0, 1), (1, 5)]
         """
-        return _rdds.MapPartitionsRDD(self, f, preservesPartitioning)
+        return self._kinds.MapPartitionsRDD(self, f, preservesPartitioning)
 
     def mapPartitions(self, f, preservesPartitioning: bool = False) -> "RDD":
         """A new RDD made by calling ``f(iterator)`` on each partition; ``f`` returns an iterable
@@ -328,7 +333,7 @@ class RDD(ActionsMixin, PairsMixin):
         >>> sc.parallelize([1, 2, 3]).map(lambda x: x * 10).collect()
         [10, 20, 30]
         """
-        return _rdds.MapPartitionsRDD(self, lambda _, it: map(f, it), preservesPartitioning, element_fn=f)
+        return self._kinds.MapPartitionsRDD(self, lambda _, it: map(f, it), preservesPartitioning, element_fn=f)
 
     def flatMap(self, f, preservesPartitioning: bool = False) -> "RDD":
         """A new RDD with every element of the iterable ``f(x)``, for every record ``x``.
@@ -408,7 +413,7 @@ class RDD(ActionsMixin, PairsMixin):
         >>> (sc.parallelize([1, 2]) + sc.parallelize([2, 3])).collect()
         [1, 2, 2, 3]
         """
-        rdd = _rdds.union_of(self.ctx, [self, other])
+        rdd = self._kinds.union_of(self.ctx, [self, other])
         if self.partitioner == other.partitioner and self.getNumPartitions() == rdd.getNumPartitions():
             rdd.partitioner = self.partitioner
         return rdd
@@ -426,7 +431,7 @@ class RDD(ActionsMixin, PairsMixin):
         >>> sc.parallelize([1, 2], 2).zip(sc.parallelize(["a", "b"], 2)).collect()
         [(1, 'a'), (2, 'b')]
         """
-        return _rdds.ZippedRDD(self, other)
+        return self._kinds.ZippedRDD(self, other)
 
     def zipWithIndex(self) -> "RDD":
         """Pairs ``(x, index)``, the index counting records from 0 in partition order. With more
@@ -437,7 +442,7 @@ class RDD(ActionsMixin, PairsMixin):
         """
         starts = [0]
         if self.getNumPartitions() > 1:
-            counts = self.mapPartitions(lambda it: [_count(it)]).collect()
+            counts = self.mapPartitions(lambda it: [count_records(it)]).collect()
             starts = list(itertools.accumulate(counts[:-1], initial=0))
         return self.mapPartitionsWithIndex(lambda k, it: ((v, i) for i, v in enumerate(it, starts[k])))
 
@@ -459,7 +464,7 @@ class RDD(ActionsMixin, PairsMixin):
         >>> sorted(sc.parallelize([1, 2]).cartesian(sc.parallelize(["a", "b"])).collect())
         [(1, 'a'), (1, 'b'), (2, 'a'), (2, 'b')]
         """
-        return _rdds.CartesianRDD(self, other)
+        return self._kinds.CartesianRDD(self, other)
 
     def barrier(self):
         """This RDD in barrier execution mode: ``rdd.barrier().mapPartitions(f)`` makes a stage
@@ -496,11 +501,11 @@ class RDD(ActionsMixin, PairsMixin):
                 size = min(10, self.ctx._batchSize or 1024)
                 batched = self.mapPartitions(lambda it: roundrobin.batches(it, size))
             keyed = batched.mapPartitionsWithIndex(lambda i, it: roundrobin.dealt(i, numPartitions, it))
-            dealt = _rdds.ShuffledRDD(keyed, Partitioner(numPartitions, _identity)).values()
+            dealt = self._kinds.ShuffledRDD(keyed, Partitioner(numPartitions, _identity)).values()
             records = dealt.flatMap(_identity)
             records._dealt_batches = dealt
             return records
-        return _rdds.CoalescedRDD(self, numPartitions)
+        return self._kinds.CoalescedRDD(self, numPartitions)
 
     def repartition(self, numPartitions: int) -> "RDD":
         """Exactly ``numPartitions`` partitions through a full shuffle (``coalesce(numPartitions,
@@ -545,13 +550,6 @@ def _identity(x):
     return x
 
 
-def _count(iterator) -> int:
-    counter = itertools.count()
-    for _ in zip(iterator, counter):
-        pass
-    return next(counter)
-
-
 def _same(rdd):
     return rdd
 
@@ -561,5 +559,3 @@ def _rebuild_rdd(cls, state):
     rdd.__dict__.update(state)
     return rdd
 
-
-from sparklite.core import rdds as _rdds  # noqa: E402  (the RDD kinds subclass RDD)

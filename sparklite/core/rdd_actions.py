@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
+import itertools
 import math
 import operator
 import random
@@ -76,8 +77,7 @@ class ActionsMixin:
         >>> sc.parallelize(range(10), 3).count()
         10
         """
-        from sparklite.core.rdd import _count
-        return sum(self.ctx.run_job(self, _count))
+        return sum(self.ctx.run_job(self, count_records))
 
     def countApprox(self, timeout: int, confidence: float = 0.95) -> int:
         """The number of records. sparklite always returns the exact ``count()``: it waits for
@@ -500,3 +500,11 @@ def _take(iterator, n: int) -> list:
         if len(out) >= n:
             break
     return out
+
+
+def count_records(iterator) -> int:
+    """How many records an iterator yields, counted in C (``zip`` with ``itertools.count``)."""
+    counter = itertools.count()
+    for _ in zip(iterator, counter):
+        pass
+    return next(counter)

@@ -119,14 +119,13 @@ class PairsMixin:
 
             links = sc.parallelize(edges).partitionBy(8).persist()   # every join with links reuses this
         """
-        from sparklite.core.rdds import ShuffledRDD
         if numPartitions is None:
             numPartitions = self._default_reduce_partitions()
         partitioner = numPartitions if isinstance(numPartitions, Partitioner) else \
             Partitioner(numPartitions, partitionFunc)
         if self.partitioner == partitioner:
             return self
-        return ShuffledRDD(self, partitioner)
+        return self._kinds.ShuffledRDD(self, partitioner)
 
     # -- aggregation --------------------------------------------------------------------------
     def combineByKey(self, createCombiner, mergeValue, mergeCombiners, numPartitions=None,
@@ -143,7 +142,6 @@ class PairsMixin:
         ...                           lambda c, d: (c[0] + d[0], c[1] + d[1])).collect())
         [('a', (4, 2)), ('b', (2, 1))]
         """
-        from sparklite.core.rdds import ShuffledRDD
         from sparklite.core.shuffle import combine_values
         if numPartitions is None:
             numPartitions = self._default_reduce_partitions()
@@ -152,7 +150,7 @@ class PairsMixin:
         if self.partitioner == partitioner:
             return self.mapPartitionsWithIndex(
                 lambda _, it: combine_values(aggregator, it), preservesPartitioning=True)
-        return ShuffledRDD(self, partitioner, aggregator, map_side_combine=True)
+        return self._kinds.ShuffledRDD(self, partitioner, aggregator, map_side_combine=True)
 
     def reduceByKey(self, func, numPartitions=None, partitionFunc=portable_hash):
         """Merge the values of each key with ``func(a, b)`` (commutative and associative), within
@@ -260,8 +258,7 @@ class PairsMixin:
             target = self.ctx.defaultParallelism if self.ctx._conf.contains("spark.default.parallelism") \
                 else (self.partitioner.numPartitions if self.partitioner is not None else 0)
         if self.partitioner is not None and self.partitioner == other.partitioner == Partitioner(target):
-            from sparklite.core.rdds import CoPartitionedJoinRDD
-            return CoPartitionedJoinRDD(self, other, left_default, right_default)
+            return self._kinds.CoPartitionedJoinRDD(self, other, left_default, right_default)
         tagged = self.mapValues(lambda v: (1, v)).union(other.mapValues(lambda v: (2, v)))
         return tagged.groupByKey(numPartitions).flatMapValues(_dispatch_join(left_default, right_default))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import pickle
+import sys
 
 import cloudpickle
 
@@ -330,3 +331,6 @@ class EmptyRDD(RDD):
 
     def compute(self, split, context):
         return iter(())
+
+
+RDD._kinds = sys.modules[__name__]    # the transformations of RDD return the kinds defined here

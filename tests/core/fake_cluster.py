@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from operator import add
 
+from sparklite.core.backends.base import Backend
 from sparklite.core import listener as ev
 from sparklite.core.conf import SparkConf
 from sparklite.core.executor import Executor
@@ -23,7 +24,7 @@ class Recorder(ev.SparkListener):
         return object.__getattribute__(self, name)
 
 
-class FakeCluster:
+class FakeCluster(Backend):
     open_clusters: list = []      # closed after each test (tests/conftest.py): their executors' directories go
 
     def __init__(self, executors=("A", "B"), cores: int = 2, **conf):
@@ -46,6 +47,9 @@ class FakeCluster:
             executor.stop()
 
     # the backend interface the scheduler calls
+    def executor_ids(self) -> list:
+        return list(self.executors)
+
     def launch(self, executor_id, task):
         self.launched.append((executor_id, task))
 

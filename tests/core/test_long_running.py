@@ -13,7 +13,7 @@ import tempfile
 import pytest
 
 from benchmarks import soak
-from sparklite import SparkContext, StorageLevel
+from sparklite import StorageLevel
 from sparklite.core import accumulators, api, broadcast
 
 SOAK_JOBS = int(os.environ.get("SPARKLITE_SOAK_JOBS", "10000"))
@@ -99,7 +99,7 @@ def test_dropped_accumulators_are_forgotten(sc):
         counter = sc.accumulator(0)
         sc.parallelize(range(4), 2).foreach(lambda _: counter.add(1))
         assert counter.value == 4
-    del counter
+    counter = None
     gc.collect()
     assert len(accumulators._registry) <= before
 

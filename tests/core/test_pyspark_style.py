@@ -455,7 +455,7 @@ class ResourceTests(unittest.TestCase):
         seen = sc.parallelize(range(2), 2).map(gpu_of_task).collect()
         self.assertEqual(sorted(seen), [("gpu", ("0",)), ("gpu", ("1",))])   # two tasks at once, one GPU each
         # two GPUs: at most two of four tasks run at once, however many cores
-        self.assertEqual(sc._scheduler.call(lambda: dict(sc._scheduler._executor_slots)), {"driver": 2})
+        self.assertEqual(sc._scheduler.call(lambda: {e: s.slots for e, s in sc._scheduler.tasks.executors.items()}), {"driver": 2})
 
     def test_a_resource_without_a_discovery_script(self):
         conf = SparkConf().set("spark.driver.resource.gpu.amount", "1")

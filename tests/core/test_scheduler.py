@@ -2,6 +2,7 @@
 recovery of lost map outputs, retries and cancellation are deterministic unit tests here."""
 from __future__ import annotations
 
+import inspect
 from operator import add
 
 import pytest
@@ -221,3 +222,28 @@ def test_executor_lost_under_a_task_counts_as_a_task_failure(sc):
     with pytest.raises(SparkJobError, match="failed 2 times.*executor lost.*out of memory"):
         waiter.result(timeout=0)
     cluster.scheduler.assert_idle()
+
+
+def test_every_backend_implements_the_backend_protocol():
+    from sparklite.core.backends.base import Backend
+    from sparklite.core.backends.local import LocalBackend
+    from sparklite.core.backends.local_cluster import LocalClusterBackend
+    from sparklite.core.backends.ray_backend import RayBackend
+    required = [name for name, member in vars(Backend).items() if callable(member) and not name.startswith("_")
+                and "raise NotImplementedError" in inspect.getsource(member)
+                and name not in ("request_executors", "kill_executors", "decommission", "crash_executor")]
+    assert {"start", "stop", "launch", "kill", "executor_ids", "remove_blocks"} <= set(required)
+    for backend in (LocalBackend, LocalClusterBackend, RayBackend):
+        assert issubclass(backend, Backend)
+        missing = [name for name in required if getattr(backend, name) is getattr(Backend, name)]
+        assert missing == [], f"{backend.__name__} does not implement {missing}"
+    elastic = [n for n in ("request_executors", "kill_executors", "decommission", "crash_executor")
+               if getattr(RayBackend, n) is getattr(Backend, n)]
+    assert elastic == []
+
+
+def test_a_fixed_master_says_which_master_can_add_executors(make_sc):
+    sc = make_sc("local[2]")
+    with pytest.raises(NotImplementedError, match=r"requestExecutors: master local\[2\] has a fixed set"):
+        sc.requestExecutors(1)
+    assert sc.getExecutorIds() == ["driver"]

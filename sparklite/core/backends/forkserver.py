@@ -7,9 +7,10 @@ Contract:
   (forking a process with threads can inherit a lock some thread held) it is a new interpreter,
   ``python -c`` with the driver's ``sys.path``, ready once it has imported the engine (about half a
   second here). Either way each worker then costs a ``fork``, not an interpreter start.
-* ``fork(kind)`` returns ``(pid, socket)``; the child runs the main function of that kind on the
-  socket: ``"worker"``, a Python worker (``workers.worker_main``), or ``"executor"``, a
-  ``local-cluster`` executor (``local_cluster.executor_main``).
+* ``fork(main)`` returns ``(pid, socket)``; the child runs the function ``main`` names
+  (``"module:function"``, e.g. a Python worker's ``workers.worker_main`` or a ``local-cluster``
+  executor's ``local_cluster.executor_main``) on the socket. The server imports that module before
+  its first fork of it, so children share it; it imports nothing of its clients otherwise.
 * ``exit_code(pid, timeout)`` is the child's exit status as ``subprocess`` gives it (negative: the
   signal that killed it), once the server has reaped it.
 * Nothing outlives the driver: the server kills its children and exits when its control socket
@@ -58,7 +59,7 @@ class ForkServer:
         self._dead: str | None = None
         threading.Thread(target=self._read, name="sparklite-fork-server", daemon=True).start()
 
-    def fork(self, kind: str = "worker", timeout: float = 60.0) -> tuple[int, socket.socket]:
+    def fork(self, main: str, timeout: float = 60.0) -> tuple[int, socket.socket]:
         mine, theirs = socket.socketpair()
         future: Future = Future()
         with self._lock:
@@ -66,7 +67,7 @@ class ForkServer:
                 raise ForkServerError(self._dead)
             request = next(self._ids)
             self._forks[request] = future
-            socket.send_fds(self._control, [f"{kind} {request}".encode()], [theirs.fileno()])
+            socket.send_fds(self._control, [f"{main} {request}".encode()], [theirs.fileno()])
         theirs.close()
         return future.result(timeout), mine
 
@@ -168,8 +169,16 @@ def _max_fd() -> int:
 
 def serve(control_fd: int) -> None:
     """The server's loop: fork a worker per request, report every child's exit status."""
-    from sparklite.core.backends import local_cluster, workers   # the engine, imported once for every fork
-    mains = {"worker": workers.worker_main, "executor": local_cluster.executor_main}
+    import importlib
+    importlib.import_module("sparklite.core.executor")    # the engine, imported once for every fork
+    mains: dict = {}
+
+    def main_of(target: str):
+        if target not in mains:
+            module, _, function = target.partition(":")
+            mains[target] = getattr(importlib.import_module(module), function)
+        return mains[target]
+
     control = socket.socket(fileno=control_fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     wake_read, wake_write = os.pipe()
@@ -189,13 +198,14 @@ def serve(control_fd: int) -> None:
                 message, fds, _, _ = socket.recv_fds(control, 64, 1)
                 if not message:
                     break
-                kind, request = message.decode().split()
+                target, request = message.decode().split()
+                main = main_of(target)
                 pid = os.fork()
                 if pid == 0:
                     control.close()
                     os.close(wake_read)
                     os.close(wake_write)
-                    _run_child(fds[0], mains[kind])
+                    _run_child(fds[0], main)
                 os.close(fds[0])
                 children.add(pid)
                 control.send(f"forked {request} {pid}".encode())

@@ -16,6 +16,7 @@ import queue
 import threading
 from dataclasses import replace
 
+from sparklite.core.backends.base import Backend
 from sparklite.core.backends.workers import WorkerPool
 from sparklite.core.barrier import BarrierCoordinator, CoordinatedInDriver
 from sparklite.core.executor import Executor
@@ -67,8 +68,9 @@ class DaemonThreads:
             self._work.put(None)
 
 
-class LocalBackend(CoordinatedInDriver):
+class LocalBackend(CoordinatedInDriver, Backend):
     def __init__(self, cores: int, conf, broadcast_lookup, broadcast_bytes, files_root: str, shared_dir: str):
+        self.master_name = f"master {conf.get('spark.master', 'local')}"
         self.cores = cores
         self.coordinator = BarrierCoordinator(conf.get_seconds("spark.barrier.sync.timeout", "365d"))
         self.executor = Executor(EXECUTOR_ID, cores, conf, fetch_broadcast=broadcast_lookup, shared_dir=shared_dir,
@@ -116,6 +118,9 @@ class LocalBackend(CoordinatedInDriver):
             self.workers.kill(task_id)
         self.scheduler.post(TaskEnded(EXECUTOR_ID, TaskOutcome(task_id, "killed", error_text="task killed")))
 
+
+    def executor_ids(self) -> list:
+        return [EXECUTOR_ID]
 
     def remove_blocks(self, kind: str, owner_id: int, blocking: bool = False) -> None:
         self.executor.remove_blocks(kind, owner_id)     # at once: the executor is in this process

@@ -30,6 +30,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import Future
 
+from sparklite.core.backends.base import Backend
 from sparklite.core.backends import wire
 from sparklite.core.backends.workers import describe_exit, process_setup, receive_setup, ship_binary_once
 from sparklite.core.barrier import BarrierCoordinator, CoordinatedInDriver
@@ -130,9 +131,10 @@ class _Executor:
         self.lost = False
 
 
-class LocalClusterBackend(CoordinatedInDriver):
+class LocalClusterBackend(CoordinatedInDriver, Backend):
     def __init__(self, instances: int, cores: int, memory_mb: int, conf, broadcast_bytes, files_root: str,
                  shared_root: str):
+        self.master_name = f"master {conf.get('spark.master', 'local')}"
         self.instances, self.cores = instances, cores
         self.conf = conf.copy().set("spark.executor.memory", f"{memory_mb}m").set("spark.executor.cores", cores)
         self._broadcast_bytes = broadcast_bytes
@@ -159,7 +161,7 @@ class LocalClusterBackend(CoordinatedInDriver):
 
     def _add_executor(self) -> None:
         executor_id = f"exec-{next(self._ids)}"
-        pid, sock = self._server.fork("executor")
+        pid, sock = self._server.fork("sparklite.core.backends.local_cluster:executor_main")
         handle = _Executor(executor_id, pid, None)
         handle.channel = Channel(sock, self._handle, lambda: self._lost(handle))
         setup = process_setup(executor_id, self.conf, self._files_root)
@@ -194,6 +196,9 @@ class LocalClusterBackend(CoordinatedInDriver):
             self._server.stop()
         for path in self._broadcast_files.values():
             blockstore._unlink(path)
+
+    def executor_ids(self) -> list:
+        return list(self.executors)
 
     def crash_executor(self, executor_id: str) -> None:
         """Kill the executor's process abruptly; it is reported lost and replaced like any crash."""

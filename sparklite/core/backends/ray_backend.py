@@ -1,4 +1,5 @@
-"""The ``ray`` backend: executors are Ray actors running the same ``Executor`` as ``local[N]``.
+"""The ``ray`` backend, driver side: executors are Ray actors (``ray_executor.py``, the actor side)
+running the same ``Executor`` as ``local[N]``.
 
 Contract:
 * ``start`` joins the Ray cluster named by the master (``ray://host:port``, ``ray:auto``, or
@@ -22,218 +23,25 @@ import pickle
 import re
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from dataclasses import replace
 from functools import partial
 
-import pyarrow as pa
 import ray
 from ray.exceptions import GetTimeoutError, OutOfMemoryError, RayActorError
 
+from sparklite.core.backends.base import Backend
 from sparklite.core import resources
 from sparklite.core.backends import wire
-from sparklite.core.barrier import BarrierCoordinator
+from sparklite.core.backends.ray_executor import EXIT_STATUS_FILE, BarrierCoordinatorActor, ExecutorActor
 from sparklite.core.conf import SparkConf, kill_timeout
-from sparklite.core.executor import Executor, keep_freed_memory
 from sparklite.core.scheduler.dag import ExecutorAdded, ExecutorLost, TaskEnded
 from sparklite.core.scheduler.stages import TaskOutcome
-from sparklite.core.storage import codec
 
 log = logging.getLogger("sparklite.ray")
 _CONNECT_TIMEOUT = 30.0
 _INLINE_BINARY = 64 * 1024   # a task binary up to this size travels with each task (Ray inlines small arguments)
-
-
-class _ActorPeers:
-    """How an executor actor reaches the other executors' block stores."""
-
-    def __init__(self, actor: "ExecutorActor"):
-        self.actor = actor
-
-    def core_ids(self, exclude: str) -> list[str]:
-        return sorted(e for e, role in self.actor.roles.items()
-                      if role == "core" and e != exclude and e in self.actor.peers)
-
-    def get(self, executor_id: str, block_id: tuple):
-        """A cached block held by another executor, or None if it is gone."""
-        peer = self.actor.peers.get(executor_id)
-        if peer is None:
-            return None
-        try:
-            data = ray.get(peer.get_block_bytes.remote(block_id))
-        except RayActorError:
-            return None
-        return None if data is None else codec.from_ipc(pa.py_buffer(data))
-
-    def put(self, executor_id: str, block_id: tuple, value, level) -> list:
-        payload = codec.to_ipc(value).to_pybytes() if isinstance(value, pa.Table) else [b.to_pybytes() for b in value]
-        return ray.get(self.actor.peers[executor_id].put_block.remote(block_id, payload, level))
-
-
-@ray.remote
-class ExecutorActor:
-    def __init__(self, executor_id: str, cores: int, conf_pairs: list, role: str = "core"):
-        keep_freed_memory()
-        conf = SparkConf(loadDefaults=False).setAll(conf_pairs)
-        self.executor = Executor(executor_id, cores, conf, fetch_remote=self._fetch_remote,
-                                 fetch_broadcast=self._fetch_broadcast, role=role, barrier_sync=self._barrier_sync,
-                                 resources=resources.discover(conf, "executor", _ray_assigned(conf)))
-        self.barrier_coordinator = None
-        self.executor.peers = _ActorPeers(self)
-        self.roles: dict = {}
-        self.peers: dict = {}
-        from sparklite.core.sparkfiles import SparkFiles
-        self.files_dir = SparkFiles._root_directory = tempfile.mkdtemp(
-            prefix=f"sparklite-{conf.get('spark.app.id')}-{executor_id}-files-")
-        self.broadcasts: dict = {}
-        self.broadcast_values: dict = {}
-        self._lock = threading.Lock()
-        self._exit_record = _record_exit_status(os.path.join(self.executor.block_store.spill_dir, EXIT_STATUS_FILE))
-
-    def ping(self) -> str:
-        return self.executor.executor_id
-
-    def describe(self) -> tuple:
-        """(the directories this executor writes: its block store's and its SparkFiles root, its host,
-        how many tasks it runs at once)."""
-        return ([self.executor.block_store.spill_dir, self.files_dir], ray.util.get_node_ip_address(),
-                self.executor.slots)
-
-    def set_barrier_coordinator(self, boxed: list) -> None:
-        self.barrier_coordinator = boxed[0]
-
-    def _barrier_sync(self, *args) -> list:
-        return ray.get(self.barrier_coordinator.sync.remote(*args))
-
-    def shutdown(self) -> None:
-        """Remove this executor's blocks and files before the backend kills the actor."""
-        self.executor.stop()
-        import shutil
-        shutil.rmtree(self.files_dir, ignore_errors=True)
-
-    def pid(self) -> int:
-        return os.getpid()
-
-    def set_peers(self, peers: dict, roles: dict) -> None:
-        self.peers = {e: a for e, a in peers.items() if e != self.executor.executor_id}
-        self.roles = dict(roles)
-
-    def get_block_bytes(self, block_id: tuple):
-        table = self.executor.block_store.get(block_id)
-        return None if table is None else codec.to_ipc(table).to_pybytes()
-
-    def put_block(self, block_id: tuple, payload, level) -> list:
-        """Store a block another executor sends (a replica, a task executor's output, a migration)."""
-        value = codec.from_ipc(payload) if isinstance(payload, bytes) else [pa.py_buffer(b) for b in payload]
-        self.executor.block_store.put(block_id, value, level)
-        return self.executor.block_store.drain_updates()
-
-    def register_broadcast(self, bid: int, boxed_ref: list) -> None:
-        self.broadcasts[bid] = boxed_ref[0]
-
-    def drop_broadcast(self, bid: int, forget: bool) -> None:
-        if forget:
-            self.broadcasts.pop(bid, None)
-        self.broadcast_values.pop(bid, None)
-        from sparklite.core import broadcast
-        broadcast.drop_local(bid)
-
-    def run_task(self, payload: bytes, boxed_binary: list) -> bytes:
-        """Run one task: its description comes pickled (cheaper for Ray to pass than the object), its
-        binary inline or, when large, as an object reference fetched unless this executor has it."""
-        task = pickle.loads(payload)
-        if boxed_binary:
-            data = self.executor.cached_binary(task.binary_id)
-            task = replace(task, binary=data if data is not None else ray.get(boxed_binary[0]))
-        outcome = self.executor.run_task(task)
-        if outcome.error is not None:
-            try:   # the driver must be able to rebuild it
-                pickle.loads(wire.dumps(outcome.error))
-            except Exception:   # an error that cannot travel travels as its text
-                outcome.error = RuntimeError(outcome.error_text)
-        return wire.dumps(outcome)
-
-    def receive_files(self, boxed_ref: list) -> None:
-        """Write files added with ``sc.addFile`` under this executor's SparkFiles root."""
-        for relative, data in ray.get(boxed_ref[0]):
-            path = os.path.join(self.files_dir, relative)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
-
-    def add_python_path(self, name: str) -> None:
-        import importlib
-        import sys
-        path = os.path.join(self.files_dir, name) if name else self.files_dir
-        if path not in sys.path:
-            sys.path.insert(1, path)
-        importlib.invalidate_caches()
-
-    def kill_task(self, task_id: int) -> None:
-        self.executor.kill(task_id)
-
-    def migrate_blocks(self, targets: list) -> list:
-        """Copy every block to the target executors (round robin); return (block_id, target, updates)."""
-        moved = []
-        for i, info in enumerate(self.executor.block_store.blocks()):
-            value = self.executor.block_store.get(info.block_id)
-            if value is None:
-                continue
-            target = targets[i % len(targets)]
-            moved.append((info.block_id, target, self.executor.peers.put(target, info.block_id, value, info.level)))
-        return moved
-
-    def fetch_segment(self, block_id: tuple, reduce_id: int):
-        buffer = self.executor.block_store.get_segment(block_id, reduce_id)
-        return None if buffer is None else buffer.to_pybytes()
-
-    def remove_blocks(self, kind: str, owner_id: int) -> None:
-        self.executor.remove_blocks(kind, owner_id)
-
-    def blocks(self) -> list:
-        return self.executor.block_store.blocks()
-
-    def _fetch_remote(self, executor_id: str, block_id: tuple, reduce_id: int):
-        peer = self.peers.get(executor_id)
-        if peer is None:
-            return None
-        try:
-            data = ray.get(peer.fetch_segment.remote(block_id, reduce_id))
-        except RayActorError:
-            return None
-        return None if data is None else pa.py_buffer(data)
-
-    def _fetch_broadcast(self, bid: int):
-        with self._lock:
-            if bid not in self.broadcast_values:
-                ref = self.broadcasts.get(bid)
-                if ref is None:
-                    raise RuntimeError(f"Broadcast {bid} was destroyed or never registered on "
-                                       f"executor {self.executor.executor_id}")
-                self.broadcast_values[bid] = pickle.loads(ray.get(ref))
-            return self.broadcast_values[bid]
-
-
-@ray.remote(num_cpus=0)
-class BarrierCoordinatorActor:
-    """The barrier coordinator where every executor can reach it (see ``core.barrier``)."""
-
-    def __init__(self, timeout: float):
-        self.coordinator = BarrierCoordinator(timeout)
-
-    def sync(self, *args) -> list:
-        return self.coordinator.sync(*args)
-
-    def begin(self, key: tuple) -> None:
-        self.coordinator.begin(key)
-
-    def end(self, key: tuple) -> None:
-        self.coordinator.end(key)
-
-    def pending(self) -> int:
-        return self.coordinator.pending()
 
 
 def _check_reachable(address: str) -> None:
@@ -245,27 +53,6 @@ def _check_reachable(address: str) -> None:
     except (OSError, ValueError) as e:
         raise ConnectionError(f"Could not connect to the Ray cluster at {address!r}: {e}; check the address "
                               f"or RAY_ADDRESS, or use master 'ray' to start a local instance") from None
-
-
-EXIT_STATUS_FILE = "exit-status"
-
-
-def _record_exit_status(path: str):
-    """Make this executor process leave its exit status in ``path`` where Ray would lose it: the code
-    given to ``os._exit`` (the way a task ends its process at once) and fatal signals such as SIGSEGV
-    (Python's fault handler). Returns the open file the fault handler writes to."""
-    import faulthandler
-    record = open(path, "w")
-    faulthandler.enable(record)
-    original_exit = os._exit
-
-    def recording_exit(code):
-        record.write(f"exit code {code}\n")
-        record.flush()
-        original_exit(code)
-
-    os._exit = recording_exit
-    return record
 
 
 def describe_ray_death(error) -> str:
@@ -320,15 +107,6 @@ def _quiet_ray() -> None:
         worker._worker_logs_enabled = False
 
 
-def _ray_assigned(conf) -> dict:
-    """The addresses Ray gave this executor's actor: its GPUs' ids; a custom resource, which Ray
-    counts but does not number, gets addresses 0..amount-1."""
-    out = {}
-    for name, amount in resources.requested(conf, "executor").items():
-        out[name] = [str(int(g)) for g in ray.get_gpu_ids()] if name == "gpu" else [str(i) for i in range(int(amount))]
-    return out
-
-
 def ray_address(master: str) -> str | None:
     """The cluster to join for a ``ray`` master URL, or None to start a local instance."""
     if master.startswith("ray://"):
@@ -338,9 +116,10 @@ def ray_address(master: str) -> str | None:
     return os.environ.get("RAY_ADDRESS") or None
 
 
-class RayBackend:
+class RayBackend(Backend):
     def __init__(self, master: str, conf: SparkConf):
         self.master = master
+        self.master_name = f"master {master}"
         self.conf = conf
         self.instances = conf.get_int("spark.executor.instances", 2)
         if conf.get_bool("spark.dynamicAllocation.enabled", False):
@@ -702,6 +481,9 @@ class RayBackend:
         added = [self._add_executor(role) for _ in range(count)]
         self._update_peers()
         return added
+
+    def executor_ids(self) -> list:
+        return list(self.actors)
 
     def crash_executor(self, executor_id: str) -> None:
         """Kill the executor's actor abruptly; the scheduler learns of it as of any lost executor."""

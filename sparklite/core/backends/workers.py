@@ -172,7 +172,7 @@ class WorkerPool:
         if self._stopped:
             return
         try:
-            pid, sock = self._server.fork()
+            pid, sock = self._server.fork("sparklite.core.backends.workers:worker_main")
             worker = PythonWorker(pid, sock)
             setup = process_setup(self.executor.executor_id, self._conf, self._files_root)
             setup.update(shared_dir=self.executor.block_store.shared_dir, spill_dir=self.executor.block_store.spill_dir)

@@ -8,8 +8,8 @@ How it works (Spark's algorithm, ported from its ``DAGScheduler``):
   parents and parks the stage in ``_waiting``. A parent is missing unless its map outputs all exist;
   lineage behind a fully cached RDD is not consulted, so cached data cuts stages off.
 * ``_submit_missing_tasks`` pickles the stage's task binary once and queues a ``TaskSet`` of just the
-  missing partitions; ``_launch`` offers free executor slots, preferring executors that hold a
-  partition's cached block.
+  missing partitions and hands it to the task scheduler (``scheduler/tasks.py``), which offers
+  free executor slots, preferring executors that hold a partition's cached block.
 * ``_on_task_end`` merges accumulators and block updates, records map outputs or job results, retries
   failed tasks up to ``spark.task.maxFailures``, and on a fetch failure unregisters the lost map
   output and resubmits only the missing map partitions, giving up after
@@ -18,9 +18,10 @@ How it works (Spark's algorithm, ported from its ``DAGScheduler``):
 
 State (touched only by the event thread, so no locks): ``_jobs`` (active jobs by id),
 ``_stages`` (stage id -> stage), ``_shuffle_stages`` (shuffle id -> map stage), ``_waiting``,
-``_running``, ``_failed`` (stage sets), ``_tasksets`` (live task sets), ``_running_tasks`` (task id ->
-RunningTask), ``_free_slots`` (executor -> free cores). ``assert_idle()`` checks that everything but
-executors and map outputs is empty after jobs end, as Spark's DAGSchedulerSuite does.
+``_running``, ``_failed`` (stage sets), ``_job_stages`` (job id -> its stages); the task scheduler
+``tasks`` holds the executors' slots, the live task sets and the running tasks. ``assert_idle()``
+checks that everything but executors and map outputs is empty after jobs end, as Spark's
+DAGSchedulerSuite does.
 The loop runs on its own thread (``start``) or, in tests, synchronously (``run_until_idle``).
 """
 from __future__ import annotations
@@ -43,7 +44,8 @@ from sparklite.core.scheduler import taskbinary
 from sparklite.core.scheduler.map_output import MapOutputTracker
 from sparklite.core.scheduler.stages import (ActiveJob, JobWaiter, ResultStage, ShuffleMapStage,
                                              TaskDescription, TaskOutcome)
-from sparklite.core.scheduler.tasksets import RunningTask, TaskSet, new_task_id
+from sparklite.core.scheduler.tasks import Revive, TaskScheduler
+from sparklite.core.scheduler.tasksets import RunningTask, TaskSet
 
 log = logging.getLogger("sparklite.scheduler")
 
@@ -110,10 +112,6 @@ class _ResubmitFailedStages:
     pass
 
 
-class _Revive:
-    pass
-
-
 class _CheckSpeculation:
     pass
 
@@ -131,13 +129,8 @@ class DAGScheduler:
         self.task_cpus = conf.get_int("spark.task.cpus", 1)
         self.max_stage_attempts = conf.get_int("spark.stage.maxConsecutiveAttempts")
         self.max_result_size = conf.get_bytes("spark.driver.maxResultSize")
-        self.locality_wait = conf.get_seconds("spark.locality.wait", "3s")
         self.speculation = conf.get_bool("spark.speculation", False)
         self.speculation_interval = conf.get_seconds("spark.speculation.interval", "100ms")
-        self.speculation_multiplier = conf.get_float("spark.speculation.multiplier", 3.0)
-        self.speculation_quantile = conf.get_float("spark.speculation.quantile", 0.9)
-        self.speculation_min_runtime = conf.get_seconds("spark.speculation.minTaskRuntime", "100ms")
-        self._revive_pending = False
         self._events = EventLoop("sparklite-dag-scheduler", self._handle)
         self._job_ids = itertools.count()
         self._stage_ids = itertools.count()
@@ -150,11 +143,7 @@ class DAGScheduler:
         self._running: set = set()
         self._failed: set = set()
         self._resubmit_posted = False
-        self._tasksets: list[TaskSet] = []
-        self._running_tasks: dict[int, RunningTask] = {}
-        self._free_slots: dict[str, int] = {}
-        self._executor_slots: dict[str, int] = {}   # executor -> its task slots (cores / spark.task.cpus)
-        self._draining: set[str] = set()    # decommissioning: no new tasks, blocks still served
+        self.tasks = TaskScheduler(backend, conf, self._describe_task, self.post)
 
     # -- the event loop -----------------------------------------------------------------------
     def start(self) -> None:
@@ -187,8 +176,7 @@ class DAGScheduler:
                 self._on_map_stage_submitted(event)
             elif isinstance(event, ExecutorAdded):
                 slots = event.slots if event.slots is not None else event.cores // self.task_cpus
-                self._free_slots[event.executor_id] = slots
-                self._executor_slots[event.executor_id] = slots
+                self.tasks.add_executor(event.executor_id, slots)
                 self.bus.post(ev.ExecutorAdded(event.executor_id, event.cores, time.time()))
             elif isinstance(event, ExecutorLost):
                 self._on_executor_lost(event.executor_id, event.reason)
@@ -196,16 +184,16 @@ class DAGScheduler:
                 self._on_cancel(event)
             elif isinstance(event, _ResubmitFailedStages):
                 self._on_resubmit_failed_stages()
-            elif isinstance(event, _Revive):
-                self._revive_pending = False
+            elif isinstance(event, Revive):
+                self.tasks.revived()
             elif isinstance(event, _CheckSpeculation):
-                self._check_speculation()
+                self.tasks.check_speculation()
             elif isinstance(event, Call):
                 try:
                     event.future.set_result(event.fn())
                 except Exception as e:  # handed back to the caller of ``call``
                     event.future.set_exception(e)
-            self._launch()
+            self.tasks.launch()
         except Exception as e:  # a scheduler bug must fail jobs, never hang them
             log.exception("DAG scheduler error")
             for job in list(self._jobs.values()):
@@ -329,10 +317,7 @@ class DAGScheduler:
             self._stages.pop(stage.id, None)
             if isinstance(stage, ShuffleMapStage):
                 self._shuffle_stages.pop(stage.shuffle_dep.shuffle_id, None)
-            for ts in self._tasksets:
-                if ts.stage is stage:
-                    self._kill_taskset(ts)
-        self._tasksets = [ts for ts in self._tasksets if not (ts.zombie and not ts.running)]
+            self.tasks.end_stage(stage)
 
     # -- stages -------------------------------------------------------------------------------
     def _add_stage(self, stage) -> None:
@@ -393,10 +378,10 @@ class DAGScheduler:
         if stage.barrier and isinstance(stage, ShuffleMapStage):   # a barrier stage always runs whole
             self.tracker.unregister_all(stage.shuffle_dep.shuffle_id)
         partitions = stage.missing_partitions()
-        if stage.barrier and len(partitions) > sum(self._executor_slots.values()):
+        if stage.barrier and len(partitions) > self.tasks.total_slots():
             self._abort_stage(stage, barrier.BarrierJobSlotsNumberCheckFailed(
                 f"{barrier.SLOTS_ERROR} (this barrier stage needs {len(partitions)} slots; the cluster has "
-                f"{sum(self._executor_slots.values())})"))
+                f"{self.tasks.total_slots()})"))
             return
         stage.attempt += 1
         stage.pending = set(partitions)
@@ -420,18 +405,17 @@ class DAGScheduler:
             return
         in_process = taskbinary.arrow_only(stage.rdd, action) and profiler is None
         preferred = {}
-        if len(self._free_slots) > 1:
+        if len(self.tasks.live_executors()) > 1:
             preferred = {p: locs for p in partitions if (locs := self._preferred_locations(stage.rdd, p))}
-        self._tasksets.append(TaskSet(stage, stage.attempt, partitions, next(self._binary_ids), binary,
-                                      self.max_failures, preferred, in_process, stage.barrier))
-        self._tasksets.sort(key=lambda ts: ts.priority)
+        self.tasks.submit(TaskSet(stage, stage.attempt, partitions, next(self._binary_ids), binary,
+                                  self.max_failures, preferred, in_process, stage.barrier))
 
     def _preferred_locations(self, rdd, split: int) -> list:
         """Where a partition should run: the nearest cached copy of it or of a partition it reads,
         else the nearest RDD kind's own preference (``RDD.preferred_locations``)."""
         for r, s in lineage.partition_ancestors(rdd, split):
             locs = self.registry.locations(("rdd", r._id, s)) if r.is_cached else []
-            locs = locs or [executor for executor in r.preferred_locations(s) if executor in self._executor_slots]
+            locs = locs or [executor for executor in r.preferred_locations(s) if self.tasks.is_live(executor)]
             if locs:
                 return locs
         return []
@@ -462,43 +446,10 @@ class DAGScheduler:
                 self._submit_stage(stage)
 
     # -- tasks --------------------------------------------------------------------------------
-    def _launch(self) -> None:
-        if not self._tasksets:
-            return
-        for ts in self._tasksets:
-            if ts.barrier and ts.pending and not ts.zombie:
-                self._launch_barrier(ts)
-        # First give each executor the tasks whose cached data it holds, then anything left.
-        for local_only in ((True, False) if len(self._free_slots) > 1 else (False,)):
-            for executor_id, free in self._free_slots.items():
-                while free > 0:
-                    task = self._next_task(executor_id, local_only)
-                    if task is None:
-                        break
-                    free -= 1
-                    self._free_slots[executor_id] = free
-                    self.backend.launch(executor_id, task)
-
-    def _next_task(self, executor_id: str, local_only: bool) -> TaskDescription | None:
-        for ts in self._tasksets:
-            if ts.barrier:
-                continue
-            partition = ts.next_partition(executor_id, local_only, self._free_slots, self.locality_wait)
-            if partition is None:
-                if ts.waiting_for_locality:
-                    ts.waiting_for_locality = False
-                    self._revive_later()
-                continue
-            return self._make_task(ts, partition, executor_id)
-        return None
-
-    def _make_task(self, ts: TaskSet, partition: int, executor_id: str, barrier_addresses=()) -> TaskDescription:
+    def _describe_task(self, ts: TaskSet, partition: int, executor_id: str, task_id: int, attempt: int,
+                       barrier_addresses=()) -> TaskDescription:
+        """Everything an executor needs to run one attempt of ``partition`` of ``ts``'s stage."""
         stage = ts.stage
-        task_id = new_task_id()
-        attempt = ts.new_attempt_number(partition)
-        self._running_tasks[task_id] = RunningTask(task_id, ts, partition, attempt, executor_id, time.time())
-        ts.running.add(task_id)
-        ts.running_on.setdefault(partition, set()).add(executor_id)
         job = getattr(stage, "job", None)
         properties = job.properties if job is not None else self._jobs[min(stage.job_ids)].properties
         # the shuffles a task reads are its stage's parents' (no lineage walk per task)
@@ -506,32 +457,11 @@ class DAGScheduler:
                     for p in stage.parents}
         self.bus.post(ev.TaskStart(stage.id, ts.attempt, task_id, partition, attempt, executor_id, time.time()))
         blocks = {}
-        if len(self._free_slots) + len(self._draining) > 1:
+        if len(self.tasks.executors) > 1:
             self._cached_block_locations(stage.rdd, partition, blocks)
         return TaskDescription(task_id, stage.id, ts.attempt, partition, attempt, ts.binary_id, ts.binary,
                                isinstance(stage, ShuffleMapStage), shuffles, properties, blocks,
                                ts.in_process, len(barrier_addresses), list(barrier_addresses))
-
-    def _launch_barrier(self, ts: TaskSet) -> None:
-        """Launch every task of a barrier task set at once, or none while slots are missing."""
-        if sum(self._free_slots.values()) < len(ts.pending):
-            return
-        placed = []
-        for executor_id in list(self._free_slots):
-            while self._free_slots[executor_id] > 0 and ts.pending:
-                self._free_slots[executor_id] -= 1
-                placed.append((ts.pending.popleft(), executor_id))
-        placed.sort()
-        addresses = [f"{self._host_of(executor_id)}:{executor_id}" for _, executor_id in placed]
-        begin = getattr(self.backend, "begin_barrier", None)
-        if begin is not None:
-            begin((ts.stage.id, ts.attempt))
-        for partition, executor_id in placed:
-            self.backend.launch(executor_id, self._make_task(ts, partition, executor_id, addresses))
-
-    def _host_of(self, executor_id: str) -> str:
-        host = getattr(self.backend, "executor_host", None)
-        return host(executor_id) if host is not None else "127.0.0.1"
 
     def _cached_block_locations(self, rdd, split: int, out: dict) -> None:
         """Where the cached blocks a task may read live, so it can read them remotely, not recompute."""
@@ -541,67 +471,23 @@ class DAGScheduler:
             if locations:
                 out[("rdd", r._id, s)] = locations
 
-    def _check_speculation(self) -> None:
-        """Spark's rule: once ``quantile`` of a task set has finished, a task running longer than
-        ``multiplier`` x the median successful duration gets a copy on another executor."""
-        now = time.time()
-        for ts in self._tasksets:
-            total = len(ts.attempts)
-            if ts.zombie or not ts.durations or len(ts.succeeded) < self.speculation_quantile * total:
-                continue
-            durations = sorted(ts.durations)
-            threshold = max(self.speculation_multiplier * durations[len(durations) // 2], self.speculation_min_runtime)
-            for task in list(self._running_tasks.values()):
-                if (task.taskset is ts and not task.killed and task.partition not in ts.succeeded
-                        and task.partition not in ts.speculatable and now - task.start > threshold
-                        and sum(1 for t in self._running_tasks.values()
-                                if t.taskset is ts and t.partition == task.partition) == 1):
-                    ts.speculatable.append(task.partition)
-
-    def _revive_later(self) -> None:
-        """Offer slots again when the locality wait ends, even if no event arrives before."""
-        if not self._revive_pending:
-            self._revive_pending = True
-            timer = threading.Timer(self.locality_wait, lambda: self.post(_Revive()))
-            timer.daemon = True
-            timer.start()
-
-    def _kill_taskset(self, ts: TaskSet) -> None:
-        ts.zombie = True
-        ts.pending.clear()
-        if ts.barrier:
-            self._end_barrier(ts)
-        for task_id in list(ts.running):
-            task = self._running_tasks.get(task_id)
-            if task is not None and not task.killed:
-                task.killed = True
-                self.backend.kill(task.executor_id, task_id)
-
     def _on_task_end(self, executor_id: str, outcome: TaskOutcome) -> None:
         self._post_block_updates(outcome.block_updates)
-        task = self._running_tasks.pop(outcome.task_id, None)
+        task = self.tasks.task_ended(outcome.task_id, executor_id)
         if task is None:
             return
-        if executor_id in self._free_slots:
-            self._free_slots[executor_id] += 1
         ts, stage = task.taskset, task.taskset.stage
-        ts.running.discard(task.task_id)
-        ts.running_on.get(task.partition, set()).discard(executor_id)
         status = "killed" if task.killed and outcome.status != "success" else outcome.status
         outcome.metrics.duration = time.time() - task.start
         self.bus.post(ev.TaskEnd(stage.id, ts.attempt, task.task_id, task.partition, task.attempt, executor_id,
                                  time.time(), status, outcome.metrics,
                                  outcome.error_text or None))
-        if ts.zombie and not ts.running and ts in self._tasksets:
-            self._tasksets.remove(ts)
         if status == "success" and not task.killed:
             if task.partition in ts.succeeded:
                 return   # a slower copy of a speculated task: the first result already counted
             ts.succeeded.add(task.partition)
             ts.durations.append(time.time() - task.start)
-            for other in [t for t in self._running_tasks.values() if t.taskset is ts and t.partition == task.partition]:
-                other.killed = True
-                self.backend.kill(other.executor_id, other.task_id)
+            self.tasks.kill_other_copies(task)
             accumulators.merge_updates(outcome.accumulator_updates)
             if isinstance(stage, ShuffleMapStage):
                 self._map_task_done(stage, task, executor_id, outcome)
@@ -636,16 +522,13 @@ class DAGScheduler:
                     f"({outcome.error_text})"))
             elif stage.id in self._stages:
                 ts.requeue(task.partition)
-        if ts.finished and ts in self._tasksets:
-            self._tasksets.remove(ts)
-            if ts.barrier:
-                self._end_barrier(ts)
+        self.tasks.drop_finished(ts)
 
     def _barrier_task_failed(self, stage, ts: TaskSet, task: RunningTask, outcome: TaskOutcome) -> None:
         """One task failed: the whole barrier stage attempt fails; a map stage is run again whole."""
         if ts.zombie:
             return
-        self._kill_taskset(ts)
+        self.tasks.kill_taskset(ts)
         kind = "ShuffleMapTask" if isinstance(stage, ShuffleMapStage) else "ResultTask"
         reason = (f"Stage failed because barrier task {kind}({stage.id}, {task.partition}) finished unsuccessfully.\n"
                   f"{outcome.error_text}")
@@ -678,14 +561,9 @@ class DAGScheduler:
             cause.__cause__ = remote_traceback(outcome.traceback_text, outcome.traceback_frames)
         return cause
 
-    def _end_barrier(self, ts: TaskSet) -> None:
-        end = getattr(self.backend, "end_barrier", None)
-        if end is not None:
-            end((ts.stage.id, ts.attempt))
-
     def _map_task_done(self, stage: ShuffleMapStage, task: RunningTask, executor_id: str, outcome) -> None:
         sizes, rows, location = pickle.loads(outcome.value)
-        if location in self._free_slots or location in self._draining:
+        if location in self.tasks.executors:     # live or draining: its blocks are still served
             self.tracker.register_output(stage.shuffle_dep.shuffle_id, task.partition, location, sizes, rows)
         # else the executor holding the output died after the task finished: the partition stays missing
         stage.pending.discard(task.partition)
@@ -723,7 +601,7 @@ class DAGScheduler:
         self.tracker.unregister_output(shuffle_id, map_id, executor_id)
         if ts.attempt != stage.attempt or stage not in self._running:
             return   # an older attempt; that failure has been handled
-        self._kill_taskset(ts)
+        self.tasks.kill_taskset(ts)
         stage.failed_attempts.add(ts.attempt)
         self._stage_done(stage, failure=f"fetch failed: {outcome.error_text}")
         if len(stage.failed_attempts) >= self.max_stage_attempts:
@@ -741,13 +619,12 @@ class DAGScheduler:
             self.post(_ResubmitFailedStages())
 
     def _on_executor_lost(self, executor_id: str, reason: str) -> None:
-        self._draining.discard(executor_id)
-        self._executor_slots.pop(executor_id, None)
-        if self._free_slots.pop(executor_id, None) is None and reason != "decommissioned":
+        known = self.tasks.remove_executor(executor_id)
+        if (known is None or known.draining) and reason != "decommissioned":
             return
         outputs = self.tracker.remove_outputs_on_executor(executor_id)
         blocks = [b for b in self.registry.blocks_on(executor_id) if b[0] == "rdd"]
-        running = [t for t in self._running_tasks.values() if t.executor_id == executor_id]
+        running = self.tasks.running_on(executor_id)
         if reason not in ("decommissioned", "killed by request"):
             log.warning("Lost executor %s: %s. What it held is recomputed from lineage when needed: %d shuffle "
                         "map output(s), %d cached partition(s); %d running task(s) are retried.",
@@ -767,22 +644,16 @@ class DAGScheduler:
 
     def load(self) -> tuple[int, dict]:
         """(tasks waiting for a slot, running tasks per executor), for dynamic allocation."""
-        pending = sum(len(ts.pending) for ts in self._tasksets if not ts.zombie)
-        running: dict[str, int] = {}
-        for task in self._running_tasks.values():
-            running[task.executor_id] = running.get(task.executor_id, 0) + 1
-        return pending, running
+        return self.tasks.load()
 
     # -- decommissioning (called on the scheduler thread through ``call``) --------------------
     def drain_executor(self, executor_id: str, reason: str = "decommissioned by request") -> None:
         """No new tasks for this executor; its blocks stay readable until they are migrated."""
-        self._executor_slots.pop(executor_id, None)
-        if self._free_slots.pop(executor_id, None) is not None:
-            self._draining.add(executor_id)
+        if self.tasks.drain(executor_id):
             self.bus.post(ev.ExecutorDecommissioned(executor_id, reason, time.time()))
 
     def running_on(self, executor_id: str) -> int:
-        return sum(1 for t in self._running_tasks.values() if t.executor_id == executor_id)
+        return len(self.tasks.running_on(executor_id))
 
     def blocks_migrated(self, executor_id: str, moved: list) -> None:
         """Point map outputs and cached-block locations at the executors that now hold them."""
@@ -792,7 +663,6 @@ class DAGScheduler:
             self._post_block_updates(updates)
         self._post_block_updates([ev.BlockUpdated(executor_id, block_id, 0, 0)
                                   for block_id in self.registry.blocks_on(executor_id)])
-        self._draining.discard(executor_id)
 
     def _post_block_updates(self, updates) -> None:
         for update in updates:
@@ -805,5 +675,6 @@ class DAGScheduler:
         leftovers = {name: value for name, value in [
             ("jobs", self._jobs), ("job_stages", self._job_stages), ("stages", self._stages),
             ("shuffle_stages", self._shuffle_stages), ("waiting", self._waiting), ("running", self._running),
-            ("failed", self._failed), ("tasksets", self._tasksets), ("running_tasks", self._running_tasks)] if value}
+            ("failed", self._failed), ("tasksets", self.tasks.tasksets), ("running_tasks", self.tasks.running),
+            ("stage_graph", list(self.stage_graph))] if value}
         assert not leftovers, f"scheduler state left after jobs ended: {leftovers}"
