@@ -225,14 +225,19 @@ class BlockStore:
 
     def _make_room(self, size: int, protect_rdd) -> bool:
         limit = self.capacity - self._execution_used
-        evictable = sum(entry.size for b, entry in self._memory.items() if not (b[0] == "rdd" and b[1] == protect_rdd))
-        if self._memory_used - evictable + size > limit:
+        if self._memory_used + size <= limit:
+            return True
+        victims, freed = [], 0       # least recently used first, never blocks of the RDD being inserted
+        for block_id, entry in self._memory.items():
+            if self._memory_used - freed + size <= limit:
+                break
+            if not (block_id[0] == "rdd" and block_id[1] == protect_rdd):
+                victims.append(block_id)
+                freed += entry.size
+        if self._memory_used - freed + size > limit:
             return False    # evicting every block it may would still not make room: evict none
-        while self._memory_used + size > limit:
-            victim = next((b for b in self._memory if not (b[0] == "rdd" and b[1] == protect_rdd)), None)
-            if victim is None:
-                return False
-            self._evict(victim)
+        for block_id in victims:
+            self._evict(block_id)
         return True
 
     def _evict(self, block_id: tuple) -> None:
