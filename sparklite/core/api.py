@@ -7,7 +7,9 @@ What it holds:
   map side of a shuffle alone, returning ``MapOutputStatistics``);
 * RDD kinds: ``RDD`` to subclass (``getNumPartitions``, ``dependencies``, ``compute`` and the
   ``preferred_locations`` hook), the dependencies, the partitioners, and the columnar kind
-  (``ColumnarRDD`` with its comparable ``ColumnPartitioner``);
+  (``ColumnarRDD`` with its comparable ``ColumnPartitioner``, any ``BatchPartitioner`` a layer
+  defines, and ``arrow_only`` batch functions that stay on executor threads); Spark's
+  ``XORShiftRandom`` and the round-robin ``start_position`` of a map partition;
 * inside tasks: ``TaskContext`` and its typed ``TaskMetrics``;
 * events: the listener bus's event classes, ``post_event`` for the events a layer posts itself
   (SQL executions) and ``wait_for_listeners``;
@@ -21,7 +23,7 @@ A layer above imports from here (or from ``sparklite``) only; tests/test_layerin
 """
 from __future__ import annotations
 
-from sparklite.core.columnar import ColumnarRDD, ColumnPartitioner, ZippedPartitionsRDD, hash_columns
+from sparklite.core.columnar import BatchPartitioner, ColumnarRDD, ColumnPartitioner, ZippedPartitionsRDD, hash_columns
 from sparklite.core.context import SparkContext
 from sparklite.core.dependencies import (Aggregator, Dependency, ManyToOneDependency, NarrowDependency,
                                          OneToOneDependency, RangeDependency, ShuffleDependency)
@@ -36,6 +38,7 @@ from sparklite.core.metrics import TaskMetrics
 from sparklite.core.partitioner import HashPartitioner, Partitioner, RangePartitioner
 from sparklite.core.rdd import RDD
 from sparklite.core.rdds import MapPartitionsRDD, ShuffledRDD
+from sparklite.core.roundrobin import XORShiftRandom, start_position
 from sparklite.core.scheduler.map_output import MapOutputStatistics
 from sparklite.core.scheduler.stages import JobWaiter
 from sparklite.core.taskcontext import TaskContext
@@ -45,6 +48,7 @@ __all__ = [
     "SparkContext", "RDD", "MapPartitionsRDD", "ShuffledRDD", "ColumnarRDD", "ZippedPartitionsRDD",
     "Dependency", "NarrowDependency", "OneToOneDependency", "RangeDependency", "ManyToOneDependency",
     "ShuffleDependency", "Aggregator", "Partitioner", "HashPartitioner", "RangePartitioner", "ColumnPartitioner",
+    "BatchPartitioner", "XORShiftRandom", "start_position",
     "hash_columns", "portable_hash", "JobWaiter", "MapOutputStatistics", "TaskContext", "TaskMetrics",
     "SparkListener", "ApplicationStart", "ApplicationEnd", "JobStart", "JobEnd", "StageSubmitted",
     "StageCompleted", "TaskStart", "TaskEnd", "ExecutorAdded", "ExecutorRemoved", "BlockUpdated",

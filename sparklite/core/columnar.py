@@ -22,7 +22,7 @@ import pyarrow as pa
 from sparklite.core.dependencies import OneToOneDependency
 from sparklite.core.partitioner import Partitioner
 from sparklite.core.rdd import RDD
-from sparklite.core.rdds import MapPartitionsRDD, ShuffledRDD
+from sparklite.core.rdds import MapPartitionsRDD, ShuffledRDD, slice_positions
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -92,14 +92,44 @@ def hash_columns(batch: pa.RecordBatch, keys: list[str]) -> np.ndarray:
     return h
 
 
-class ColumnPartitioner(Partitioner):
+class BatchPartitioner(Partitioner):
+    """Places the rows of whole record batches: ``partition_ids(batch)`` gives every row's partition
+    at once. Subclasses define it (and ``__eq__``/``__hash__`` when two instances may place rows
+    alike, so a planner can see co-partitioned inputs); ``split`` cuts a batch by those ids. Inside a
+    shuffle's map task ``TaskContext.get().partitionId()`` is the map partition (round-robin
+    placement starts from it)."""
+
+    columnar = True     # a shuffle with this partitioner splits record batches, not (key, value) records
+
+    def __call__(self, key) -> int:
+        raise TypeError(f"{type(self).__name__} places rows of record batches; use partition_ids(batch)")
+
+    def partition_ids(self, batch: pa.RecordBatch) -> np.ndarray:
+        """The partition (an int64 in ``[0, numPartitions)``) of every row of ``batch``."""
+        raise NotImplementedError
+
+    def split(self, batch: pa.RecordBatch) -> list:
+        """One piece of ``batch`` per partition (None where no row goes), rows kept in order."""
+        if not isinstance(batch, pa.RecordBatch):
+            raise TypeError(f"a columnar shuffle needs pyarrow.RecordBatch records, got {type(batch).__name__}")
+        ids = self.partition_ids(batch)
+        if self.numPartitions == 1:
+            return [batch if batch.num_rows else None]
+        order = np.argsort(ids, kind="stable")
+        counts = np.bincount(ids, minlength=self.numPartitions)
+        ordered = batch.take(pa.array(order))
+        pieces, start = [], 0
+        for count in counts.tolist():
+            pieces.append(ordered.slice(start, count) if count else None)
+            start += count
+        return pieces
+
+
+class ColumnPartitioner(BatchPartitioner):
     """Places rows by the hash of their key columns: rows with equal keys share a partition.
 
     Two are equal when they have the same key columns and partition count, so a planner can see
-    that two inputs are already co-partitioned and skip the exchange. It places whole record
-    batches (``split``), never single Python keys."""
-
-    columnar = True     # a shuffle with this partitioner splits record batches, not (key, value) records
+    that two inputs are already co-partitioned and skip the exchange."""
 
     def __init__(self, keys, numPartitions: int):
         if isinstance(keys, str):
@@ -118,30 +148,11 @@ class ColumnPartitioner(Partitioner):
     def __hash__(self) -> int:
         return hash((ColumnPartitioner, self.keys, self.numPartitions))
 
-    def __call__(self, key) -> int:
-        raise TypeError("a column partitioner places rows of record batches by their key columns; "
-                        "use partition_ids(batch)")
-
     def __repr__(self) -> str:
         return f"ColumnPartitioner({list(self.keys)}, {self.numPartitions})"
 
     def partition_ids(self, batch: pa.RecordBatch) -> np.ndarray:
-        """The partition of every row of ``batch``."""
         return (hash_columns(batch, list(self.keys)) % np.uint64(self.numPartitions)).astype(np.int64)
-
-    def split(self, batch: pa.RecordBatch) -> list:
-        """One piece of ``batch`` per partition (None where no row goes), rows kept in order."""
-        if not isinstance(batch, pa.RecordBatch):
-            raise TypeError(f"a columnar shuffle needs pyarrow.RecordBatch records, got {type(batch).__name__}")
-        ids = self.partition_ids(batch)
-        order = np.argsort(ids, kind="stable")
-        counts = np.bincount(ids, minlength=self.numPartitions)
-        ordered = batch.take(pa.array(order))
-        pieces, start = [], 0
-        for count in counts.tolist():
-            pieces.append(ordered.slice(start, count) if count else None)
-            start += count
-        return pieces
 
 
 class ColumnarRDD(RDD):
@@ -167,12 +178,17 @@ class ColumnarRDD(RDD):
 
     @classmethod
     def from_table(cls, sc, table: pa.Table, numSlices: int | None = None) -> "ColumnarRDD":
-        """A table cut into ``numSlices`` partitions of contiguous rows."""
+        """A table cut into ``numSlices`` partitions of contiguous rows, where ``sc.parallelize`` of
+        the table's rows would put them (so a DataFrame made from local data has PySpark's layout)."""
         n = max(1, numSlices or sc.defaultParallelism)
-        step = -(-table.num_rows // n) or 1
-        batches = [b for start in range(0, table.num_rows, step) for b in table.slice(start, step).to_batches()]
-        rdd = cls(sc.parallelize(batches, n), table.schema)
-        return rdd
+        rows = table.num_rows
+        size = max(1, min(rows // n, 1024))
+        chunks = -(-rows // size)
+        slices = [(a * size, min(b * size, rows)) for a, b in slice_positions(chunks, n)]
+        parts = [table.slice(start, end - start).combine_chunks().to_batches() for start, end in slices]
+        # one element per slice: each task unpickles only its own partition's batches
+        packed = sc.parallelize(parts, n)
+        return cls(MapPartitionsRDD(packed, _flatten, arrow_only=True), table.schema)
 
     def getNumPartitions(self) -> int:
         return self._deps[0].rdd.getNumPartitions()
@@ -180,24 +196,40 @@ class ColumnarRDD(RDD):
     def compute(self, split, context):
         return self._deps[0].rdd.iterator(split, context)
 
-    def map_batches(self, f, preservesPartitioning: bool = False, schema: pa.Schema | None = None) -> "ColumnarRDD":
+    def map_batches(self, f, preservesPartitioning: bool = False, schema: pa.Schema | None = None,
+                    arrow_only: bool = False) -> "ColumnarRDD":
         """Apply ``f(batch) -> batch`` to every batch; keeps the partitioner only when told the keys
-        stay in place, and the schema only when ``schema`` gives the new one."""
-        mapped = MapPartitionsRDD(self, lambda _, batches: (f(b) for b in batches), preservesPartitioning)
+        stay in place, and the schema only when ``schema`` gives the new one. ``arrow_only=True``
+        says ``f`` runs Arrow/numpy kernels only (no per-row Python), so the tasks may run on the
+        executor's threads rather than in Python worker processes."""
+        return self.map_partitions(lambda batches: (f(b) for b in batches), preservesPartitioning, schema,
+                                   arrow_only)
+
+    def map_partitions(self, f, preservesPartitioning: bool = False, schema: pa.Schema | None = None,
+                       arrow_only: bool = False) -> "ColumnarRDD":
+        """``f(iterator of batches) -> iterator of batches`` over each partition (an operator that
+        needs a whole partition, such as a sort or an aggregate); ``arrow_only`` as in ``map_batches``."""
+        mapped = MapPartitionsRDD(self, lambda _, batches: f(batches), preservesPartitioning, arrow_only=arrow_only)
         return ColumnarRDD(mapped, schema, self.partitioner if preservesPartitioning else None)
 
-    def shuffle(self, keys, numPartitions: int) -> "ColumnarRDD":
-        """Rows with equal key columns in one partition; no exchange when already partitioned so."""
-        partitioner = ColumnPartitioner(keys, numPartitions)
+    def partition_by(self, partitioner: BatchPartitioner) -> "ColumnarRDD":
+        """Exchange rows among partitions as ``partitioner`` places them; no exchange when this RDD
+        is already partitioned by an equal partitioner."""
+        if not getattr(partitioner, "columnar", False):
+            raise TypeError(f"partition_by needs a BatchPartitioner, got {type(partitioner).__name__}")
         if self.partitioner == partitioner:
             return self
         return ColumnarRDD(ShuffledRDD(self, partitioner), self.schema, partitioner)
 
-    def zip_partitions(self, others, f, schema: pa.Schema | None = None) -> "ColumnarRDD":
+    def shuffle(self, keys, numPartitions: int) -> "ColumnarRDD":
+        """Rows with equal key columns in one partition; no exchange when already partitioned so."""
+        return self.partition_by(ColumnPartitioner(keys, numPartitions))
+
+    def zip_partitions(self, others, f, schema: pa.Schema | None = None, arrow_only: bool = False) -> "ColumnarRDD":
         """``f(iterator, *other_iterators)`` over partition i of this RDD and of each of ``others``
         (all with as many partitions): the narrow way to join inputs that are co-partitioned."""
         others = list(others)
-        zipped = ZippedPartitionsRDD([self] + others, f)
+        zipped = ZippedPartitionsRDD([self] + others, f, arrow_only)
         same = all(o.partitioner == self.partitioner for o in others)
         return ColumnarRDD(zipped, schema, self.partitioner if same else None)
 
@@ -209,15 +241,20 @@ class ColumnarRDD(RDD):
         return pa.Table.from_batches(batches, self.schema)
 
 
+def _flatten(_, parts):
+    return (batch for part in parts for batch in part)
+
+
 class ZippedPartitionsRDD(RDD):
     """Partition i is ``f`` of partition i of every parent (Spark's ``zipPartitions``)."""
 
-    def __init__(self, rdds: list, f):
+    def __init__(self, rdds: list, f, arrow_only: bool = False):
         counts = {r.getNumPartitions() for r in rdds}
         if len(counts) != 1:
             raise ValueError(f"zip_partitions needs RDDs with the same number of partitions, got {sorted(counts)}")
         super().__init__(rdds[0].ctx, [OneToOneDependency(r) for r in rdds])
         self._f = f
+        self._arrow_only = arrow_only
 
     def getNumPartitions(self) -> int:
         return self._deps[0].rdd.getNumPartitions()

@@ -72,3 +72,43 @@ def test_hash_is_the_same_in_every_process_and_ignores_chunking():
 def test_unknown_key_column_is_named(sc):
     with pytest.raises(Exception, match="missing_col"):
         shuffle_batches(batches_rdd(sc), ["missing_col"], 2).collect()
+
+
+def test_a_layers_own_batch_partitioner_places_rows_and_is_not_shuffled_twice(sc):
+    from sparklite.core.api import BatchPartitioner, ColumnarRDD, TaskContext
+
+    class Parity(BatchPartitioner):
+        def __init__(self):
+            super().__init__(2, None)
+
+        def partition_ids(self, batch):
+            assert TaskContext.get().partitionId() in (0, 1, 2)      # runs in the map task
+            return (batch.column("k").to_numpy() % 2).astype(np.int64)
+
+        def __eq__(self, other):
+            return isinstance(other, Parity)
+
+        def __hash__(self):
+            return hash(Parity)
+
+    table = pa.table({"k": pa.array(range(30), pa.int64())})
+    source = ColumnarRDD.from_table(sc, table, 3)
+    placed = source.partition_by(Parity())
+    assert placed.partition_by(Parity()) is placed
+    parts = placed.map_batches(lambda b: b, preservesPartitioning=True, arrow_only=True).glom().collect()
+    assert [sorted(k for b in part for k in b.column("k").to_pylist()) for part in parts] == \
+        [list(range(0, 30, 2)), list(range(1, 30, 2))]
+    with pytest.raises(TypeError, match="BatchPartitioner"):
+        source.partition_by(object())
+
+
+def test_a_table_is_cut_where_parallelize_cuts_its_rows(sc):
+    from sparklite.core.api import ColumnarRDD
+    for rows, n in [(10, 3), (0, 2), (5, 8), (5000, 2)]:
+        table = pa.table({"x": pa.array(range(rows), pa.int64())})
+        got = ColumnarRDD.from_table(sc, table, n).map_partitions(
+            lambda bs: iter([pa.record_batch({"x": pa.concat_arrays([b.column(0) for b in bs] or
+                                                                    [pa.array([], pa.int64())])})]),
+            arrow_only=True).glom().collect()
+        assert [[v for b in part for v in b.column(0).to_pylist()] for part in got] == \
+            sc.parallelize(list(range(rows)), n).glom().collect()
