@@ -119,7 +119,10 @@ def import_graph():
         for node in ast.walk(ast.parse(path.read_text())):
             targets = []
             if isinstance(node, ast.ImportFrom) and node.module:
-                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                # ``from pkg import sub`` imports the submodule; a package's __init__ running first
+                # is Python's doing for every submodule, not an edge of the graph
+                targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                           for a in node.names]
             elif isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             graph.add_edges_from((name, t) for t in targets if t in modules and t != name)

@@ -44,7 +44,7 @@ from sparklite.core.scheduler.stages import JobWaiter
 from sparklite.core.taskcontext import TaskContext
 
 __all__ = [
-    "run_job", "submit_job", "submit_map_stage", "post_event", "wait_for_listeners", "crash_executor",
+    "run_job", "submit_job", "submit_map_stage", "is_stopped", "post_event", "wait_for_listeners", "crash_executor",
     "SparkContext", "RDD", "MapPartitionsRDD", "ShuffledRDD", "ColumnarRDD", "ZippedPartitionsRDD",
     "Dependency", "NarrowDependency", "OneToOneDependency", "RangeDependency", "ManyToOneDependency",
     "ShuffleDependency", "Aggregator", "Partitioner", "HashPartitioner", "RangePartitioner", "ColumnPartitioner",
@@ -74,6 +74,11 @@ def submit_map_stage(sc: SparkContext, dependency, properties: dict | None = Non
     """Run the map side of a shuffle (a ``ShuffleDependency`` or a shuffled RDD) alone; the
     waiter's ``result()`` is its ``MapOutputStatistics``."""
     return sc.submit_map_stage(dependency, properties)
+
+
+def is_stopped(sc: SparkContext) -> bool:
+    """Whether ``sc.stop()`` has been called (a session holding it must make a new one)."""
+    return sc._stopped
 
 
 def post_event(sc: SparkContext, event) -> None:

@@ -22,7 +22,7 @@ import pyarrow as pa
 from sparklite.core.dependencies import OneToOneDependency
 from sparklite.core.partitioner import Partitioner
 from sparklite.core.rdd import RDD
-from sparklite.core.rdds import MapPartitionsRDD, ShuffledRDD, slice_positions
+from sparklite.core.rdds import CoalescedRDD, MapPartitionsRDD, ShuffledRDD, slice_positions
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -224,6 +224,11 @@ class ColumnarRDD(RDD):
     def shuffle(self, keys, numPartitions: int) -> "ColumnarRDD":
         """Rows with equal key columns in one partition; no exchange when already partitioned so."""
         return self.partition_by(ColumnPartitioner(keys, numPartitions))
+
+    def coalesce_partitions(self, groups: list) -> "ColumnarRDD":
+        """Partition i reads the parent partitions ``groups[i]`` one after another, without a shuffle
+        (how adaptive execution merges small shuffle partitions)."""
+        return ColumnarRDD(CoalescedRDD(self, len(groups), [list(g) for g in groups]), self.schema)
 
     def zip_partitions(self, others, f, schema: pa.Schema | None = None, arrow_only: bool = False) -> "ColumnarRDD":
         """``f(iterator, *other_iterators)`` over partition i of this RDD and of each of ``others``

@@ -502,9 +502,13 @@ class SparkContext:
     def submit_map_stage(self, dependency, properties: dict | None = None):
         """Run only the map side of a shuffle (Spark's ``submitMapStage``): its ``JobWaiter``'s
         ``result()`` is the shuffle's ``MapOutputStatistics`` (bytes and rows per reduce partition).
-        ``dependency`` is a ``ShuffleDependency`` or an RDD whose first dependency is one. The reduce
-        side that reads it later finds the map outputs present and runs no map task again."""
+        ``dependency`` is a ``ShuffleDependency`` or an RDD whose first dependency is one (a
+        ``ColumnarRDD`` view of such an RDD too). The reduce side that reads it later finds the map
+        outputs present and runs no map task again."""
+        from sparklite.core.columnar import ColumnarRDD
         from sparklite.core.dependencies import ShuffleDependency
+        while isinstance(dependency, ColumnarRDD):
+            dependency = dependency.dependencies[0].rdd
         if not isinstance(dependency, ShuffleDependency):
             deps = getattr(dependency, "dependencies", None) or [None]
             if not isinstance(deps[0], ShuffleDependency):

@@ -167,12 +167,14 @@ def _records_as_they_are(split, iterator):
 
 
 class CoalescedRDD(RDD):
-    """Contiguous groups of parent partitions, without a shuffle."""
+    """Contiguous groups of parent partitions, without a shuffle (``groups`` given, or an even
+    split into ``num_partitions``)."""
     _arrow_only = True
 
-    def __init__(self, prev: RDD, num_partitions: int):
+    def __init__(self, prev: RDD, num_partitions: int, groups: list | None = None):
         n = prev.getNumPartitions()
-        groups = [list(range(a, b)) for a, b in slice_positions(n, min(num_partitions, n))] if n else []
+        if groups is None:
+            groups = [list(range(a, b)) for a, b in slice_positions(n, min(num_partitions, n))] if n else []
         super().__init__(prev.ctx, [ManyToOneDependency(prev, groups)])
         self._n = len(groups)
 

@@ -1,0 +1,473 @@
+"""Aggregate functions: count, sum, avg, min, max, first, last, collect_list/set, count(DISTINCT),
+the variance family, any/every, count_if, max_by/min_by, each in two phases as Spark runs them.
+
+Contract: an aggregate's ``FunctionSpec`` has ``aggregate=True`` and its ``Aggregate`` in
+``options["impl"]``. ``update(args, groups)`` turns one partition's rows into per-group partial
+states, ``merge(states, groups)`` combines partial states of the same groups (after the exchange)
+and ``finish(states, call)`` makes the result. ``groups`` (``Groups``) numbers the rows' groups 0..k-1;
+every state and result array has one value per group. Kernels are pyarrow's hash aggregates keyed
+by the group number, or numpy over it; no Python runs per row. ``group_ids(keys)`` numbers the
+distinct key tuples of a batch (0..k-1, in order of first appearance) with Spark's equality: NULLs
+group together, NaN with NaN, -0.0 with 0.0.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sparklite.sql import types as T
+from sparklite.sql.builtins.registry import FunctionSpec, register
+from sparklite.sql.errors import AnalysisException
+from sparklite.sql.plan import coercion as C
+
+
+@dataclass
+class Groups:
+    """Row i belongs to group ``ids[i]``; there are ``count`` groups."""
+    ids: np.ndarray
+    count: int
+
+
+def _normalized(array: pa.Array) -> pa.Array:
+    if pa.types.is_floating(array.type):
+        array = pc.add(array, pa.scalar(0, array.type))           # -0.0 becomes 0.0
+    return array
+
+
+def group_ids(keys: list, num_rows: int) -> tuple[np.ndarray, int, np.ndarray]:
+    """(group of each row, number of groups, the row where each group first appears)."""
+    if not keys:
+        return np.zeros(num_rows, dtype=np.int64), 1, np.zeros(1, dtype=np.int64)
+    codes = []
+    for key in keys:
+        key = _normalized(key)
+        if pa.types.is_struct(key.type) or pa.types.is_list(key.type) or pa.types.is_map(key.type):
+            encoded = pc.dictionary_encode(pa.array([repr(v) for v in key.to_pylist()]), null_encoding="encode")
+        else:
+            encoded = pc.dictionary_encode(key, null_encoding="encode")
+        codes.append(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    if len(codes) == 1:
+        combined = codes[0]
+    else:
+        combined = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    # renumber groups in order of first appearance
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[inverse.reshape(-1)], len(order), first[order]
+
+
+def grouped(values: pa.Array, groups: Groups, function: str, options=None) -> pa.Array:
+    """pyarrow's hash aggregate ``function`` of ``values`` per group, one value per group in group
+    order (groups without rows get the aggregate of nothing: null, or 0 for counts)."""
+    table = pa.table({"g": pa.array(groups.ids, pa.int64()), "v": values})
+    result = table.group_by("g", use_threads=False).aggregate([("v", function, options)])
+    present = result.column("g").to_numpy()
+    out = result.column(1).combine_chunks() if result.num_rows else pa.array([], result.schema.field(1).type)
+    if len(present) == groups.count and (len(present) == 0 or (present == np.arange(groups.count)).all()):
+        return out
+    index = np.full(groups.count, -1, dtype=np.int64)
+    index[present] = np.arange(len(present))
+    taken = out.take(pa.array(index, mask=index < 0)) if len(out) else pa.nulls(groups.count, out.type)
+    if function in ("count", "count_all", "count_distinct"):
+        taken = taken.fill_null(0)
+    return taken
+
+
+def _as_array(value, n: int) -> pa.Array:
+    if isinstance(value, pa.Scalar):
+        return pa.repeat(value, n) if value.is_valid else pa.nulls(n, value.type)
+    return value.combine_chunks() if isinstance(value, pa.ChunkedArray) else value
+
+
+class Aggregate:
+    """One aggregate function's two phases."""
+
+    def update(self, args: list, groups: Groups, call) -> list:
+        raise NotImplementedError
+
+    def merge(self, states: list, groups: Groups, call) -> list:
+        raise NotImplementedError
+
+    def finish(self, states: list, call) -> pa.Array:
+        return states[0]
+
+
+class Count(Aggregate):
+    def update(self, args, groups, call):
+        n = len(groups.ids)
+        if not args:
+            return [grouped(pa.nulls(n, pa.int8()), groups, "count_all")]
+        valid = None
+        for a in args:
+            v = pc.is_valid(_as_array(a, n))
+            valid = v if valid is None else pc.and_(valid, v)
+        return [grouped(pc.cast(valid, pa.int64()), groups, "sum").fill_null(0)]
+
+    def merge(self, states, groups, call):
+        return [grouped(states[0], groups, "sum").fill_null(0)]
+
+
+class Sum(Aggregate):
+    """Integral sums are bigints that raise on overflow (ANSI); decimal sums widen by 10 digits."""
+
+    def update(self, args, groups, call):
+        values = _as_array(args[0], len(groups.ids))
+        return [self._sum(values, groups, call)]
+
+    def merge(self, states, groups, call):
+        return [self._sum(states[0], groups, call)]
+
+    def _sum(self, values, groups, call):
+        t = call.data_type
+        if isinstance(t, T.LongType):
+            values = values.cast(pa.int64())
+            total = grouped(values, groups, "sum", pc.ScalarAggregateOptions(min_count=1))
+            check = grouped(values.cast(pa.float64()), groups, "sum", pc.ScalarAggregateOptions(min_count=1))
+            if pc.any(pc.greater(pc.abs(check), 9.2e18)).as_py():
+                from sparklite.sql.builtins.arithmetic import overflow
+                raise overflow("long", "try_sum")
+            return total
+        if isinstance(t, T.DecimalType):
+            values = values.cast(pa.decimal128(38, t.scale))
+            return grouped(values, groups, "sum", pc.ScalarAggregateOptions(min_count=1)).cast(
+                T.to_arrow_type(t))
+        return grouped(values.cast(T.to_arrow_type(t)), groups, "sum", pc.ScalarAggregateOptions(min_count=1))
+
+
+class Average(Aggregate):
+    """Partial (sum, count); the result is sum / count (double, or a decimal with 4 more digits)."""
+
+    def update(self, args, groups, call):
+        values = _as_array(args[0], len(groups.ids))
+        if isinstance(call.data_type, T.DecimalType):
+            values = values.cast(pa.decimal128(38, call.children[0].data_type.scale))
+        else:
+            values = values.cast(pa.float64())
+        total = grouped(values, groups, "sum", pc.ScalarAggregateOptions(min_count=1))
+        count = grouped(pc.cast(pc.is_valid(values), pa.int64()), groups, "sum").fill_null(0)
+        return [total, count]
+
+    def merge(self, states, groups, call):
+        return [grouped(states[0], groups, "sum", pc.ScalarAggregateOptions(min_count=1)),
+                grouped(states[1], groups, "sum").fill_null(0)]
+
+    def finish(self, states, call):
+        total, count = states
+        t = call.data_type
+        if isinstance(t, T.DecimalType):
+            import decimal
+            quantum = decimal.Decimal(1).scaleb(-t.scale)
+            out = []
+            with decimal.localcontext(decimal.Context(prec=80, rounding=decimal.ROUND_HALF_UP)):
+                for s, c in zip(total.to_pylist(), count.to_pylist()):
+                    out.append(None if not c or s is None else (s / c).quantize(quantum))
+            return pa.array(out, T.to_arrow_type(t))
+        zero = pc.equal(count, 0)
+        return pc.if_else(zero, pa.scalar(None, pa.float64()), pc.divide(total, count.cast(pa.float64())))
+
+
+class Extreme(Aggregate):
+    """min / max in Spark's order: NaN is the largest value."""
+
+    def __init__(self, function: str):
+        self.function = function
+
+    def update(self, args, groups, call):
+        return [self._reduce(_as_array(args[0], len(groups.ids)), groups)]
+
+    def merge(self, states, groups, call):
+        return [self._reduce(states[0], groups)]
+
+    def _reduce(self, values, groups):
+        if pa.types.is_floating(values.type):
+            nan = pc.fill_null(pc.is_nan(values), False)
+            if pc.any(nan).as_py():
+                has_nan = grouped(nan, groups, "any")
+                plain = grouped(pc.if_else(nan, pa.scalar(None, values.type), values), groups, self.function)
+                if self.function == "max":
+                    return pc.if_else(has_nan, pa.scalar(math.nan, values.type), plain)
+                # min: NaN only when a group holds nothing else
+                return pc.if_else(pc.and_(has_nan, pc.is_null(plain)), pa.scalar(math.nan, values.type), plain)
+        if pa.types.is_struct(values.type) or pa.types.is_list(values.type):
+            raise NotImplementedError("min/max of nested values")
+        return grouped(values, groups, self.function)
+
+
+class FirstLast(Aggregate):
+    def __init__(self, function: str):
+        self.function = function
+
+    def update(self, args, groups, call):
+        values = _as_array(args[0], len(groups.ids))
+        return [grouped(values, groups, self.function,
+                        pc.ScalarAggregateOptions(skip_nulls=bool(call.options.get("ignore_nulls")), min_count=0))]
+
+    def merge(self, states, groups, call):
+        return [grouped(states[0], groups, self.function,
+                        pc.ScalarAggregateOptions(skip_nulls=bool(call.options.get("ignore_nulls")), min_count=0))]
+
+
+class Collect(Aggregate):
+    """collect_list / collect_set: lists per group, nulls left out."""
+
+    def __init__(self, distinct: bool):
+        self.distinct = distinct
+
+    def update(self, args, groups, call):
+        values = _as_array(args[0], len(groups.ids))
+        valid = pc.is_valid(values)
+        kept = Groups(groups.ids[valid.to_numpy(zero_copy_only=False)], groups.count)
+        return [self._lists(values.filter(valid), kept)]
+
+    def merge(self, states, groups, call):
+        lists = states[0]
+        lengths = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
+        flat = pc.list_flatten(lists)
+        return [self._lists(flat, Groups(np.repeat(groups.ids, lengths), groups.count))]
+
+    def _lists(self, values, groups):
+        if self.distinct:
+            _, _, first = group_ids([pa.array(groups.ids, pa.int64()), values], len(groups.ids))
+            first = np.sort(first)
+            values = values.take(pa.array(first))
+            groups = Groups(groups.ids[first], groups.count)
+        result = grouped(values, groups, "list")
+        empty = pa.array([[]] * groups.count, result.type) if groups.count else result
+        return pc.if_else(pc.is_null(result), empty, result) if result.null_count else result
+
+
+class Distinct(Aggregate):
+    """``f(DISTINCT args)``: the distinct argument tuples of each group, then ``f`` over them."""
+
+    def __init__(self, inner: Aggregate):
+        self.inner = inner
+        self.sets = Collect(True)
+
+    def update(self, args, groups, call):
+        return self.sets.update([_tuples([_as_array(a, len(groups.ids)) for a in args])], groups, call)
+
+    def merge(self, states, groups, call):
+        return self.sets.merge(states, groups, call)
+
+    def finish(self, states, call):
+        lists = states[0]
+        k = len(lists)
+        lengths = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
+        flat = pc.list_flatten(lists)
+        columns = [flat.field(i) for i in range(flat.type.num_fields)] if pa.types.is_struct(flat.type) and \
+            len(call.children) > 1 else [flat]
+        groups = Groups(np.repeat(np.arange(k, dtype=np.int64), lengths), k)
+        return self.inner.finish(self.inner.update(columns, groups, call), call)
+
+
+def _tuples(arrays: list) -> pa.Array:
+    """Argument tuples as one struct array; a tuple with a NULL in it is left out (as a NULL)."""
+    if len(arrays) == 1:
+        return arrays[0]
+    valid = None
+    for a in arrays:
+        v = pc.is_valid(a)
+        valid = v if valid is None else pc.and_(valid, v)
+    fields = [pa.field(f"c{i}", a.type) for i, a in enumerate(arrays)]
+    struct = pa.StructArray.from_arrays(arrays, fields=fields)
+    return pc.if_else(valid, struct, pa.scalar(None, pa.struct(fields)))
+
+
+class Moments(Aggregate):
+    """Variance, standard deviation, skewness, kurtosis: partial (n, mean, m2[, m3, m4]) merged with
+    Chan's parallel formulas, as Spark's CentralMomentAgg."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def update(self, args, groups, call):
+        values = _as_array(args[0], len(groups.ids)).cast(pa.float64())
+        valid = pc.is_valid(values).to_numpy(zero_copy_only=False)
+        x = values.fill_null(0.0).to_numpy(zero_copy_only=False)[valid]
+        ids = groups.ids[valid]
+        k = groups.count
+        n = np.bincount(ids, minlength=k).astype(np.float64)
+        with np.errstate(all="ignore"):
+            mean = np.bincount(ids, weights=x, minlength=k) / n
+            d = x - mean[ids]
+            m2 = np.bincount(ids, weights=d * d, minlength=k)
+            m3 = np.bincount(ids, weights=d ** 3, minlength=k)
+            m4 = np.bincount(ids, weights=d ** 4, minlength=k)
+        mean = np.where(n > 0, mean, 0.0)
+        return [pa.array(v) for v in (n, mean, m2, m3, m4)]
+
+    def merge(self, states, groups, call):
+        n_b, mean_b, m2_b, m3_b, m4_b = (s.to_numpy(zero_copy_only=False) for s in states)
+        k = groups.count
+        n = np.zeros(k)
+        mean = np.zeros(k)
+        m2 = np.zeros(k)
+        m3 = np.zeros(k)
+        m4 = np.zeros(k)
+        for row in np.argsort(groups.ids, kind="stable"):
+            g = groups.ids[row]
+            na, nb = n[g], n_b[row]
+            if nb == 0:
+                continue
+            total = na + nb
+            delta = mean_b[row] - mean[g]
+            delta_n = delta / total
+            m4[g] += (m4_b[row] + delta * delta_n ** 3 * na * nb * (na * na - na * nb + nb * nb)
+                      + 6 * delta_n ** 2 * (na * na * m2_b[row] + nb * nb * m2[g])
+                      + 4 * delta_n * (na * m3_b[row] - nb * m3[g]))
+            m3[g] += (m3_b[row] + delta * delta_n ** 2 * na * nb * (na - nb)
+                      + 3 * delta_n * (na * m2_b[row] - nb * m2[g]))
+            m2[g] += m2_b[row] + delta * delta_n * na * nb
+            mean[g] += delta_n * nb
+            n[g] = total
+        return [pa.array(v) for v in (n, mean, m2, m3, m4)]
+
+    def finish(self, states, call):
+        n, mean, m2, m3, m4 = (s.to_numpy(zero_copy_only=False) for s in states)
+        with np.errstate(all="ignore"):
+            if self.kind in ("var_samp", "stddev_samp"):
+                value = m2 / (n - 1)
+                value = np.where(n == 1, np.nan, value)
+            elif self.kind in ("var_pop", "stddev_pop"):
+                value = m2 / n
+            elif self.kind == "skewness":
+                value = np.sqrt(n) * m3 / np.power(m2, 1.5)
+                value = np.where(m2 == 0, np.nan, value)
+            else:
+                value = n * m4 / (m2 * m2) - 3.0
+                value = np.where(m2 == 0, np.nan, value)
+            if self.kind.startswith("stddev"):
+                value = np.sqrt(value)
+        return pa.array(value, pa.float64(), mask=n == 0)
+
+
+class BoolAggregate(Aggregate):
+    def __init__(self, function: str):
+        self.function = function
+
+    def update(self, args, groups, call):
+        values = _as_array(args[0], len(groups.ids))
+        return [grouped(values, groups, self.function, pc.ScalarAggregateOptions(min_count=1))]
+
+    def merge(self, states, groups, call):
+        return [grouped(states[0], groups, self.function, pc.ScalarAggregateOptions(min_count=1))]
+
+
+# -- type rules -----------------------------------------------------------------------------------
+
+def _arity(name: str, args, low: int, high: int):
+    if not low <= len(args) <= high:
+        expected = str(low) if low == high else f"[{low}, {high}]"
+        raise AnalysisException(errorClass="WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+                                messageParameters={"functionName": f"`{name}`", "expectedNum": expected,
+                                                   "actualNum": str(len(args)),
+                                                   "docroot": "https://spark.apache.org/docs/latest"})
+
+
+def _numeric_arg(name: str, arg):
+    t = arg.data_type
+    if C.is_string(t):
+        return C.cast_to(arg, T.DoubleType())
+    if isinstance(t, T.NullType):
+        return C.cast_to(arg, T.DoubleType())
+    if not C.is_numeric(t):
+        raise AnalysisException(
+            errorClass="DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+            messageParameters={"sqlExpr": f'"{name}({arg.sql()})"', "paramIndex": "first",
+                               "requiredType": '"NUMERIC" or "ANSI INTERVAL"', "inputSql": f'"{arg.sql()}"',
+                               "inputType": f'"{t.simpleString().upper()}"'})
+    return arg
+
+
+def _resolve_count(args):
+    return list(args), T.LongType(), False
+
+
+def _resolve_sum(args):
+    _arity("sum", args, 1, 1)
+    arg = _numeric_arg("sum", args[0])
+    t = arg.data_type
+    if C.is_integral(t):
+        return [arg], T.LongType(), True
+    if isinstance(t, T.DecimalType):
+        return [arg], C.bounded_decimal(t.precision + 10, t.scale), True
+    return [arg], T.DoubleType(), True
+
+
+def _resolve_avg(args):
+    _arity("avg", args, 1, 1)
+    arg = _numeric_arg("avg", args[0])
+    t = arg.data_type
+    if isinstance(t, T.DecimalType):
+        return [arg], C.bounded_decimal(t.precision + 4, t.scale + 4), True
+    return [arg], T.DoubleType(), True
+
+
+def _resolve_same(args):
+    _arity("min", args, 1, 1)
+    return [args[0]], args[0].data_type, True
+
+
+def _resolve_first(args):
+    _arity("first", args, 1, 2)
+    ignore_nulls = False
+    if len(args) == 2:
+        flag = args[1]
+        if not (hasattr(flag, "value") and isinstance(flag.value, bool)):
+            raise AnalysisException(
+                errorClass="DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+                messageParameters={"sqlExpr": f'"first({args[0].sql()}, {flag.sql()})"', "paramIndex": "second",
+                                   "requiredType": '"BOOLEAN"', "inputSql": f'"{flag.sql()}"',
+                                   "inputType": f'"{flag.data_type.simpleString().upper()}"'})
+        ignore_nulls = flag.value
+    return [args[0]], args[0].data_type, True, {"ignore_nulls": ignore_nulls}
+
+
+def _resolve_collect(args):
+    _arity("collect_list", args, 1, 1)
+    return [args[0]], T.ArrayType(args[0].data_type, False), False
+
+
+def _resolve_moment(args):
+    _arity("stddev", args, 1, 1)
+    return [C.cast_to(_numeric_arg("stddev", args[0]), T.DoubleType())], T.DoubleType(), True
+
+
+def _resolve_bool(args):
+    _arity("bool_and", args, 1, 1)
+    arg = args[0]
+    if not isinstance(arg.data_type, (T.BooleanType, T.NullType)):
+        raise AnalysisException(
+            errorClass="DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+            messageParameters={"sqlExpr": f'"bool_and({arg.sql()})"', "paramIndex": "first",
+                               "requiredType": '"BOOLEAN"', "inputSql": f'"{arg.sql()}"',
+                               "inputType": f'"{arg.data_type.simpleString().upper()}"'})
+    return [C.cast_to(arg, T.BooleanType())], T.BooleanType(), True
+
+
+def _aggregate(name, resolve, impl, aliases=(), render=None):
+    register(FunctionSpec(name, resolve, aggregate=True, aliases=aliases, render=render, options={"impl": impl}))
+
+
+_aggregate("count", _resolve_count, Count())
+_aggregate("sum", _resolve_sum, Sum())
+_aggregate("avg", _resolve_avg, Average(), aliases=("mean",))
+_aggregate("min", _resolve_same, Extreme("min"))
+_aggregate("max", _resolve_same, Extreme("max"))
+_aggregate("first", _resolve_first, FirstLast("first"), aliases=("first_value",))
+_aggregate("last", _resolve_first, FirstLast("last"), aliases=("last_value",))
+_aggregate("any_value", _resolve_first, FirstLast("first"))
+_aggregate("collect_list", _resolve_collect, Collect(False), aliases=("array_agg",))
+_aggregate("collect_set", _resolve_collect, Collect(True))
+for _kind, _names in [("var_samp", ("var_samp", "variance")), ("var_pop", ("var_pop",)),
+                      ("stddev_samp", ("stddev_samp", "stddev", "std")), ("stddev_pop", ("stddev_pop",)),
+                      ("skewness", ("skewness",)), ("kurtosis", ("kurtosis",))]:
+    _aggregate(_names[0], _resolve_moment, Moments(_kind), aliases=_names[1:])
+_aggregate("bool_and", _resolve_bool, BoolAggregate("all"), aliases=("every",))
+_aggregate("bool_or", _resolve_bool, BoolAggregate("any"), aliases=("some", "any"))

@@ -1,0 +1,100 @@
+"""Hash aggregation in two phases, as Spark plans it: a partial aggregate in every map task, an
+exchange by the grouping keys, a final aggregate merging the partial states of each group.
+
+Contract:
+* ``HashAggregateExec(mode="partial")`` outputs the grouping keys then every aggregate's state
+  columns; ``mode="final"`` reads that layout, merges and finishes, and outputs the grouping keys
+  then one column per aggregate. With no grouping keys there is exactly one output row, even over
+  no input (``count`` is 0, ``sum`` NULL).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from sparklite.sql import types as T
+from sparklite.sql.builtins.aggregates import Distinct, Groups, group_ids
+from sparklite.sql.execution.evaluate import evaluate_array
+from sparklite.sql.execution.physical import SparkPlan, attr_list, bind
+from sparklite.sql.execution.sort import concat_batches
+
+
+def _impl(call):
+    impl = call.spec.options["impl"]
+    return Distinct(impl) if call.options.get("distinct") else impl
+
+
+class HashAggregateExec(SparkPlan):
+    def __init__(self, mode: str, grouping: list, calls: list, child: SparkPlan, output: list, num_states=None):
+        self.mode, self.grouping, self.calls, self.children = mode, list(grouping), list(calls), (child,)
+        self._output = list(output)
+        self.num_states = num_states       # final mode: how many state columns each call has
+
+    @property
+    def output(self):
+        return self._output
+
+    def execute(self, ctx):
+        child = self.children[0]
+        rdd = child.execute(ctx)
+        if self.mode == "partial":
+            keys = [bind(g, child.output) for g in self.grouping]
+            args = [[bind(a, child.output) for a in c.children] for c in self.calls]
+            calls = self.calls
+            names = [a.name for a in self._output]
+
+            def partial(batches):
+                batch = concat_batches(list(batches), child.schema)
+                if not keys and batch.num_rows == 0:
+                    return iter(())      # the final side makes the one row of an empty global aggregate
+                key_arrays = [evaluate_array(k, batch) for k in keys]
+                ids, count, first = group_ids(key_arrays, batch.num_rows)
+                groups = Groups(ids, count)
+                columns = [k.take(pa.array(first)) for k in key_arrays]
+                for call, call_args in zip(calls, args):
+                    values = [evaluate_array(a, batch) for a in call_args]
+                    columns += _impl(call).update(values, groups, call)
+                return iter([pa.RecordBatch.from_arrays(columns, names=names[:len(columns)] +
+                                                        [f"s{i}" for i in range(len(columns) - len(names))])])
+            return rdd.map_partitions(partial, arrow_only=True)
+        num_keys = len(self.grouping)
+        calls, num_states = self.calls, self.num_states
+        schema = self.schema
+
+        def final(batches):
+            batches = [b for b in batches if b.num_rows]
+            if not batches:
+                if num_keys:
+                    return iter(())
+                states = None
+                key_arrays, groups = [], Groups(np.zeros(0, dtype=np.int64), 1)
+            else:
+                table = pa.Table.from_batches(batches).combine_chunks()
+                key_arrays = [table.column(i).combine_chunks() for i in range(num_keys)]
+                ids, count, first = group_ids(key_arrays, table.num_rows)
+                groups = Groups(ids, count)
+                key_arrays = [k.take(pa.array(first)) for k in key_arrays]
+                states = [table.column(i).combine_chunks() for i in range(num_keys, table.num_columns)]
+            columns = list(key_arrays)
+            position = 0
+            for call, width in zip(calls, num_states):
+                impl = _impl(call)
+                if states is None:
+                    empty = impl.update([pa.array([], T.to_arrow_type(a.data_type)) for a in call.children],
+                                        groups, call)
+                    merged = empty
+                else:
+                    merged = impl.merge(states[position:position + width], groups, call)
+                position += width
+                result = impl.finish(merged, call)
+                columns.append(result)
+            columns = [c if c.type == f.type else c.cast(f.type) for c, f in zip(columns, schema)]
+            return iter([pa.RecordBatch.from_arrays(columns, schema=schema)])
+        return rdd.map_partitions(final, schema=schema, arrow_only=True)
+
+    def node_string(self):
+        prefix = "partial_" if self.mode == "partial" else ""
+        functions = ", ".join(prefix + c.sql() for c in self.calls)
+        keys = attr_list(self._output[:len(self.grouping)]) if self.mode == "final" else \
+            "[" + ", ".join(g.sql() for g in self.grouping) + "]"
+        return f"HashAggregate(keys={keys}, functions=[{functions}])"

@@ -1,0 +1,139 @@
+"""The physical planner: an optimized logical plan becomes a tree of physical operators.
+
+Contract: ``plan_physical(logical, conf) -> SparkPlan``, one strategy per logical operator; a Filter
+under a Project (or either alone) becomes one fused ``ProjectFilterExec``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from sparklite.sql import types as T
+from sparklite.sql.builtins.aggregates import Distinct, Groups
+from sparklite.sql.cache import InMemoryRelation
+from sparklite.sql.execution.aggregate import HashAggregateExec
+from sparklite.sql.execution.exchange import byte_size
+from sparklite.sql.execution.join import HashJoinExec, extract_keys, output_of
+from sparklite.sql.execution.window import WindowExec
+from sparklite.sql.execution import physical as P
+from sparklite.sql.execution.exchange import ShuffleExchangeExec
+from sparklite.sql.execution.sort import SortExec
+from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, output_name
+from sparklite.sql.plan.optimizer import optimize
+from sparklite.sql.plan.stats import size_in_bytes
+
+
+def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
+    if isinstance(plan, L.Project):
+        child = plan.child
+        if isinstance(child, L.Filter):
+            return P.ProjectFilterExec(plan.project_list, child.condition, plan_physical(child.child, conf))
+        return P.ProjectFilterExec(plan.project_list, None, plan_physical(child, conf))
+    if isinstance(plan, L.Filter):
+        return P.ProjectFilterExec(None, plan.condition, plan_physical(plan.child, conf))
+    if isinstance(plan, L.LocalRelation):
+        return P.LocalTableScanExec(plan.output, plan.table, plan.num_slices)
+    if isinstance(plan, L.DataSourceRelation):
+        return P.DataSourceScanExec(plan.output, plan.source, plan.columns)
+    if isinstance(plan, L.RDDRelation):
+        return P.ExistingRDDExec(plan.output, plan.rdd)
+    if isinstance(plan, L.Range):
+        return P.RangeExec(plan.output, plan.start, plan.end, plan.step, plan.num_slices)
+    if isinstance(plan, InMemoryRelation):
+        return P.InMemoryTableScanExec(plan.entry, plan_physical(optimize(plan.entry.plan), conf))
+    if isinstance(plan, L.OneRowRelation):
+        return P.OneRowExec()
+    if isinstance(plan, L.SubqueryAlias):
+        return plan_physical(plan.child, conf)
+    if isinstance(plan, L.Limit):
+        return P.LimitExec(plan.limit, plan.offset, plan_physical(plan.child, conf))
+    if isinstance(plan, L.Sort):
+        return SortExec(plan.order, plan.global_sort, plan_physical(plan.child, conf))
+    if isinstance(plan, L.Repartition):
+        if plan.kind == "coalesce":
+            return P.CoalesceExec(plan.num_partitions, plan_physical(plan.child, conf))
+        return ShuffleExchangeExec(plan.kind, plan.keys, plan.num_partitions, plan_physical(plan.child, conf))
+    if isinstance(plan, L.Union):
+        return P.UnionExec([plan_physical(c, conf) for c in plan.children], plan.output)
+    if isinstance(plan, L.Aggregate):
+        return plan_aggregate(plan, conf)
+    if isinstance(plan, L.Join):
+        return plan_join(plan, conf)
+    if isinstance(plan, L.Window):
+        return WindowExec(plan.window_expressions, plan.partition, plan.order, plan_physical(plan.child, conf))
+    raise NotImplementedError(f"no physical plan yet for {type(plan).__name__}")
+
+
+def plan_join(plan: L.Join, conf) -> P.SparkPlan:
+    """Spark's JoinSelection: a broadcast hash join when a side may be built (by the join type) and
+    is hinted or smaller than ``spark.sql.autoBroadcastJoinThreshold``, a shuffled hash join
+    otherwise; without equality keys a broadcast nested-loop join."""
+    left, right = plan_physical(plan.left, conf), plan_physical(plan.right, conf)
+    keys, residual = extract_keys(plan.condition, plan.left.output, plan.right.output)
+    output = output_of(plan.left.output, plan.right.output, plan.join_type)
+    threshold = byte_size(conf.get("spark.sql.autoBroadcastJoinThreshold")) if conf is not None else 10 << 20
+
+    def small(side: str) -> bool:
+        if plan.hint.get(side) == "broadcast":
+            return True
+        size = size_in_bytes(plan.left if side == "left" else plan.right)
+        return threshold >= 0 and size is not None and size <= threshold
+
+    can_right = plan.join_type in ("inner", "cross", "left_outer", "left_semi", "left_anti")
+    can_left = plan.join_type in ("inner", "cross", "right_outer")
+    if not keys:
+        return HashJoinExec(left, right, plan.join_type, [], residual, "nested_loop", output)
+    if can_right and small("right") and not (can_left and small("left") and plan.hint.get("left") and
+                                             not plan.hint.get("right")):
+        strategy = "broadcast_right"
+        if can_left and small("left") and (size_in_bytes(plan.left) or 0) < (size_in_bytes(plan.right) or 0):
+            strategy = "broadcast_left" if not plan.hint.get("right") else strategy
+    elif can_left and small("left"):
+        strategy = "broadcast_left"
+    else:
+        strategy = "shuffle"
+    return HashJoinExec(left, right, plan.join_type, keys, residual, strategy, output)
+
+
+def plan_aggregate(plan: L.Aggregate, conf=None) -> P.SparkPlan:
+    """Partial aggregate, exchange by the keys (one partition without keys), final aggregate, and
+    a projection computing the select list from keys and aggregate results."""
+    child = plan_physical(plan.child, conf)
+    calls, seen = [], set()
+    for item in plan.aggregates:
+        for node in item.walk():
+            if isinstance(node, Call) and node.spec.aggregate and node.semantic_key() not in seen:
+                seen.add(node.semantic_key())
+                calls.append(node)
+    keys = [g if isinstance(g, AttributeReference) else AttributeReference(output_name(g), g.data_type, g.nullable)
+            for g in plan.grouping]
+    widths = [len(state_width(c)) for c in calls]
+    states = [AttributeReference(f"state{i}", T.NullType()) for i in range(sum(widths))]
+    partial = HashAggregateExec("partial", plan.grouping, calls, child, keys + states)
+    exchange = ShuffleExchangeExec("hash", keys, None, partial) if keys else \
+        ShuffleExchangeExec("single", [], 1, partial)
+    results = [AttributeReference(c.sql(), c.data_type, c.nullable) for c in calls]
+    final = HashAggregateExec("final", keys, calls, exchange, keys + results, widths)
+    by_key = {c.semantic_key(): r for c, r in zip(calls, results)}
+    by_key.update({g.semantic_key(): k for g, k in zip(plan.grouping, keys)})
+
+    project = [item.with_children(tuple(c.transform_down(_stop_at(by_key)) for c in item.children))
+               if isinstance(item, Alias) else by_key.get(item.semantic_key(), item) for item in plan.aggregates]
+    return P.ProjectFilterExec(project, None, final)
+
+
+def _stop_at(by_key):
+    """A top-down rule replacing the first node (from the top) that is a key or an aggregate."""
+    def rule(node):
+        return by_key.get(node.semantic_key(), node)
+    return rule
+
+
+def state_width(call) -> list:
+    """The state columns an aggregate's partial phase makes (known by running it on nothing)."""
+    impl = call.spec.options["impl"]
+    if call.options.get("distinct"):
+        impl = Distinct(impl)
+    empty = [pa.array([], T.to_arrow_type(a.data_type)) for a in call.children]
+    return impl.update(empty, Groups(np.zeros(0, dtype=np.int64), 0), call)

@@ -1,0 +1,89 @@
+"""One query's life after analysis: optimize, plan, run on the core, collect (Spark's
+``QueryExecution``).
+
+Contract: ``QueryExecution(session, analyzed)`` gives the ``optimized`` logical plan, the
+``physical`` plan and ``to_rdd()`` (a ``ColumnarRDD`` whose batches have the analyzed output's
+names and Arrow types). ``collect_table(limit=None)`` runs it as one SQL execution: the jobs carry
+``spark.sql.execution.id`` and the listener bus hears ``SQLExecutionStart``/``End``. A SQL error
+raised inside a task (``DIVIDE_BY_ZERO``, ``CAST_INVALID_INPUT``, ...) reaches the caller as
+itself, as PySpark raises it, not wrapped in a job failure.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+
+import pyarrow as pa
+
+from sparklite import SparkJobError
+from sparklite.core.api import SQLExecutionEnd, SQLExecutionStart, post_event, run_job
+from sparklite.errors import PySparkException
+from sparklite.sql.execution.physical import ExecutionContext, arrow_schema
+from sparklite.sql.execution.planner import plan_physical
+from sparklite.sql.plan.optimizer import optimize
+
+_execution_ids = itertools.count()
+
+
+class QueryExecution:
+    def __init__(self, session, analyzed):
+        self.session, self.analyzed = session, analyzed
+        self._optimized = self._physical = None
+
+    @property
+    def optimized(self):
+        if self._optimized is None:
+            self._optimized = optimize(self.session._cache_manager.use_cached(self.analyzed))
+        return self._optimized
+
+    @property
+    def physical(self):
+        if self._physical is None:
+            self._physical = plan_physical(self.optimized, self.session.conf)
+        return self._physical
+
+    @property
+    def schema(self) -> pa.Schema:
+        return arrow_schema(self.analyzed.output)
+
+    def context(self) -> ExecutionContext:
+        conf = self.session.conf
+        return ExecutionContext(self.session.sparkContext, conf.get("spark.sql.session.timeZone"), conf)
+
+    def to_rdd(self):
+        return self.physical.execute(self.context())
+
+    def collect_table(self, partitions=None) -> pa.Table:
+        """Every row (or those of the chosen partitions), as one Arrow table."""
+        rdd = self.to_rdd()
+        batches = self.run(rdd, lambda it: list(it), partitions)
+        schema = self.schema
+        flat = [b for part in batches for b in part if b.num_rows]
+        if not flat:
+            return schema.empty_table()
+        table = pa.Table.from_batches([_conform(b, schema) for b in flat], schema)
+        return table
+
+    def run(self, rdd, func, partitions=None) -> list:
+        sc = self.session.sparkContext
+        execution_id = str(next(_execution_ids))
+        description = self.analyzed.node_string()
+        post_event(sc, SQLExecutionStart(execution_id, description, self.physical.tree_string(), time.time()))
+        error = None
+        try:
+            return run_job(sc, rdd, func, partitions, {"spark.sql.execution.id": execution_id})
+        except SparkJobError as failure:
+            cause = failure.__cause__
+            error = str(cause or failure)
+            if isinstance(cause, PySparkException):
+                raise cause from None
+            raise
+        finally:
+            post_event(sc, SQLExecutionEnd(execution_id, time.time(), error))
+
+
+def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    if batch.schema == schema:
+        return batch
+    columns = [c if c.type == f.type else c.cast(f.type) for c, f in zip(batch.columns, schema)]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)

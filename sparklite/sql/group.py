@@ -1,0 +1,71 @@
+"""``GroupedData``: what ``df.groupBy(...)`` returns; ``agg`` and its shortcuts make the aggregate.
+
+Contract: ``agg`` takes aggregate Columns, or one dict of column name -> function name (``"*"``
+with ``count``); the result has the grouping columns first, then the aggregates, named as Spark
+names them (``sum(x)``, ``count(1)``). The shortcuts (``count``, ``sum``, ``avg``/``mean``,
+``min``, ``max``) aggregate every numeric column when given none.
+"""
+from __future__ import annotations
+
+from sparklite.sql import types as T
+from sparklite.sql.column import Column, name_to_expression
+from sparklite.sql.errors import AnalysisException, PySparkTypeError
+from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.expressions import Alias, Literal, UnresolvedFunction
+
+
+class GroupedData:
+    def __init__(self, df, grouping: list):
+        self._df = df
+        self._grouping = grouping
+
+    def _aggregate(self, expressions: list):
+        return self._df._with(L.Aggregate(self._grouping, list(self._grouping) + expressions, self._df._plan))
+
+    def agg(self, *exprs):
+        if not exprs:
+            raise PySparkTypeError(errorClass="CANNOT_BE_EMPTY", messageParameters={"item": "exprs"})
+        if len(exprs) == 1 and isinstance(exprs[0], dict):
+            items = []
+            for name, function in exprs[0].items():
+                function = {"mean": "avg"}.get(function, function)
+                arg = Literal(1, T.IntegerType()) if name == "*" else name_to_expression(name)
+                items.append(UnresolvedFunction(function, [arg]))
+            return self._aggregate(items)
+        for e in exprs:
+            if not isinstance(e, Column):
+                raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                                       messageParameters={"expected_type": "Column", "arg_name": "exprs", "arg_type": type(e).__name__})
+        return self._aggregate([e._expr for e in exprs])
+
+    def count(self):
+        return self._aggregate([Alias(UnresolvedFunction("count", [Literal(1, T.IntegerType())]), "count")])
+
+    def _numeric(self, function: str, cols):
+        if cols:
+            names = list(cols)
+            fields = {f.name: f for f in self._df.schema.fields}
+            for name in names:
+                field = fields.get(name)
+                if field is not None and not isinstance(field.dataType, T.NumericType):
+                    raise AnalysisException(errorClass="_LEGACY_ERROR_TEMP_1323",
+                                            messageParameters={"colName": name})
+        else:
+            grouped = {g.name for g in self._grouping if hasattr(g, "name")}
+            names = [f.name for f in self._df.schema.fields
+                     if isinstance(f.dataType, T.NumericType) and f.name not in grouped]
+        return self._aggregate([UnresolvedFunction(function, [name_to_expression(n)]) for n in names])
+
+    def sum(self, *cols):
+        return self._numeric("sum", cols)
+
+    def avg(self, *cols):
+        return self._numeric("avg", cols)
+
+    mean = avg
+
+    def min(self, *cols):
+        return self._numeric("min", cols)
+
+    def max(self, *cols):
+        return self._numeric("max", cols)

@@ -1,0 +1,562 @@
+"""The analyzer: turns a parsed or DataFrame-built plan into a resolved one, as Catalyst's.
+
+Contract:
+* ``Analyzer(catalog_lookup, case_sensitive).execute(plan)`` resolves bottom-up and skips subtrees
+  already resolved, so a DataFrame method analyzes only the node it adds (PySpark resolves eagerly:
+  ``df.select("nope")`` raises at once).
+* Relations are looked up through ``catalog_lookup(parts) -> LogicalPlan`` (temp views, tables).
+* Column names resolve against the child's output, case-insensitively unless
+  ``spark.sql.caseSensitive``: ``name``, ``qualifier.name``, ``struct.field``; a name tied to a
+  DataFrame (``df["x"]``) resolves against that DataFrame's plan. An unknown name raises
+  ``UNRESOLVED_COLUMN.WITH_SUGGESTION`` listing the closest columns; a name matching two columns
+  raises ``AMBIGUOUS_REFERENCE``.
+* Functions resolve through the registry, whose type rules insert Spark's implicit casts; select
+  lists name their unnamed expressions (``Alias``) as Spark names them.
+"""
+from __future__ import annotations
+
+from sparklite.sql import builtins  # noqa: F401  (registers every function)
+from sparklite.sql import types as T
+from sparklite.sql.builtins import extract
+from sparklite.sql.builtins.registry import lookup
+from sparklite.sql.errors import AnalysisException
+from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.casting import check_cast
+from sparklite.sql.plan.expressions import (Alias, AttributeReference, Call, Cast, Expression, SortOrder,
+                                            SortOrderExpression, UnresolvedAttribute, UnresolvedExtract,
+                                            UnresolvedFunction, UnresolvedOrdinal, UnresolvedStar, WindowExpression,
+                                            WindowFrame, output_name)
+
+
+def levenshtein(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def quote_name(parts) -> str:
+    return ".".join(f"`{p}`" for p in parts)
+
+
+class Analyzer:
+    def __init__(self, catalog_lookup, case_sensitive: bool = False, time_zone: str = "UTC"):
+        self.catalog_lookup = catalog_lookup
+        self.case_sensitive = case_sensitive
+        self.time_zone = time_zone
+
+    def execute(self, plan: L.LogicalPlan) -> L.LogicalPlan:
+        if plan.resolved:
+            return plan
+        return self._resolve_plan(plan)
+
+    # -- plans ------------------------------------------------------------------------------
+    def _resolve_plan(self, plan):
+        if plan.resolved:
+            return plan
+        if isinstance(plan, L.UnresolvedRelation):
+            return self.catalog_lookup(plan.parts)
+        if isinstance(plan, L.InlineTable):
+            return self._inline_table(plan)
+        children = tuple(self._resolve_plan(c) for c in plan.children)
+        if children != tuple(plan.children):
+            plan = plan.with_new(children=children)
+        if isinstance(plan, L.Project):
+            return self._resolve_project(plan)
+        if isinstance(plan, L.Filter):
+            condition = self.resolve_expression(plan.condition, plan.child)
+            if not isinstance(condition.data_type, (T.BooleanType, T.NullType)):
+                raise AnalysisException(
+                    errorClass="DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN",
+                    messageParameters={"sqlExpr": f'"{condition.sql()}"', "filter": f'"{condition.sql()}"',
+                                       "type": f'"{condition.data_type.simpleString().upper()}"'})
+            return plan.with_new(expressions=[condition])
+        if isinstance(plan, L.Distinct):
+            output = list(plan.child.output)
+            return L.Aggregate(output, output, plan.child)
+        if isinstance(plan, L.Sort):
+            return self._resolve_sort(plan)
+        if isinstance(plan, L.Aggregate):
+            return self._resolve_aggregate(plan)
+        if isinstance(plan, L.Join):
+            return self._resolve_join(plan)
+        if isinstance(plan, L.SetOperation):
+            return self._resolve_set_operation(plan)
+        if isinstance(plan, L.Union):
+            return self._resolve_union(plan)
+        return plan.with_new(expressions=[self.resolve_expression(e, plan.children[0]) for e in plan.expressions]) \
+            if plan.expressions else plan
+
+    def _resolve_aggregate(self, plan: L.Aggregate) -> L.Aggregate:
+        child = plan.child
+        grouping = [self.resolve_expression(g, child) for g in plan.grouping]
+        items = []
+        for e in plan.aggregates:
+            if isinstance(e, UnresolvedStar):
+                items += self.expand_star(e, child)
+            else:
+                items.append(named(self.resolve_expression(e, child), e))
+        check_aggregate(grouping, items)
+        return L.Aggregate(grouping, items, child)
+
+    def _resolve_join(self, plan: L.Join) -> L.LogicalPlan:
+        left, right = plan.left, plan.right
+        if {a.expr_id for a in left.output} & {a.expr_id for a in right.output}:
+            right = _new_instance(right)                                         # a self-join: new ids
+        if plan.using is not None:
+            return self._using_join(plan, left, right)
+        condition = plan.condition
+        if condition is not None:
+            condition = self.resolve_expression(condition, _JoinScope(left, right))
+            if not isinstance(condition.data_type, (T.BooleanType, T.NullType)):
+                raise AnalysisException(
+                    errorClass="DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+                    messageParameters={"sqlExpr": f'"{condition.sql()}"', "paramIndex": "first",
+                                       "requiredType": '"BOOLEAN"', "inputSql": f'"{condition.sql()}"',
+                                       "inputType": f'"{condition.data_type.simpleString().upper()}"'})
+        return L.Join(left, right, plan.join_type, condition, None, plan.hint)
+
+    def _using_join(self, plan: L.Join, left, right) -> L.LogicalPlan:
+        """JOIN ... USING (k): an equi-join whose key columns appear once, first."""
+        from sparklite.sql.builtins.registry import lookup
+        from sparklite.sql.plan.coercion import comparison_type, cast_to
+        pairs = []
+        for name in plan.using:
+            lk = self._using_side(name, left, "left")
+            rk = self._using_side(name, right, "right")
+            pairs.append((lk, rk))
+        condition = None
+        for lk, rk in pairs:
+            t = comparison_type(lk.data_type, rk.data_type)
+            equal = Call(lookup("equal"), [cast_to(lk, t), cast_to(rk, t)], T.BooleanType(),
+                         lk.nullable or rk.nullable)
+            condition = equal if condition is None else Call(lookup("and"), [condition, equal], T.BooleanType(),
+                                                             condition.nullable or equal.nullable)
+        join = L.Join(left, right, plan.join_type, condition, None, plan.hint)
+        if plan.join_type in ("left_semi", "left_anti"):
+            return join
+        keys = []
+        for lk, rk in pairs:
+            if plan.join_type == "right_outer":
+                keys.append(rk)
+            elif plan.join_type == "full_outer":
+                keys.append(Alias(Call(lookup("coalesce"), [lk, rk], lk.data_type, lk.nullable and rk.nullable),
+                                  lk.name))
+            else:
+                keys.append(lk)
+        used = {a.expr_id for pair in pairs for a in pair}
+        rest_left = [a for a in join.output[:len(left.output)] if a.expr_id not in used]
+        rest_right = [a for a in join.output[len(left.output):] if a.expr_id not in used]
+        return L.Project(keys + rest_left + rest_right, join)
+
+    def _using_side(self, name: str, side, which: str):
+        found = [a for a in side.output if self._same(a.name, name)]
+        if not found:
+            raise AnalysisException(
+                errorClass="UNRESOLVED_USING_COLUMN_FOR_JOIN",
+                messageParameters={"colName": f"`{name}`", "side": which,
+                                   "suggestion": ", ".join(f"`{a.name}`" for a in side.output)})
+        return found[0]
+
+    def _resolve_set_operation(self, plan: L.SetOperation) -> L.LogicalPlan:
+        from sparklite.sql.builtins.registry import lookup
+        union = self._resolve_union(L.Union(list(plan.children)))       # the same width and type rules
+        left, right = union.children
+        if {a.expr_id for a in left.output} & {a.expr_id for a in right.output}:
+            right = _new_instance(right)
+        condition = None
+        for a, b in zip(left.output, right.output):
+            same = Call(lookup("equalnullsafe"), [a, b], T.BooleanType(), False)
+            condition = same if condition is None else Call(lookup("and"), [condition, same], T.BooleanType(), False)
+        join_type = "left_semi" if plan.kind == "intersect" else "left_anti"
+        distinct = L.Aggregate(list(left.output), list(left.output), left)
+        return L.Join(distinct, right, join_type, condition)
+
+    def _resolve_union(self, plan: L.Union) -> L.LogicalPlan:
+        """Children widened column by column to common types (by position, or by name)."""
+        from sparklite.sql.plan.coercion import cast_to, wider_type
+        children = list(plan.children)
+        if plan.by_name:
+            children = [children[0]] + [self._by_name(children[0], c, plan.allow_missing) for c in children[1:]]
+        width = len(children[0].output)
+        for i, c in enumerate(children[1:], 1):
+            if len(c.output) != width:
+                raise AnalysisException(
+                    errorClass="NUM_COLUMNS_MISMATCH",
+                    messageParameters={"operator": "UNION", "firstNumColumns": str(width),
+                                       "invalidOrdinalNum": _ordinal(i), "invalidNumColumns": str(len(c.output))})
+        types = []
+        for col in range(width):
+            t = children[0].output[col].data_type
+            for c in children[1:]:
+                wide = wider_type(t, c.output[col].data_type)
+                if wide is None:
+                    raise AnalysisException(
+                        errorClass="INCOMPATIBLE_COLUMN_TYPE",
+                        messageParameters={"operator": "UNION", "columnOrdinalNumber": _ordinal(col),
+                                           "tableOrdinalNumber": _ordinal(children.index(c)),
+                                           "dataType1": f'"{c.output[col].data_type.simpleString().upper()}"',
+                                           "dataType2": f'"{t.simpleString().upper()}"', "hint": ""})
+                t = wide
+            types.append(t)
+        widened = []
+        for c in children:
+            if all(a.data_type == t for a, t in zip(c.output, types)):
+                widened.append(c)
+            else:
+                widened.append(L.Project([a if a.data_type == t else Alias(cast_to(a, t), a.name)
+                                          for a, t in zip(c.output, types)], c))
+        return plan.with_new(children=widened)
+
+    def _by_name(self, first, other, allow_missing: bool):
+        from sparklite.sql.plan.expressions import Literal
+        items = []
+        for a in first.output:
+            match = [b for b in other.output if self._same(a.name, b.name)]
+            if not match:
+                if not allow_missing:
+                    raise AnalysisException(
+                        errorClass="NUM_COLUMNS_MISMATCH" if len(first.output) != len(other.output) else
+                        "UNRESOLVED_COLUMN.WITH_SUGGESTION",
+                        messageParameters={"objectName": f"`{a.name}`",
+                                           "proposal": ", ".join(f"`{b.name}`" for b in other.output)})
+                items.append(Alias(Literal(None, a.data_type), a.name))
+            else:
+                items.append(match[0])
+        extra = [b for b in other.output if not any(self._same(b.name, a.name) for a in first.output)]
+        if extra and not allow_missing:
+            raise AnalysisException(errorClass="NUM_COLUMNS_MISMATCH",
+                                    messageParameters={"operator": "UNION",
+                                                       "firstNumColumns": str(len(first.output)),
+                                                       "invalidOrdinalNum": "second",
+                                                       "invalidNumColumns": str(len(other.output))})
+        return L.Project(items, other)
+
+    def _inline_table(self, plan: L.InlineTable) -> L.LocalRelation:
+        """VALUES rows: constants widened to one type per column, as a local relation."""
+        import pyarrow as pa
+        from sparklite.sql.execution.evaluate import evaluate_array
+        from sparklite.sql.plan.coercion import cast_to, wider_type
+        empty = L.OneRowRelation()
+        widths = {len(r) for r in plan.rows}
+        if len(widths) != 1:
+            raise AnalysisException(errorClass="INVALID_INLINE_TABLE.NUM_COLUMNS_MISMATCH",
+                                    messageParameters={"expectedNumCols": str(len(plan.names)),
+                                                       "actualNumCols": str(min(widths)), "rowIndex": "0"})
+        rows = [[self.resolve_expression(e, empty) for e in row] for row in plan.rows]
+        columns = []
+        one_row = pa.RecordBatch.from_struct_array(pa.array([{}], pa.struct([])))
+        for i, name in enumerate(plan.names):
+            types = [r[i].data_type for r in rows]
+            wide = types[0]
+            for t in types[1:]:
+                wide = wider_type(wide, t)
+                if wide is None:
+                    raise AnalysisException(errorClass="INVALID_INLINE_TABLE.INCOMPATIBLE_TYPES_IN_INLINE_TABLE",
+                                            messageParameters={"colName": f"`{name}`"})
+            values = [evaluate_array(cast_to(r[i], wide), one_row) for r in rows]
+            columns.append((name, wide, pa.concat_arrays(values), any(v.null_count for v in values)))
+        attributes = [AttributeReference(n, t, nullable) for n, t, _, nullable in columns]
+        table = pa.table({f"c{i}": c[2] for i, c in enumerate(columns)}) if columns else pa.table({})
+        return L.LocalRelation(attributes, table.rename_columns([n for n, *_ in columns]))
+
+    def _resolve_sort(self, plan: L.Sort) -> L.LogicalPlan:
+        """ORDER BY may name columns the select list dropped (Spark's ResolveMissingReferences):
+        they are carried through the projection for the sort and projected away after it."""
+        try:
+            return plan.with_new(expressions=[self._resolve_order(o, plan.child) for o in plan.order])
+        except AnalysisException as missing:
+            child = plan.child
+            if not isinstance(child, L.Project) or not missing.getCondition().startswith("UNRESOLVED_COLUMN"):
+                raise
+            try:
+                orders = [self._resolve_order(o, child.child) for o in plan.order]
+            except AnalysisException:
+                raise missing from None
+            have = {a.expr_id for a in child.output}
+            extra = []
+            for o in orders:
+                for ref in o.child.walk():
+                    if isinstance(ref, AttributeReference) and ref.expr_id not in have:
+                        have.add(ref.expr_id)
+                        extra.append(ref)
+            widened = L.Project(child.project_list + extra, child.child)
+            return L.Project(list(child.output), L.Sort(orders, plan.global_sort, widened))
+
+    def _resolve_order(self, order, child):
+        if isinstance(order, SortOrderExpression):
+            order = order.to_order()
+        if not isinstance(order, SortOrder):
+            order = SortOrder(order)
+        return SortOrder(self.resolve_expression(order.child, child), order.ascending, order.nulls_first)
+
+    def _resolve_project(self, plan: L.Project):
+        items = []
+        for e in plan.project_list:
+            if isinstance(e, UnresolvedStar):
+                items += self.expand_star(e, plan.child)
+                continue
+            resolved = self.resolve_expression(e, plan.child)
+            items.append(named(resolved, e))
+        if any(is_aggregate_call(node) for item in items for node in walk_outside_windows(item)):
+            check_aggregate([], items)          # select(max(x)): an aggregate over the whole input
+            return L.Aggregate([], items, plan.child)
+        if any(isinstance(node, WindowExpression) for item in items for node in item.walk()):
+            return extract_windows(items, plan.child)
+        return plan.with_new(expressions=items)
+
+    def expand_star(self, star: UnresolvedStar, child) -> list:
+        if not star.target:
+            return list(child.output)
+        matched = [a for a in child.output if a.qualifier and self._same(a.qualifier[-1], star.target[-1])]
+        if matched:
+            return matched
+        # ``s.*`` of a struct column
+        struct = self.resolve_expression(UnresolvedAttribute(tuple(star.target)), child)
+        if isinstance(struct.data_type, T.StructType):
+            return [Alias(extract.struct_field(struct, i), f.name) for i, f in enumerate(struct.data_type.fields)]
+        raise AnalysisException(errorClass="CANNOT_RESOLVE_STAR_EXPAND",
+                                messageParameters={"targetString": quote_name(star.target),
+                                                   "columns": ", ".join(f"`{a.name}`" for a in child.output)})
+
+    # -- expressions ------------------------------------------------------------------------
+    def resolve_expression(self, e: Expression, child: L.LogicalPlan) -> Expression:
+        if e.resolved and not isinstance(e, (Cast,)):
+            return e
+
+        def rule(node):
+            if isinstance(node, UnresolvedAttribute):
+                return self.resolve_attribute(node, child)
+            if isinstance(node, UnresolvedOrdinal):
+                return child.output[node.index]
+            if isinstance(node, UnresolvedFunction):
+                return self.resolve_function(node)
+            if isinstance(node, UnresolvedExtract):
+                return extract.resolve_extract(node.children[0], node.children[1])
+            if isinstance(node, Cast) and node.children[0].resolved:
+                check_cast(node)
+                if node.time_zone is None:
+                    node = Cast(node.children[0], node.to, node.mode, self.time_zone, node.implicit,
+                                node.literal_text)
+            if isinstance(node, WindowExpression):
+                return with_default_frame(node)
+            if isinstance(node, UnresolvedStar):
+                raise AnalysisException(errorClass="INVALID_USAGE_OF_STAR_OR_REGEX",
+                                        messageParameters={"elem": "'*'", "prettyName": "expression"})
+            return node
+        return e.transform_up(rule)
+
+    def resolve_function(self, node: UnresolvedFunction) -> Expression:
+        spec = lookup(node.name)
+        resolved = spec.resolve(list(node.children))
+        args, data_type, nullable = resolved[:3]
+        options = {"display_name": node.name.lower()} if node.name.lower() != spec.name else {}
+        if len(resolved) > 3:
+            options.update(resolved[3])
+        if node.is_distinct:
+            options["distinct"] = True
+        return Call(spec, args, data_type, nullable, options)
+
+    def _same(self, a: str, b: str) -> bool:
+        return a == b if self.case_sensitive else a.lower() == b.lower()
+
+    def resolve_attribute(self, node: UnresolvedAttribute, child: L.LogicalPlan) -> Expression:
+        candidates = child.output
+        if node.plan_id is not None:
+            owner = next((p for p in child.walk() if p.plan_id == node.plan_id), None)
+            if owner is not None:
+                candidates = owner.output
+        parts = node.parts
+        # the longest qualifier-free match first: ``name``, then ``qualifier.name``, then struct fields
+        for consumed in (1, 2):
+            if consumed > len(parts):
+                break
+            if consumed == 1:
+                found = [a for a in candidates if self._same(a.name, parts[0])]
+            else:
+                found = [a for a in candidates if a.qualifier and self._same(a.qualifier[-1], parts[0])
+                         and self._same(a.name, parts[1])]
+            if len(found) > 1:
+                found = _dedupe(found)
+            if len(found) > 1:
+                raise AnalysisException(
+                    errorClass="AMBIGUOUS_REFERENCE",
+                    messageParameters={"name": quote_name(parts),
+                                       "referenceNames": "[" + ", ".join(
+                                           quote_name(a.qualifier + (a.name,)) for a in found) + "]"})
+            if found:
+                result: Expression = found[0]
+                if node.plan_id is not None and candidates is not child.output:
+                    visible = {a.expr_id for a in child.output}
+                    if found[0].expr_id not in visible:
+                        result = _through_aliases(found[0], child, visible)
+                        if result is None:
+                            raise self.unresolved(node, child)
+                for field in parts[consumed:]:
+                    result = extract.field_by_name(result, field, self.case_sensitive)
+                return result
+        raise self.unresolved(node, child)
+
+    def unresolved(self, node: UnresolvedAttribute, child) -> AnalysisException:
+        names = [quote_name(a.qualifier[-1:] + (a.name,)) if a.qualifier else quote_name((a.name,))
+                 for a in child.output]
+        target = node.name.lower()
+        ranked = sorted(names, key=lambda n: levenshtein(n.replace("`", "").lower(), target))[:5]
+        if not names:
+            return AnalysisException(errorClass="UNRESOLVED_COLUMN.WITHOUT_SUGGESTION",
+                                     messageParameters={"objectName": quote_name(node.parts)})
+        return AnalysisException(errorClass="UNRESOLVED_COLUMN.WITH_SUGGESTION",
+                                 messageParameters={"objectName": quote_name(node.parts),
+                                                    "proposal": ", ".join(ranked)})
+
+
+def walk_outside_windows(e):
+    """The nodes of an expression, not descending into window expressions."""
+    yield e
+    if not isinstance(e, WindowExpression):
+        for c in e.children:
+            yield from walk_outside_windows(c)
+
+
+def with_default_frame(w: WindowExpression) -> WindowExpression:
+    """Spark's frames: ranking and offset functions need ORDER BY and take ROWS UNBOUNDED PRECEDING
+    to CURRENT ROW; aggregates take RANGE UNBOUNDED PRECEDING to CURRENT ROW when ordered, the whole
+    partition otherwise."""
+    function = w.function
+    ranking = isinstance(function, Call) and function.spec.options.get("ranking")
+    if ranking and not w.order:
+        raise AnalysisException(errorClass="WINDOW_FUNCTION_FRAME_NOT_ORDERED",
+                                messageParameters={"wf_name": function.spec.name, "wf_expr": w.sql()})
+    if w.frame is not None:
+        return w
+    if ranking:
+        frame = WindowFrame("rows", WindowFrame.UNBOUNDED_PRECEDING, 0)
+    elif w.order:
+        frame = WindowFrame("range", WindowFrame.UNBOUNDED_PRECEDING, 0)
+    else:
+        frame = WindowFrame("rows", WindowFrame.UNBOUNDED_PRECEDING, WindowFrame.UNBOUNDED_FOLLOWING)
+    return WindowExpression(function, w.partition, w.order, frame)
+
+
+def extract_windows(items: list, child) -> L.LogicalPlan:
+    """A select list with window expressions: one Window node per partitioning and ordering, below
+    a projection that reads their results."""
+    by_spec: dict = {}
+    replaced: dict = {}
+
+    def replace(node):
+        if isinstance(node, WindowExpression):
+            key = node.sql()
+            if key not in replaced:
+                alias = Alias(node, key)
+                replaced[key] = alias
+                by_spec.setdefault(node.spec_key(), []).append(alias)
+            return replaced[key].to_attribute()
+        return node
+    new_items = []
+    for item in items:
+        if isinstance(item, Alias) and isinstance(item.child, WindowExpression):
+            key = item.child.sql()
+            alias = Alias(item.child, item.name, item.expr_id)
+            replaced.setdefault(key, alias)
+            if replaced[key] is alias:
+                by_spec.setdefault(item.child.spec_key(), []).append(alias)
+                new_items.append(alias.to_attribute())
+            else:
+                new_items.append(Alias(replaced[key].to_attribute(), item.name, item.expr_id))
+            continue
+        new_items.append(item.transform_down(replace) if not isinstance(item, AttributeReference) else item)
+    plan = child
+    for aliases in by_spec.values():
+        first = aliases[0].child
+        plan = L.Window(aliases, list(first.partition), list(first.order), plan)
+    return L.Project(new_items, plan)
+
+
+def _new_instance(plan):
+    """The plan with new ids for its output (kept under its alias, so ``y.k`` still resolves)."""
+    if isinstance(plan, L.SubqueryAlias):
+        return L.SubqueryAlias(plan.name, _new_instance(plan.child))
+    return L.Project([Alias(a, a.name) for a in plan.output], plan)
+
+
+def _through_aliases(attribute, plan, visible: set):
+    """The column a plan shows for ``attribute`` after re-aliasing it (the right side of a
+    self-join gets new ids; ``df["x"]`` still names it)."""
+    for node in plan.walk():
+        if isinstance(node, L.Project):
+            for item in node.project_list:
+                if isinstance(item, Alias) and isinstance(item.child, AttributeReference) and \
+                        item.child.expr_id == attribute.expr_id and item.expr_id in visible:
+                    return item.to_attribute()
+    return None
+
+
+class _JoinScope(L.LeafPlan):
+    """What a join condition sees: both sides' columns (and each side's plans, for ``df["x"]``)."""
+
+    def __init__(self, left, right):
+        super().__init__()
+        self.children = (left, right)
+        self.plan_id = -1
+
+    @property
+    def output(self):
+        return list(self.children[0].output) + list(self.children[1].output)
+
+
+def _ordinal(i: int) -> str:
+    return ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"][i] \
+        if i < 10 else f"{i + 1}th"
+
+
+def is_aggregate_call(e) -> bool:
+    return isinstance(e, Call) and e.spec.aggregate
+
+
+def check_aggregate(grouping: list, items: list) -> None:
+    """Every column an aggregate's select list reads outside an aggregate function must be grouped
+    (Spark's MISSING_AGGREGATION); aggregates may not nest."""
+    grouped_keys = {g.semantic_key() for g in grouping}
+
+    def visit(e, inside: bool):
+        if is_aggregate_call(e):
+            if inside:
+                raise AnalysisException(
+                    errorClass="NESTED_AGGREGATE_FUNCTION",
+                    messageParameters={})
+            for c in e.children:
+                visit(c, True)
+            return
+        if not inside and e.semantic_key() in grouped_keys:
+            return
+        if isinstance(e, AttributeReference) and not inside:
+            raise AnalysisException(
+                errorClass="MISSING_AGGREGATION",
+                messageParameters={"expression": f'"{e.sql()}"',
+                                   "expressionAnyValue": f'"any_value({e.sql()})"'})
+        for c in e.children:
+            visit(c, inside)
+    for item in items:
+        visit(item.child if isinstance(item, Alias) else item, False)
+
+
+def _dedupe(attrs):
+    seen, out = set(), []
+    for a in attrs:
+        if a.expr_id not in seen:
+            seen.add(a.expr_id)
+            out.append(a)
+    return out
+
+
+def named(resolved: Expression, original: Expression) -> Expression:
+    """A select-list item as an output column: attributes and aliases stay, anything else is
+    aliased with the name Spark gives it (from the expression as the user wrote it)."""
+    if isinstance(resolved, (AttributeReference, Alias)):
+        return resolved
+    name = output_name(original) if isinstance(original, UnresolvedAttribute) else output_name(resolved)
+    return Alias(resolved, name)

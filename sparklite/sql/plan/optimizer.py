@@ -1,0 +1,95 @@
+"""The logical optimizer: rewrite rules run over an analyzed plan until nothing changes (Catalyst's
+batches, in order).
+
+Contract: ``optimize(plan)`` returns a plan with the same output attributes (ids, names, types)
+that computes the same rows. Rules: aliases of subqueries removed, adjacent filters combined,
+adjacent projections collapsed when no expression is computed twice.
+"""
+from __future__ import annotations
+
+from sparklite.sql import types as T
+from sparklite.sql.builtins.registry import lookup
+from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.expressions import Alias, AttributeReference, Call
+
+
+def eliminate_subquery_aliases(plan):
+    return plan.child if isinstance(plan, L.SubqueryAlias) else plan
+
+
+def apply_hints(plan):
+    """A join reads the broadcast hints of its sides; the hint nodes then go."""
+    if isinstance(plan, L.Join):
+        hint = dict(plan.hint)
+        children = list(plan.children)
+        for i, side in enumerate(("left", "right")):
+            node = children[i]
+            while isinstance(node, (L.ResolvedHint, L.SubqueryAlias)):
+                if isinstance(node, L.ResolvedHint):
+                    hint[side] = node.hint
+                node = node.child
+        if hint != plan.hint:
+            node = L.Join(plan.left, plan.right, plan.join_type, plan.condition, None, hint)
+            node.plan_id = plan.plan_id
+            return node
+    return plan
+
+
+def drop_hints(plan):
+    return plan.child if isinstance(plan, L.ResolvedHint) else plan
+
+
+def combine_filters(plan):
+    if isinstance(plan, L.Filter) and isinstance(plan.child, L.Filter):
+        inner = plan.child
+        condition = Call(lookup("and"), [inner.condition, plan.condition], T.BooleanType(),
+                         inner.condition.nullable or plan.condition.nullable)
+        return L.Filter(condition, inner.child)
+    return plan
+
+
+def collapse_project(plan):
+    """Project over Project: substitute the inner aliases into the outer list when each inner
+    computed expression is used at most once and everything is deterministic."""
+    if not (isinstance(plan, L.Project) and isinstance(plan.child, L.Project)):
+        return plan
+    inner = plan.child
+    definitions = {e.expr_id: e for e in inner.project_list if isinstance(e, Alias)}
+    uses: dict[int, int] = {}
+    for e in plan.project_list:
+        for node in e.walk():
+            if isinstance(node, AttributeReference) and node.expr_id in definitions:
+                uses[node.expr_id] = uses.get(node.expr_id, 0) + 1
+    if any(n > 1 and not isinstance(definitions[i].child, AttributeReference) for i, n in uses.items()):
+        return plan
+    if not all(e.deterministic for e in inner.project_list):
+        return plan
+
+    def substitute(node):
+        if isinstance(node, AttributeReference) and node.expr_id in definitions:
+            return definitions[node.expr_id].child
+        return node
+    merged = []
+    for e in plan.project_list:
+        if isinstance(e, AttributeReference) and e.expr_id in definitions:
+            alias = definitions[e.expr_id]
+            merged.append(Alias(alias.child, e.name, e.expr_id, alias.metadata))
+        elif isinstance(e, Alias):
+            merged.append(Alias(e.child.transform_up(substitute), e.name, e.expr_id, e.metadata))
+        else:
+            merged.append(e)
+    return L.Project(merged, inner.child)
+
+
+RULES = [apply_hints, drop_hints, eliminate_subquery_aliases, combine_filters, collapse_project]
+
+
+def optimize(plan: L.LogicalPlan, max_iterations: int = 100) -> L.LogicalPlan:
+    for _ in range(max_iterations):
+        before = plan
+        for rule in RULES:
+            plan = plan.transform_up(rule)
+        if plan is before:
+            break
+    return plan
+

@@ -1,0 +1,683 @@
+"""SQL text to sparklite's logical plans: sqlglot parses (Spark dialect), this module walks its tree.
+
+Contract:
+* ``parse_statement(text, args)`` returns a ``LogicalPlan`` for a query, or a ``Command`` for a
+  statement run for its effect (SET, CREATE TEMP VIEW, CACHE TABLE, SHOW, DESCRIBE, EXPLAIN, ...).
+  ``parse_expression(text)`` returns one unresolved expression (``F.expr``, ``selectExpr``,
+  ``filter("...")``).
+* Plans are built from sqlglot's syntax tree, never from SQL it generates (it rewrites some
+  constructs); only type names are read back through our DDL parser.
+* Bad SQL raises ``ParseException`` (``PARSE_SYNTAX_ERROR``) with Spark's line and position.
+* This is the only module that imports sqlglot, and it does so when SQL is first parsed.
+"""
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass, field
+
+from sparklite.sql import types as T
+from sparklite.sql.errors import AnalysisException, ParseException
+from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.expressions import (Alias, Cast, Expression, Literal, SortOrder, UnresolvedAttribute,
+                                            UnresolvedExtract, UnresolvedFunction, UnresolvedOrdinal, UnresolvedStar,
+                                            WindowExpression, WindowFrame)
+
+
+@dataclass
+class Command:
+    """A statement that is not a query: ``kind`` and its parts."""
+    kind: str
+    args: dict = field(default_factory=dict)
+
+
+_DIALECT = None
+# calls sqlglot parses with syntax of their own (CAST(x AS t), TRIM(BOTH ...), ...); every other call
+# stays a plain call under the name the user wrote, which Spark uses in column names
+_SPECIAL_SYNTAX = {"CAST", "TRY_CAST", "EXTRACT", "POSITION", "SUBSTRING", "TRIM", "OVERLAY"}
+
+
+def _sqlglot():
+    import sqlglot
+    from sqlglot import exp
+    return sqlglot, exp
+
+
+def dialect():
+    """Spark's dialect with sqlglot's function normalisation turned off."""
+    global _DIALECT
+    if _DIALECT is None:
+        from sqlglot.dialects.spark import Spark
+
+        class SparkCalls(Spark):
+            class Parser(Spark.Parser):
+                FUNCTIONS: dict = {}
+                FUNCTION_PARSERS = {k: v for k, v in Spark.Parser.FUNCTION_PARSERS.items() if k in _SPECIAL_SYNTAX}
+        _DIALECT = SparkCalls
+    return _DIALECT
+
+
+def _parse(text: str):
+    sqlglot, exp = _sqlglot()
+    try:
+        return sqlglot.parse(text, dialect=dialect())
+    except sqlglot.errors.ParseError as failure:
+        raise _parse_error(text, failure) from None
+    except sqlglot.errors.TokenError as failure:
+        raise ParseException(errorClass="PARSE_SYNTAX_ERROR",
+                             messageParameters={"error": "end of input", "hint": ""}) from failure
+
+
+def _parse_error(text: str, failure) -> ParseException:
+    info = failure.errors[0] if failure.errors else {}
+    line, col = info.get("line", 1), info.get("col", 0)
+    token = info.get("highlight") or ""
+    start = max(col - len(token), 0)
+    near = f"'{token}'" if token else "end of input"
+    error = ParseException(errorClass="PARSE_SYNTAX_ERROR", messageParameters={"error": near, "hint": ""})
+    error.line, error.position = line, start
+    return error
+
+
+def parse_statement(text: str, args=None, time_zone: str = "UTC"):
+    statements = [s for s in _parse(text) if s is not None]
+    if len(statements) != 1:
+        raise ParseException(errorClass="PARSE_SYNTAX_ERROR",
+                             messageParameters={"error": "';'" if len(statements) > 1 else "end of input",
+                                                "hint": ""})
+    return _Builder(args, text, time_zone).statement(statements[0])
+
+
+def parse_expression(text: str, time_zone: str = "UTC") -> Expression:
+    sqlglot, exp = _sqlglot()
+    try:
+        node = sqlglot.parse_one(f"SELECT {text}", dialect=dialect())
+    except sqlglot.errors.ParseError as failure:
+        raise _parse_error(text, failure) from None
+    items = node.expressions if isinstance(node, exp.Select) else []
+    if len(items) != 1 or node.args.get("from_") or node.args.get("where"):
+        raise ParseException(errorClass="PARSE_SYNTAX_ERROR", messageParameters={"error": f"'{text}'", "hint": ""})
+    return _Builder(None, f"SELECT {text}", time_zone).expression(items[0])
+
+
+def parse_data_type(node) -> T.DataType:
+    return T._parse_datatype_string(node.sql(dialect="spark"))
+
+
+_BINARY = {"Add": "add", "Sub": "subtract", "Mul": "multiply", "Div": "divide", "Mod": "remainder",
+           "IntDiv": "div", "EQ": "equal", "GT": "greaterthan", "GTE": "greaterthanorequal", "LT": "lessthan",
+           "LTE": "lessthanorequal", "NullSafeEQ": "equalnullsafe", "And": "and", "Or": "or",
+           "BitwiseAnd": "bitwise_and", "BitwiseOr": "bitwise_or", "BitwiseXor": "bitwise_xor",
+           "DPipe": "concat", "Pow": "power", "Like": "like", "ILike": "ilike", "RegexpLike": "rlike",
+           "BitwiseLeftShift": "shiftleft", "BitwiseRightShift": "shiftright"}
+# sqlglot function nodes whose Spark name differs from the node's key
+_FUNCTION_NAMES = {"StrPosition": "instr", "Substring": "substring", "If": "if", "Coalesce": "coalesce",
+                   "ApproxDistinct": "approx_count_distinct", "ArrayAgg": "collect_list", "ArraySize": "size",
+                   "Stddev": "stddev", "StddevSamp": "stddev_samp", "StddevPop": "stddev_pop", "Variance": "variance",
+                   "VariancePop": "var_pop", "Avg": "avg", "Length": "length", "Lower": "lower", "Upper": "upper"}
+
+
+class _Builder:
+    def __init__(self, args, text: str = "", time_zone: str = "UTC"):
+        self.args = args
+        self.named_windows: dict = {}
+        self.text, self.time_zone = text, time_zone
+        self.ctes: dict[str, L.LogicalPlan] = {}
+
+    def suffixed(self, literal) -> bool:
+        """Whether a number was written with a type suffix (``1L``, ``2.5D``, ``1BD``): sqlglot
+        reads both ``1L`` and ``CAST(1 AS BIGINT)`` as the same cast, so the text decides."""
+        end = literal.meta.get("end") if literal.meta else None
+        return end is not None and end < len(self.text) and self.text[end].isalpha()
+
+    # -- statements -------------------------------------------------------------------------
+    def statement(self, node):
+        _, exp = _sqlglot()
+        if isinstance(node, (exp.Select, exp.Union, exp.Except, exp.Intersect, exp.Subquery, exp.Values)):
+            return self.query(node)
+        if isinstance(node, exp.Create):
+            return self.create(node)
+        if isinstance(node, exp.Set):
+            return self.set_statement(node)
+        if isinstance(node, exp.Cache):
+            return Command("cache", {"name": self.table_name(node.this), "lazy": bool(node.args.get("lazy")),
+                                     "query": self.query(node.expression) if node.expression else None})
+        if isinstance(node, exp.Uncache):
+            return Command("uncache", {"name": self.table_name(node.this),
+                                       "if_exists": bool(node.args.get("exists"))})
+        if isinstance(node, exp.Describe):
+            return Command("describe", {"name": self.table_name(node.this)})
+        if isinstance(node, exp.Drop):
+            return Command("drop", {"kind": str(node.args.get("kind") or "").upper(),
+                                    "name": self.table_name(node.this), "if_exists": bool(node.args.get("exists"))})
+        if isinstance(node, exp.Command):
+            return self.command(node)
+        raise ParseException(errorClass="PARSE_SYNTAX_ERROR",
+                             messageParameters={"error": f"'{node.sql(dialect='spark').split()[0]}'", "hint": ""})
+
+    def command(self, node):
+        word = str(node.this).upper()
+        rest = node.expression.this if node.expression is not None else ""
+        if word == "SHOW":
+            parts = rest.split()
+            if parts and parts[0].upper() == "TABLES":
+                return Command("show_tables", {"rest": " ".join(parts[1:])})
+        if word == "EXPLAIN":
+            mode, text = "simple", rest
+            first = rest.split(None, 1)
+            if first and first[0].upper() in ("EXTENDED", "CODEGEN", "COST", "FORMATTED"):
+                mode, text = first[0].lower(), first[1] if len(first) > 1 else ""
+            return Command("explain", {"mode": mode, "statement": parse_statement(text, self.args)})
+        raise ParseException(errorClass="PARSE_SYNTAX_ERROR", messageParameters={"error": f"'{word}'", "hint": ""})
+
+    def set_statement(self, node):
+        _, exp = _sqlglot()
+        if not node.expressions:
+            return Command("set", {})
+        item = node.expressions[0].this
+        if isinstance(item, exp.EQ):
+            key = item.this.sql(dialect="spark").replace("`", "")
+            value = item.expression
+            text = value.this if isinstance(value, exp.Literal) else value.sql(dialect="spark")
+            return Command("set", {"key": key, "value": str(text)})
+        return Command("set", {"key": item.sql(dialect="spark").replace("`", "")})
+
+    def create(self, node):
+        _, exp = _sqlglot()
+        kind = str(node.args.get("kind") or "").upper()
+        properties = node.args.get("properties")
+        temporary = bool(properties and any(isinstance(p, exp.TemporaryProperty) for p in properties.expressions))
+        if kind == "VIEW":
+            global_view = bool(properties and any(
+                isinstance(p, exp.GlobalProperty) for p in properties.expressions))
+            target = node.this
+            columns = None
+            if isinstance(target, exp.Schema):
+                columns = [c.name for c in target.expressions]
+                target = target.this
+            return Command("create_view", {"name": self.table_name(target), "temporary": temporary or global_view,
+                                           "global": global_view, "replace": bool(node.args.get("replace")),
+                                           "if_not_exists": bool(node.args.get("exists")), "columns": columns,
+                                           "query": self.query(node.expression)})
+        raise ParseException(errorClass="PARSE_SYNTAX_ERROR", messageParameters={"error": "'CREATE'", "hint": ""})
+
+    @staticmethod
+    def table_name(node) -> tuple:
+        _, exp = _sqlglot()
+        if isinstance(node, exp.Table):
+            return tuple(p.name for p in node.parts)
+        return (node.name,)
+
+    # -- queries ----------------------------------------------------------------------------
+    def query(self, node) -> L.LogicalPlan:
+        _, exp = _sqlglot()
+        with_ = node.args.get("with_") or node.args.get("with")
+        saved = dict(self.ctes)
+        if with_ is not None:
+            for cte in with_.expressions:
+                self.ctes[cte.alias_or_name.lower()] = L.SubqueryAlias(cte.alias_or_name, self.query(cte.this))
+        try:
+            if isinstance(node, exp.Subquery):
+                return self.query(node.this)
+            if isinstance(node, exp.Select):
+                return self.select(node)
+            if isinstance(node, (exp.Union, exp.Intersect, exp.Except)):
+                left, right = self.query(node.this), self.query(node.expression)
+                distinct = node.args.get("distinct")
+                if isinstance(node, exp.Union):
+                    plan = L.Union([left, right])
+                    plan = L.Distinct(plan) if distinct else plan
+                elif not distinct:
+                    raise _unsupported(f"{type(node).__name__.upper()} ALL")
+                else:
+                    plan = L.SetOperation("intersect" if isinstance(node, exp.Intersect) else "except", left, right)
+                return self._order_limit(node, plan)
+            if isinstance(node, exp.Values):
+                return self.values(node)
+            raise _unsupported(type(node).__name__)
+        finally:
+            self.ctes = saved
+
+    def select(self, node) -> L.LogicalPlan:
+        _, exp = _sqlglot()
+        from_ = node.args.get("from_") or node.args.get("from")
+        plan = self.relation(from_.this) if from_ is not None else L.OneRowRelation()
+        for join in node.args.get("joins") or []:
+            plan = self.join(plan, join)
+        hint = node.args.get("hint")
+        if hint is not None:
+            plan = self.apply_hint(plan, hint)
+        where = node.args.get("where")
+        if where is not None:
+            plan = L.Filter(self.expression(where.this), plan)
+        for named in node.args.get("windows") or []:
+            self.named_windows[named.name.lower()] = named
+        items = [self.expression(e) for e in node.expressions]
+        group, having = node.args.get("group"), node.args.get("having")
+        if group is not None or having is not None or _has_aggregate(node):
+            return self.aggregate(node, items, plan)
+        plan = L.Project(items, plan)
+        if node.args.get("distinct"):
+            plan = L.Distinct(plan)
+        return self._order_limit(node, plan)
+
+    def aggregate(self, node, items: list, child) -> L.LogicalPlan:
+        """GROUP BY (by expression, select-list ordinal or alias) with HAVING and an ORDER BY that
+        may use aggregates the select list does not show: those ride along as hidden columns."""
+        _, exp = _sqlglot()
+        group = node.args.get("group")
+        aliases = {i.name.lower(): i.children[0] for i in items if isinstance(i, Alias)}
+        grouping = []
+        for g in (group.expressions if group is not None else []):
+            if isinstance(g, exp.Literal) and not g.is_string:
+                grouping.append(_strip(items[int(g.this) - 1]))
+                continue
+            e = self.expression(g)
+            if isinstance(e, UnresolvedAttribute) and len(e.parts) == 1 and e.parts[0].lower() in aliases:
+                e = aliases[e.parts[0].lower()]
+            grouping.append(e)
+        hidden = []
+        having = node.args.get("having")
+        condition = None
+        if having is not None:
+            condition = _replace_aliases(self.expression(having.this), aliases)
+            hidden.append(Alias(condition, "__having"))
+        order = node.args.get("order")
+        orders = []
+        if order is not None:
+            for i, o in enumerate(order.expressions):
+                ordering = self.ordering(o)
+                key = ordering.child
+                if _mentions_aggregate(o.this):
+                    hidden.append(Alias(_replace_aliases(key, aliases), f"__order{i}"))
+                    key = UnresolvedAttribute((f"__order{i}",))
+                orders.append(SortOrder(key, ordering.ascending, ordering.nulls_first))
+        plan = L.Aggregate(grouping, items + hidden, child)
+        if condition is not None:
+            plan = L.Filter(UnresolvedAttribute(("__having",)), plan)
+        if orders:
+            plan = L.Sort(orders, True, plan)
+        if hidden:
+            plan = L.Project([UnresolvedOrdinal(i) for i in range(len(items))], plan)
+        if node.args.get("distinct"):
+            plan = L.Distinct(plan)
+        limit, offset = node.args.get("limit"), node.args.get("offset")
+        if limit is not None or offset is not None:
+            n = None if limit is None else int(self.constant(limit.expression))
+            skip = 0 if offset is None else int(self.constant(offset.expression))
+            plan = L.Limit(n, plan, skip)
+        return plan
+
+    def _order_limit(self, node, plan):
+        order = node.args.get("order")
+        if order is not None:
+            plan = L.Sort([self.ordering(o) for o in order.expressions], True, plan)
+        limit, offset = node.args.get("limit"), node.args.get("offset")
+        if limit is not None or offset is not None:
+            n = None if limit is None else int(self.constant(limit.expression))
+            skip = 0 if offset is None else int(self.constant(offset.expression))
+            plan = L.Limit(n, plan, skip)
+        return plan
+
+    def join(self, left, node) -> L.LogicalPlan:
+        right = self.relation(node.this)
+        side = str(node.args.get("side") or "").upper()
+        kind = str(node.args.get("kind") or "").upper()
+        if node.args.get("method"):
+            raise _unsupported("NATURAL JOIN")
+        if kind in ("SEMI", "ANTI"):
+            join_type = f"left_{kind.lower()}"
+        elif kind == "CROSS":
+            join_type = "cross"
+        elif side:
+            join_type = {"LEFT": "left_outer", "RIGHT": "right_outer", "FULL": "full_outer"}[side]
+        else:
+            join_type = "inner"
+        using = node.args.get("using")
+        if using:
+            return L.Join(left, right, join_type, None, using=[u.name for u in using])
+        on = node.args.get("on")
+        condition = self.expression(on) if on is not None else None
+        if condition is None and join_type == "inner":
+            join_type = "cross"
+        return L.Join(left, right, join_type, condition)
+
+    def apply_hint(self, plan, hint) -> L.LogicalPlan:
+        """``/*+ BROADCAST(t) */``: relations named ``t`` (by alias) get a broadcast hint."""
+        _, exp = _sqlglot()
+        names = set()
+        for h in hint.expressions:
+            name = str(h.this).upper() if isinstance(h, exp.Anonymous) else h.name.upper()
+            if name in ("BROADCAST", "BROADCASTJOIN", "MAPJOIN"):
+                names |= {a.name.lower() for a in h.expressions}
+
+        def mark(node):
+            if isinstance(node, L.SubqueryAlias) and node.name.lower() in names:
+                return L.ResolvedHint("broadcast", node)
+            if isinstance(node, L.UnresolvedRelation) and node.parts[-1].lower() in names:
+                return L.ResolvedHint("broadcast", node)
+            return node
+        return plan.transform_up(mark) if names else plan
+
+    def ordering(self, node) -> SortOrder:
+        desc = bool(node.args.get("desc"))
+        nulls_first = node.args.get("nulls_first")
+        return SortOrder(self.expression(node.this), not desc, None if nulls_first is None else bool(nulls_first))
+
+    def constant(self, node):
+        value = self.expression(node)
+        if not isinstance(value, Literal):
+            raise _unsupported("a LIMIT that is not a constant")
+        return value.value
+
+    def relation(self, node) -> L.LogicalPlan:
+        _, exp = _sqlglot()
+        alias = node.args.get("alias")
+        if isinstance(node, exp.Table):
+            parts = self.table_name(node)
+            if len(parts) == 1 and parts[0].lower() in self.ctes:
+                plan = self.ctes[parts[0].lower()]
+            else:
+                plan = L.UnresolvedRelation(parts)
+        elif isinstance(node, exp.Subquery):
+            plan = self.query(node.this)
+        elif isinstance(node, exp.Values):
+            return self.values(node)
+        else:
+            raise _unsupported(type(node).__name__)
+        if alias is not None and alias.name:
+            plan = L.SubqueryAlias(alias.name, plan)
+            if alias.columns:
+                raise _unsupported("column aliases on a relation")
+        return plan
+
+    def values(self, node) -> L.LogicalPlan:
+        _, exp = _sqlglot()
+        rows = [[self.expression(v) for v in (t.expressions if isinstance(t, exp.Tuple) else [t])]
+                for t in node.expressions]
+        alias = node.args.get("alias")
+        width = len(rows[0])
+        names = [c.name for c in alias.columns] if alias is not None and alias.columns else \
+            [f"col{i + 1}" for i in range(width)]
+        plan = L.InlineTable(rows, names)
+        if alias is not None and alias.name:
+            plan = L.SubqueryAlias(alias.name, plan)
+        return plan
+
+    # -- expressions ------------------------------------------------------------------------
+    def expression(self, node) -> Expression:
+        _, exp = _sqlglot()
+        kind = type(node).__name__
+        if kind in _BINARY:
+            return UnresolvedFunction(_BINARY[kind], [self.expression(node.this), self.expression(node.expression)])
+        if isinstance(node, exp.Column):
+            if isinstance(node.this, exp.Star):
+                return UnresolvedStar(tuple(p.name for p in node.parts[:-1]))
+            return UnresolvedAttribute(tuple(p.name for p in node.parts))
+        if isinstance(node, exp.Star):
+            return UnresolvedStar(None)
+        if isinstance(node, exp.Dot):
+            base = self.expression(node.this)
+            return UnresolvedExtract(base, Literal(node.name, T.StringType()))
+        if isinstance(node, exp.Alias):
+            return Alias(self.expression(node.this), node.alias)
+        if isinstance(node, exp.Paren):
+            return self.expression(node.this)
+        if isinstance(node, exp.Literal):
+            return self.literal(node)
+        if isinstance(node, exp.Boolean):
+            return Literal(bool(node.this), T.BooleanType())
+        if isinstance(node, exp.Null):
+            return Literal(None, T.NullType())
+        if isinstance(node, exp.HexString):
+            return Literal(bytes.fromhex(node.this), T.BinaryType())
+        if isinstance(node, exp.Neg):
+            inner = self.expression(node.this)
+            if isinstance(inner, Literal) and isinstance(inner.data_type, T.NumericType):
+                return _negated_literal(node, inner)
+            return UnresolvedFunction("unary_negative", [inner])
+        if isinstance(node, exp.Not):
+            return UnresolvedFunction("not", [self.expression(node.this)])
+        if isinstance(node, exp.NEQ):
+            return UnresolvedFunction("not", [UnresolvedFunction("equal", [self.expression(node.this),
+                                                                           self.expression(node.expression)])])
+        if isinstance(node, exp.BitwiseNot):
+            return UnresolvedFunction("~", [self.expression(node.this)])
+        if isinstance(node, exp.Is):
+            inner = self.expression(node.this)
+            if isinstance(node.expression, exp.Null):
+                return UnresolvedFunction("isnull", [inner])
+            return UnresolvedFunction("equalnullsafe", [inner, self.expression(node.expression)])
+        if isinstance(node, exp.In):
+            if node.args.get("query") is not None:
+                raise _unsupported("IN (subquery)")
+            return UnresolvedFunction("in", [self.expression(node.this)] + [self.expression(e) for e in node.expressions])
+        if isinstance(node, exp.Between):
+            value = self.expression(node.this)
+            return UnresolvedFunction("and", [UnresolvedFunction("greaterthanorequal", [value, self.expression(node.args["low"])]),
+                                              UnresolvedFunction("lessthanorequal", [value, self.expression(node.args["high"])])])
+        if isinstance(node, exp.Case):
+            args = []
+            base = node.this
+            for branch in node.args.get("ifs") or []:
+                condition = self.expression(branch.this)
+                if base is not None:
+                    condition = UnresolvedFunction("equal", [self.expression(base), condition])
+                args += [condition, self.expression(branch.args["true"])]
+            if node.args.get("default") is not None:
+                args.append(self.expression(node.args["default"]))
+            return UnresolvedFunction("casewhen", args)
+        if isinstance(node, (exp.Cast, exp.TryCast)):
+            return self.cast(node)
+        if isinstance(node, exp.Bracket):
+            base = self.expression(node.this)
+            for key in node.expressions:
+                base = UnresolvedExtract(base, self.expression(key))
+            return base
+        if isinstance(node, exp.Window):
+            return self.window(node)
+        if isinstance(node, exp.Interval):
+            raise _unsupported("INTERVAL literals")
+        if isinstance(node, exp.Placeholder) or isinstance(node, exp.Parameter):
+            return self.parameter(node)
+        if isinstance(node, exp.Anonymous):
+            return self.call(node)
+        if isinstance(node, exp.Func):
+            return self.function(node)
+        raise _unsupported(f"{kind} expressions")
+
+    def window(self, node) -> Expression:
+        """``f(...) OVER (PARTITION BY ... ORDER BY ... frame)`` or ``OVER w`` (a WINDOW clause)."""
+        _, exp = _sqlglot()
+        inner = node.this
+        ignore_nulls = isinstance(inner, exp.IgnoreNulls)
+        if ignore_nulls or isinstance(inner, exp.RespectNulls):
+            inner = inner.this
+        function = self.expression(inner)
+        if ignore_nulls and isinstance(function, UnresolvedFunction):
+            function = UnresolvedFunction(function.name, list(function.children) + [Literal(True, T.BooleanType())],
+                                          function.is_distinct)
+        spec = node
+        name = node.args.get("alias")
+        if name is not None and not node.args.get("partition_by") and not node.args.get("order"):
+            spec = self.named_windows.get(name.name.lower())
+            if spec is None:
+                raise AnalysisException(errorClass="MISSING_WINDOW_SPECIFICATION",
+                                        messageParameters={"windowName": name.name, "docroot":
+                                                           "https://spark.apache.org/docs/latest"})
+        partition = tuple(self.expression(p) for p in spec.args.get("partition_by") or [])
+        order_node = spec.args.get("order")
+        order = tuple(self.ordering(o) for o in order_node.expressions) if order_node is not None else ()
+        frame = None
+        frame_spec = spec.args.get("spec")
+        if frame_spec is not None:
+            frame = WindowFrame(str(frame_spec.args.get("kind")).lower(),
+                                self.frame_bound(frame_spec.args.get("start"), frame_spec.args.get("start_side")),
+                                self.frame_bound(frame_spec.args.get("end"), frame_spec.args.get("end_side")))
+        return WindowExpression(function, partition, order, frame)
+
+    def frame_bound(self, value, side) -> int:
+        side = str(side or "").upper()
+        text = value if isinstance(value, str) else (value.this if hasattr(value, "this") else value)
+        if str(text).upper() == "CURRENT ROW":
+            return 0
+        if str(text).upper() == "UNBOUNDED":
+            return WindowFrame.UNBOUNDED_PRECEDING if side == "PRECEDING" else WindowFrame.UNBOUNDED_FOLLOWING
+        amount = int(self.constant(value) if not isinstance(value, str) else value)
+        return -amount if side == "PRECEDING" else amount
+
+    def call(self, node) -> Expression:
+        """``name(args)``: ``DISTINCT`` inside marks a distinct aggregate, ``*`` counts rows."""
+        _, exp = _sqlglot()
+        args, distinct = [], False
+        for a in node.expressions:
+            if isinstance(a, exp.Distinct):
+                distinct = True
+                args += [self.expression(e) for e in a.expressions]
+            elif isinstance(a, exp.Star) and str(node.this).lower() == "count":
+                args.append(Literal(1, T.IntegerType()))
+            else:
+                args.append(self.expression(a))
+        return UnresolvedFunction(str(node.this), args, is_distinct=distinct)
+
+    def function(self, node) -> Expression:
+        _, exp = _sqlglot()
+        kind = type(node).__name__
+        name = _FUNCTION_NAMES.get(kind) or node.sql_name().lower()
+        distinct = False
+        args = []
+        for key in node.arg_types:
+            value = node.args.get(key)
+            if value is None or isinstance(value, bool):
+                continue
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                if isinstance(v, exp.Distinct):
+                    distinct = True
+                    args += [self.expression(e) for e in v.expressions]
+                elif isinstance(v, exp.Star):
+                    args.append(Literal(1, T.IntegerType()))
+                elif isinstance(v, exp.Expression):
+                    args.append(self.expression(v))
+        if kind == "StrPosition" and len(args) == 2:
+            args = [args[0], args[1]]
+        return UnresolvedFunction(name, args, is_distinct=distinct)
+
+    def cast(self, node) -> Expression:
+        _, exp = _sqlglot()
+        to = parse_data_type(node.args["to"])
+        inner = node.this
+        if type(node) is exp.Cast and isinstance(inner, exp.Literal) and inner.is_string:
+            return typed_literal(inner.this, to, self.time_zone)   # DATE '...' (CAST(...) is a TryCast)
+        if isinstance(inner, exp.Literal) and not node.args.get("safe") and self.suffixed(inner):
+            if isinstance(to, T.DecimalType):
+                value = decimal.Decimal(inner.this)
+                return Literal(value, _decimal_type_of(value))
+            value = self.literal(inner).value
+            return Literal(float(value) if isinstance(to, (T.DoubleType, T.FloatType)) else int(value), to)
+        mode = "try" if node.args.get("safe") else "ansi"
+        return Cast(self.expression(inner), to, mode)
+
+    def literal(self, node) -> Literal:
+        if node.is_string:
+            return Literal(node.this, T.StringType())
+        text = str(node.this)
+        if "e" in text.lower():
+            return Literal(float(text), T.DoubleType())
+        if "." in text:
+            value = decimal.Decimal(text)
+            return Literal(value, _decimal_type_of(value))
+        value = int(text)
+        if -(1 << 31) <= value < (1 << 31):
+            return Literal(value, T.IntegerType())
+        if -(1 << 63) <= value < (1 << 63):
+            return Literal(value, T.LongType())
+        dec = decimal.Decimal(value)
+        return Literal(dec, _decimal_type_of(dec))
+
+    def parameter(self, node) -> Expression:
+        from sparklite.sql.column import literal
+        name = node.name
+        args = self.args
+        if isinstance(args, dict) and name in args:
+            return literal(args[name])
+        if isinstance(args, (list, tuple)):
+            self._position = getattr(self, "_position", -1) + 1
+            return literal(args[self._position])
+        raise ParseException(errorClass="UNBOUND_SQL_PARAMETER", messageParameters={"name": name})
+
+
+def typed_literal(text: str, to: T.DataType, time_zone: str) -> Expression:
+    """``DATE '...'``, ``TIMESTAMP '...'``, ``TIMESTAMP_NTZ '...'``, ``X'..'``: a literal of the type,
+    a timestamp read in the session's time zone; a value the type cannot hold is a parse error."""
+    import datetime
+    from sparklite.sql.execution.cast import parse_date, parse_timestamp
+    value = None
+    trimmed = text.strip()
+    if isinstance(to, T.DateType):
+        value = parse_date(trimmed)
+    elif isinstance(to, (T.TimestampType, T.TimestampNTZType)):
+        micros = parse_timestamp(trimmed, time_zone, isinstance(to, T.TimestampNTZType))
+        if micros is not None:
+            value = datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=micros)
+            if isinstance(to, T.TimestampType):
+                value = value.replace(tzinfo=datetime.timezone.utc)
+    else:
+        return Cast(Literal(text, T.StringType()), to, "ansi")
+    if value is None:
+        word = "TIMESTAMP" if isinstance(to, T.TimestampType) else to.simpleString().upper()
+        raise ParseException(errorClass="INVALID_TYPED_LITERAL",
+                             messageParameters={"valueType": f'"{word}"', "value": f"'{text}'"})
+    return Literal(value, to)
+
+
+def _decimal_type_of(value: decimal.Decimal) -> T.DecimalType:
+    sign, digits, exponent = value.as_tuple()
+    scale = max(-exponent, 0)
+    precision = max(len(digits), scale)
+    if exponent > 0:
+        precision = len(digits) + exponent
+    return T.DecimalType(max(precision, 1), scale)
+
+
+def _negated_literal(node, inner: Literal) -> Literal:
+    value = -inner.value
+    t = inner.data_type
+    if isinstance(t, T.IntegerType) and value == -(1 << 31):
+        return Literal(value, T.IntegerType())
+    if isinstance(t, T.LongType) and -(1 << 31) <= value < (1 << 31) and str(node.this.this).isdigit():
+        return Literal(value, T.IntegerType())
+    return Literal(value, t)
+
+
+def _strip(e: Expression) -> Expression:
+    return e.children[0] if isinstance(e, Alias) else e
+
+
+def _replace_aliases(e: Expression, aliases: dict) -> Expression:
+    """A select-list alias used in HAVING or ORDER BY stands for its expression."""
+    def rule(node):
+        if isinstance(node, UnresolvedAttribute) and len(node.parts) == 1 and node.parts[0].lower() in aliases:
+            return aliases[node.parts[0].lower()]
+        return node
+    return e.transform_up(rule)
+
+
+def _mentions_aggregate(node) -> bool:
+    return any(_is_aggregate_call(e) for e in node.walk())
+
+
+def _is_aggregate_call(node) -> bool:
+    from sparklite.sql.builtins.registry import FUNCTIONS
+    _, exp = _sqlglot()
+    if not isinstance(node, exp.Anonymous) or isinstance(node.parent, exp.Window):
+        return False
+    spec = FUNCTIONS.get(str(node.this).lower())
+    return spec is not None and spec.aggregate
+
+
+def _has_aggregate(node) -> bool:
+    return any(_is_aggregate_call(e) for item in node.expressions for e in item.walk())
+
+
+def _unsupported(what: str) -> NotImplementedError:
+    return NotImplementedError(f"sparklite does not run {what} in SQL yet")
