@@ -14,7 +14,7 @@ from sparklite.sql import types as T
 from sparklite.sql.errors import IllegalArgumentException, PySparkTypeError, PySparkValueError
 from sparklite.sql.plan.expressions import (Alias, Cast, Expression, Literal, SortOrderExpression,
                                             UnresolvedAttribute, UnresolvedExtract, UnresolvedFunction,
-                                            UnresolvedStar, WindowExpression, WindowFrame)
+                                            UnresolvedStar, WindowExpression, WindowFrame, MultiAlias)
 
 
 def parse_column_name(name: str) -> tuple:
@@ -212,7 +212,7 @@ class Column:
     # -- naming and types -------------------------------------------------------------------
     def alias(self, *alias: str, metadata: dict | None = None) -> "Column":
         if len(alias) != 1:
-            return Column(UnresolvedFunction("__multi_alias", [self._expr], ))
+            return Column(MultiAlias(self._expr, alias))
         return Column(Alias(self._expr, alias[0], metadata=metadata))
 
     name = alias

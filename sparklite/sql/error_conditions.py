@@ -65,6 +65,9 @@ ERROR_CONDITIONS = {
     "CANNOT_PARSE_DATATYPE": (
         "Unable to parse datatype. <msg>.",
         None),
+    "CANNOT_PARSE_TIMESTAMP": (
+        "<message>. Use <func> to tolerate invalid input string and return NULL instead.",
+        "22007"),
     "CANNOT_RESOLVE_STAR_EXPAND": (
         "Cannot resolve <targetString>.* given input columns <columns>. Please check that the specified "
         "table or struct exists and is accessible in the input columns.",
@@ -107,6 +110,12 @@ ERROR_CONDITIONS = {
     "DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN": (
         "Cannot resolve <sqlExpr> due to data type mismatch: Filter expression <filter> of type <type> is"
         " not a boolean.",
+        "42K09"),
+    "DATATYPE_MISMATCH.IN_SUBQUERY_DATA_TYPE_MISMATCH": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: The data type of one or more elements in the"
+        " left hand side of an IN subquery is not compatible with the data type of the output of the "
+        "subquery. Mismatched columns: [<mismatchedColumns>], left side: [<leftType>], right side: "
+        "[<rightType>].",
         "42K09"),
     "DATATYPE_MISMATCH.NON_FOLDABLE_INPUT": (
         "Cannot resolve <sqlExpr> due to data type mismatch: the input <inputName> should be a foldable "
@@ -180,15 +189,41 @@ ERROR_CONDITIONS = {
         "Incomplete complex type: The definition of \"STRUCT\" type is incomplete. You must provide at "
         "least one field type. For example: \"STRUCT<name STRING, phone DECIMAL(10, 0)>\".",
         "42K01"),
+    "INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_PATTERN_RECOGNITION": (
+        "You may get a different result due to the upgrading to Spark >= 3.0:\nFail to recognize <pattern>"
+        " pattern in the DateTimeFormatter.\n1) You can set <config> to \"LEGACY\" to restore the behavior "
+        "before Spark 3.0.\n2) You can form a valid datetime pattern with the guide from '<docroot>/sql-"
+        "ref-datetime-pattern.html'.",
+        "42K0B"),
+    "INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_WEEK_BASED_PATTERN": (
+        "You may get a different result due to the upgrading to Spark >= 3.0:\nAll week-based patterns are"
+        " unsupported since Spark 3.0, detected week-based character: <c>.\nPlease use the SQL function "
+        "EXTRACT instead.",
+        "42K0B"),
     "INDEX_NOT_POSITIVE": (
         "Index must be positive, got '<index>'.",
         None),
     "INDEX_OUT_OF_RANGE": (
         "<arg_name> index out of range, got '<index>'.",
         None),
+    "INVALID_DATETIME_PATTERN.ILLEGAL_CHARACTER": (
+        "Unrecognized datetime pattern: <pattern>. Illegal pattern character found in datetime pattern: "
+        "<c>. Please provide legal character.",
+        "22007"),
+    "INVALID_DATETIME_PATTERN.LENGTH": (
+        "Unrecognized datetime pattern: <pattern>. Too many letters in datetime pattern: <pattern>. "
+        "Please reduce pattern length.",
+        "22007"),
+    "INVALID_DATETIME_PATTERN.WITH_SUGGESTION": (
+        "Unrecognized datetime pattern: <pattern>. You can form a valid datetime pattern with the guide "
+        "from '<docroot>/sql-ref-datetime-pattern.html'.",
+        "22007"),
     "INVALID_EXTRACT_BASE_FIELD_TYPE": (
         "Can't extract a value from <base>. Need a complex type [STRUCT, ARRAY, MAP] but got <other>.",
         "42000"),
+    "INVALID_EXTRACT_FIELD": (
+        "Cannot extract <field> from <expr>.",
+        "42601"),
     "INVALID_EXTRACT_FIELD_TYPE": (
         "Field name should be a non-null string literal, but it's <extraction>.",
         "42000"),
@@ -216,6 +251,17 @@ ERROR_CONDITIONS = {
         "for defining an interval. You can reference the documentation for the correct format. Cannot "
         "support (interval '<input>' <from> to <to>) expression.",
         "22006"),
+    "INVALID_PARAMETER_VALUE.BIT_POSITION_RANGE": (
+        "The value of parameter(s) <parameter> in <functionName> is invalid: expects an integer value in "
+        "[0, <upper>), but got <invalidValue>.",
+        "22023"),
+    "INVALID_TIMEZONE": (
+        "The timezone: <timeZone> is invalid. The timezone must be either a region-based zone ID or a "
+        "zone offset. Region IDs must have the form 'area/city', such as 'America/Los_Angeles'. Zone "
+        "offsets must be in the format '(+|-)HH', '(+|-)HH:mm’ or '(+|-)HH:mm:ss', e.g '-08' , '+01:00' "
+        "or '-13:33:33', and must be in the range from -18:00 to +18:00. 'Z' and 'UTC' are accepted as "
+        "synonyms for '+00:00'.",
+        "22009"),
     "INVALID_TYPE": (
         "Argument `<arg_name>` should not be a <arg_type>.",
         None),
@@ -248,6 +294,10 @@ ERROR_CONDITIONS = {
         "It is not allowed to use an aggregate function in the argument of another aggregate function. "
         "Please use the inner aggregate function in a sub-query.",
         "42607"),
+    "NON_FOLDABLE_ARGUMENT": (
+        "The function <funcName> requires the parameter <paramName> to be a foldable expression of the "
+        "type <paramType>, but the actual argument is a non-foldable.",
+        "42K08"),
     "NOT_EXPECTED_TYPE": (
         "Argument `<arg_name>` should be <expected_type>, got <arg_type>.",
         "42K09"),
@@ -290,6 +340,12 @@ ERROR_CONDITIONS = {
         "Remainder by zero. Use `try_mod` to tolerate divisor being 0 and return NULL instead. If "
         "necessary set <config> to \"false\" to bypass this error.",
         "22012"),
+    "SCALAR_SUBQUERY_TOO_MANY_ROWS": (
+        "More than one row returned by a subquery used as an expression.",
+        "21000"),
+    "SEED_EXPRESSION_IS_UNFOLDABLE": (
+        "The seed expression <seedExpr> of the expression <exprWithSeed> must be foldable.",
+        "42K08"),
     "SLICE_WITH_STEP": (
         "Slice with step is not supported.",
         None),
@@ -309,6 +365,11 @@ ERROR_CONDITIONS = {
     "TOO_MANY_VALUES": (
         "Expected <expected> values for `<item>`, got <actual>.",
         None),
+    "UDTF_ALIAS_NUMBER_MISMATCH": (
+        "The number of aliases supplied in the AS clause does not match the number of columns output by "
+        "the UDTF.\nExpected <aliasesSize> aliases, but got <aliasesNames>.\nPlease ensure that the number "
+        "of aliases provided matches the number of columns output by the UDTF.",
+        "42802"),
     "UNBOUND_SQL_PARAMETER": (
         "Found the unbound parameter: <name>. Please, fix `args` and provide a mapping of the parameter "
         "to either a SQL literal or collection constructor functions such as `map()`, `array()`, "
@@ -343,6 +404,10 @@ ERROR_CONDITIONS = {
     "UNSUPPORTED_DATA_TYPE_FOR_ARROW_CONVERSION": (
         "<data_type> is not supported in conversion to Arrow.",
         None),
+    "UNSUPPORTED_GENERATOR.MULTI_GENERATOR": (
+        "The generator is not supported: only one generator allowed per SELECT clause but found <num>: "
+        "<generators>.",
+        "42K0E"),
     "UNSUPPORTED_JOIN_TYPE": (
         "Unsupported join type '<typ>'. Supported join types include: <supported>.",
         "0A000"),
@@ -352,6 +417,14 @@ ERROR_CONDITIONS = {
     "UNSUPPORTED_OPERATION": (
         "<operation> is not supported.",
         None),
+    "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.CORRELATED_REFERENCE": (
+        "Unsupported subquery expression: Expressions referencing the outer query are not supported "
+        "outside of WHERE/HAVING clauses: <sqlExprs>.",
+        "0A000"),
+    "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.MUST_AGGREGATE_CORRELATED_SCALAR_SUBQUERY": (
+        "Unsupported subquery expression: Correlated scalar subqueries must be aggregated to return at "
+        "most one row.",
+        "0A000"),
     "VALUE_NOT_BETWEEN": (
         "Value for `<arg_name>` must be between <min> and <max>.",
         None),

@@ -318,24 +318,6 @@ def test_the_first_bad_value_in_row_order_is_reported():
         rows_to_table([(1, "x", 1), (2 ** 40, "y", "bad")], schema)
 
 
-def test_a_hundred_thousand_rows_convert_quickly():
-    schema = T._parse_datatype_string("id bigint, name string, score double, ok boolean, day date")
-    rows = [(i, f"n{i}", i / 3, i % 2 == 0, datetime.date(2020, 1, 1 + i % 28)) for i in range(100_000)]
-    table_to_rows(rows_to_table(rows[:10], schema), schema)       # first calls import pyarrow's parts
-    into, out = [], []
-    for _ in range(2):                                               # the better of two, on a busy machine
-        start = time.perf_counter()
-        table = rows_to_table(rows, schema)
-        into.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        back = table_to_rows(table, schema)
-        out.append(time.perf_counter() - start)
-    assert back == rows and type(back[0]) is T.Row
-    assert min(into) < 0.5 and min(out) < 0.5, (into, out)
-
-
-# ---- DDL forms and errors
-
 def test_sql_type_names_are_sparks():
     assert T.sql_type_name(T._parse_datatype_string(
         "array<map<string, struct<`a b`: int not null, c: decimal(5,2) comment 'x'>>>")) == \

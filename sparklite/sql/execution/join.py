@@ -154,6 +154,17 @@ def join_batches(left: pa.RecordBatch, right: pa.RecordBatch, left_keys, right_k
         matched = np.zeros(left.num_rows, dtype=bool)
         matched[li] = True
         return left.filter(pa.array(~matched))
+    if join_type == "left_anti_null_aware":
+        # NOT IN: a row goes when the other side holds its value or any NULL, or when its own value
+        # is NULL and the other side is not empty (the whole other side is here: it is broadcast)
+        if right.num_rows and any(k.null_count for k in rk):
+            return left.slice(0, 0)
+        matched = np.zeros(left.num_rows, dtype=bool)
+        matched[li] = True
+        if right.num_rows:
+            for k in lk:
+                matched |= k.is_null().to_numpy(zero_copy_only=False)
+        return left.filter(pa.array(~matched))
     columns = _take(left, li) + _take(right, ri)
     pieces = [columns]
     if join_type in ("left_outer", "full_outer"):
@@ -235,7 +246,8 @@ class HashJoinExec(SparkPlan):
 
 
 _SPARK_TYPES = {"inner": "Inner", "cross": "Cross", "left_outer": "LeftOuter", "right_outer": "RightOuter",
-                "full_outer": "FullOuter", "left_semi": "LeftSemi", "left_anti": "LeftAnti"}
+                "full_outer": "FullOuter", "left_semi": "LeftSemi", "left_anti": "LeftAnti",
+                "left_anti_null_aware": "LeftAnti"}
 
 
 def _collect(ctx, rdd, schema: pa.Schema) -> pa.RecordBatch:
@@ -245,7 +257,7 @@ def _collect(ctx, rdd, schema: pa.Schema) -> pa.RecordBatch:
 
 
 def output_of(left_output, right_output, join_type: str) -> list[AttributeReference]:
-    if join_type in ("left_semi", "left_anti"):
+    if join_type in ("left_semi", "left_anti", "left_anti_null_aware"):
         return list(left_output)
     left = [a.with_nullability(True) for a in left_output] if join_type in ("right_outer", "full_outer") \
         else list(left_output)

@@ -397,3 +397,34 @@ class DataSourceScanExec(SparkPlan):
 
     def node_string(self):
         return f"FileScan {self.source.description} {attr_list(self._output)}"
+
+
+class GenerateExec(SparkPlan):
+    """Each input row repeated for every row its generator makes, with the generated columns."""
+
+    def __init__(self, generator, generator_output, child: SparkPlan):
+        self.generator, self.generator_output, self.children = generator, list(generator_output), (child,)
+
+    @property
+    def output(self):
+        return list(self.children[0].output) + self.generator_output
+
+    def execute(self, ctx):
+        child = self.children[0]
+        call = bind(self.generator, child.output)
+        generate = call.spec.options["generator"][1]
+        schema = self.schema
+
+        def run(batch):
+            values = [evaluate_array(a, batch) for a in call.children]
+            parent, columns = generate(values, batch.num_rows, call)
+            index = pa.array(parent, pa.int64())
+            kept = list(batch.take(index).columns) if batch.num_columns else []
+            out = kept + list(columns)
+            return pa.RecordBatch.from_arrays([c if c.type == f.type else c.cast(f.type)
+                                               for c, f in zip(out, schema)], schema=schema)
+        return child.execute(ctx).map_batches(run, schema=schema, arrow_only=True)
+
+    def node_string(self):
+        return f"Generate {self.generator.sql()}, {attr_list(self.children[0].output)}, false, " \
+               f"{attr_list(self.generator_output)}"

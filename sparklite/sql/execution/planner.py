@@ -60,6 +60,8 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
         return plan_aggregate(plan, conf)
     if isinstance(plan, L.Join):
         return plan_join(plan, conf)
+    if isinstance(plan, L.Generate):
+        return P.GenerateExec(plan.generator, plan.generator_output, plan_physical(plan.child, conf))
     if isinstance(plan, L.Window):
         return WindowExec(plan.window_expressions, plan.partition, plan.order, plan_physical(plan.child, conf))
     raise NotImplementedError(f"no physical plan yet for {type(plan).__name__}")
@@ -82,6 +84,8 @@ def plan_join(plan: L.Join, conf) -> P.SparkPlan:
 
     can_right = plan.join_type in ("inner", "cross", "left_outer", "left_semi", "left_anti")
     can_left = plan.join_type in ("inner", "cross", "right_outer")
+    if plan.join_type == "left_anti_null_aware":      # NOT IN needs the whole subquery in every task
+        return HashJoinExec(left, right, plan.join_type, keys, residual, "broadcast_right", output)
     if not keys:
         return HashJoinExec(left, right, plan.join_type, [], residual, "nested_loop", output)
     if can_right and small("right") and not (can_left and small("left") and plan.hint.get("left") and

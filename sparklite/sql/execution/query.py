@@ -20,6 +20,8 @@ from sparklite.core.api import SQLExecutionEnd, SQLExecutionStart, post_event, r
 from sparklite.errors import PySparkException
 from sparklite.sql.execution.physical import ExecutionContext, arrow_schema
 from sparklite.sql.execution.planner import plan_physical
+from sparklite.sql.errors import SparkRuntimeException
+from sparklite.sql.plan.expressions import Literal, SubqueryExpression
 from sparklite.sql.plan.optimizer import optimize
 
 _execution_ids = itertools.count()
@@ -33,8 +35,19 @@ class QueryExecution:
     @property
     def optimized(self):
         if self._optimized is None:
-            self._optimized = optimize(self.session._cache_manager.use_cached(self.analyzed))
+            plan = optimize(self.session._cache_manager.use_cached(self.analyzed))
+            self._optimized = plan.transform_up(lambda node: node.transform_expressions(self._scalar_value))
         return self._optimized
+
+    def _scalar_value(self, e):
+        """An uncorrelated scalar subquery runs first; its one value (NULL for no row) stands in."""
+        if not (isinstance(e, SubqueryExpression) and e.kind == "scalar" and not e.outer_references()):
+            return e
+        table = QueryExecution(self.session, e.plan).collect_table()
+        if table.num_rows > 1:
+            raise SparkRuntimeException(errorClass="SCALAR_SUBQUERY_TOO_MANY_ROWS", messageParameters={})
+        value = table.column(0)[0].as_py() if table.num_rows else None
+        return Literal(value, e.data_type)
 
     @property
     def physical(self):

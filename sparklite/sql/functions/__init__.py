@@ -314,3 +314,60 @@ def lead(col, offset: int = 1, default=None) -> Column:
 def nth_value(col, offset: int, ignoreNulls: bool = False) -> Column:
     return Column(UnresolvedFunction("nth_value", [_to_col(col)._expr, literal(int(offset)),
                                                    literal(bool(ignoreNulls))]))
+
+
+# -- generators -------------------------------------------------------------------------------
+
+def explode(col) -> Column:
+    return _invoke("explode", col)
+
+
+def explode_outer(col) -> Column:
+    return _invoke("explode_outer", col)
+
+
+def posexplode(col) -> Column:
+    return _invoke("posexplode", col)
+
+
+def posexplode_outer(col) -> Column:
+    return _invoke("posexplode_outer", col)
+
+
+def inline(col) -> Column:
+    return _invoke("inline", col)
+
+
+def inline_outer(col) -> Column:
+    return _invoke("inline_outer", col)
+
+
+def stack(*cols) -> Column:
+    return Column(UnresolvedFunction("stack", [to_expression(c) if not isinstance(c, str) else
+                                               name_to_expression(c) for c in cols]))
+
+
+def array(*cols) -> Column:
+    if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
+        cols = tuple(cols[0])
+    return _invoke("array", *cols)
+
+
+def create_map(*cols) -> Column:
+    if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
+        cols = tuple(cols[0])
+    return _invoke("map", *cols)
+
+
+def struct(*cols) -> Column:
+    if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
+        cols = tuple(cols[0])
+    return _invoke("struct", *cols)
+
+
+def named_struct(*cols) -> Column:
+    return _invoke("named_struct", *cols)
+
+
+def typeof(col) -> Column:
+    return _invoke("typeof", col)

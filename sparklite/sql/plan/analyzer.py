@@ -25,7 +25,7 @@ from sparklite.sql.plan.casting import check_cast
 from sparklite.sql.plan.expressions import (Alias, AttributeReference, Call, Cast, Expression, SortOrder,
                                             SortOrderExpression, UnresolvedAttribute, UnresolvedExtract,
                                             UnresolvedFunction, UnresolvedOrdinal, UnresolvedStar, WindowExpression,
-                                            WindowFrame, output_name)
+                                            WindowFrame, OuterReference, SubqueryExpression, MultiAlias, output_name)
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -47,6 +47,7 @@ class Analyzer:
         self.catalog_lookup = catalog_lookup
         self.case_sensitive = case_sensitive
         self.time_zone = time_zone
+        self.outer: list = []           # the plans around the subquery being resolved, innermost last
 
     def execute(self, plan: L.LogicalPlan) -> L.LogicalPlan:
         if plan.resolved:
@@ -299,14 +300,48 @@ class Analyzer:
             if isinstance(e, UnresolvedStar):
                 items += self.expand_star(e, plan.child)
                 continue
+            generator = _generator_of(e)
+            if generator is not None:
+                items.append(self._resolve_generator(e, plan.child))
+                continue
             resolved = self.resolve_expression(e, plan.child)
             items.append(named(resolved, e))
         if any(is_aggregate_call(node) for item in items for node in walk_outside_windows(item)):
             check_aggregate([], items)          # select(max(x)): an aggregate over the whole input
             return L.Aggregate([], items, plan.child)
+        generates = [i for i in items if isinstance(i, L.Generate)]
+        if generates:
+            if len(generates) > 1:
+                raise AnalysisException(errorClass="UNSUPPORTED_GENERATOR.MULTI_GENERATOR",
+                                        messageParameters={"clause": "SELECT", "num": str(len(generates)),
+                                                           "generators": ", ".join(f'"{g.generator.sql()}"'
+                                                                                   for g in generates)})
+            generate = generates[0]
+            child = L.Generate(generate.generator, generate.generator_output, plan.child)
+            flat = []
+            for i in items:
+                flat += i.generator_output if i is generate else [i]
+            return L.Project(flat, child)
         if any(isinstance(node, WindowExpression) for item in items for node in item.walk()):
             return extract_windows(items, plan.child)
         return plan.with_new(expressions=items)
+
+    def _resolve_generator(self, item, child) -> L.Generate:
+        """A select-list generator, as the Generate node (with its output columns) it becomes."""
+        names = None
+        if isinstance(item, Alias):
+            names, item = (item.name,), item.child
+        elif isinstance(item, MultiAlias):
+            names, item = item.names, item.children[0]
+        call = self.resolve_expression(item, child)
+        outputs = call.spec.options["generator"][0](call)
+        if names is not None and len(names) != len(outputs):
+            raise AnalysisException(
+                errorClass="UDTF_ALIAS_NUMBER_MISMATCH",
+                messageParameters={"aliasesSize": str(len(names)), "aliasesNames": ", ".join(names)})
+        attributes = [AttributeReference(names[i] if names else name, t, nullable)
+                      for i, (name, t, nullable) in enumerate(outputs)]
+        return L.Generate(call, attributes, child)
 
     def expand_star(self, star: UnresolvedStar, child) -> list:
         if not star.target:
@@ -343,11 +378,42 @@ class Analyzer:
                                 node.literal_text)
             if isinstance(node, WindowExpression):
                 return with_default_frame(node)
+            if isinstance(node, SubqueryExpression) and not node.plan.resolved:
+                return self.resolve_subquery(node, child)
             if isinstance(node, UnresolvedStar):
                 raise AnalysisException(errorClass="INVALID_USAGE_OF_STAR_OR_REGEX",
                                         messageParameters={"elem": "'*'", "prettyName": "expression"})
             return node
         return e.transform_up(rule)
+
+    def resolve_subquery(self, node: SubqueryExpression, child) -> Expression:
+        """A subquery resolves with the enclosing query's columns in scope (as outer references)."""
+        self.outer.append(child)
+        try:
+            plan = self.execute(node.plan)
+        finally:
+            self.outer.pop()
+        if node.kind in ("scalar", "in") and len(plan.output) != 1:
+            condition = "SCALAR_SUBQUERY_WRONG_NUMBER_OF_COLUMNS" if node.kind == "scalar" else \
+                "INVALID_SUBQUERY_EXPRESSION.SCALAR_SUBQUERY_RETURN_MORE_THAN_ONE_OUTPUT_COLUMN"
+            raise AnalysisException(errorClass=condition, messageParameters={"number": str(len(plan.output))})
+        resolved = node.with_plan(plan)
+        if node.kind == "in":
+            from sparklite.sql.plan.coercion import cast_to, comparison_type
+            value, column = resolved.children[0], plan.output[0]
+            t = comparison_type(value.data_type, column.data_type)
+            if t is None:
+                raise AnalysisException(
+                    errorClass="DATATYPE_MISMATCH.IN_SUBQUERY_DATA_TYPE_MISMATCH",
+                    messageParameters={"sqlExpr": f'"({value.sql()} IN (listquery()))"',
+                                       "mismatchedColumns": f"({value.sql()}:{value.data_type.simpleString()}, "
+                                                            f"{column.name}:{column.data_type.simpleString()})",
+                                       "leftType": f'[{value.data_type.simpleString().upper()}]',
+                                       "rightType": f'[{column.data_type.simpleString().upper()}]'})
+            if column.data_type != t:
+                plan = L.Project([Alias(cast_to(column, t), column.name)], plan)
+            resolved = SubqueryExpression("in", plan, (cast_to(value, t),))
+        return resolved
 
     def resolve_function(self, node: UnresolvedFunction) -> Expression:
         spec = lookup(node.name)
@@ -398,6 +464,13 @@ class Analyzer:
                 for field in parts[consumed:]:
                     result = extract.field_by_name(result, field, self.case_sensitive)
                 return result
+        for outer in reversed(self.outer):
+            try:
+                found = Analyzer(self.catalog_lookup, self.case_sensitive, self.time_zone).resolve_attribute(
+                    UnresolvedAttribute(node.parts), outer)
+            except AnalysisException:
+                continue
+            return OuterReference(found) if isinstance(found, AttributeReference) else found
         raise self.unresolved(node, child)
 
     def unresolved(self, node: UnresolvedAttribute, child) -> AnalysisException:
@@ -411,6 +484,16 @@ class Analyzer:
         return AnalysisException(errorClass="UNRESOLVED_COLUMN.WITH_SUGGESTION",
                                  messageParameters={"objectName": quote_name(node.parts),
                                                     "proposal": ", ".join(ranked)})
+
+
+def _generator_of(e):
+    inner = e.child if isinstance(e, Alias) else e.children[0] if isinstance(e, MultiAlias) else e
+    if isinstance(inner, UnresolvedFunction):
+        from sparklite.sql.builtins.registry import FUNCTIONS
+        spec = FUNCTIONS.get(inner.name.lower())
+        if spec is not None and "generator" in spec.options:
+            return inner
+    return None
 
 
 def walk_outside_windows(e):

@@ -575,3 +575,91 @@ class WindowExpression(Expression):
         if self.frame is not None:
             parts.append(self.frame.sql())
         return f"{self.function.sql()} OVER ({' '.join(parts)})"
+
+
+class OuterReference(LeafExpression):
+    """A column of the query around a subquery, used inside it (a correlated subquery)."""
+
+    def __init__(self, attribute: AttributeReference):
+        self.attribute = attribute
+
+    @property
+    def data_type(self):
+        return self.attribute.data_type
+
+    @property
+    def nullable(self):
+        return self.attribute.nullable
+
+    def sql(self) -> str:
+        return f"outer({self.attribute.sql()})"
+
+    def semantic_key(self):
+        return ("outer", self.attribute.expr_id)
+
+
+class SubqueryExpression(Expression):
+    """An expression holding a query: ``kind`` is "scalar" (its single value), "exists", or "in"
+    (``values`` IN its single column; ``values`` are children then)."""
+
+    def __init__(self, kind: str, plan, values: tuple = ()):
+        self.kind, self.plan, self.children = kind, plan, tuple(values)
+
+    @property
+    def resolved_flag(self):
+        return self.plan.resolved
+
+    @property
+    def data_type(self):
+        if self.kind == "scalar":
+            return self.plan.output[0].data_type
+        from sparklite.sql import types as _types
+        return _types.BooleanType()
+
+    @property
+    def nullable(self):
+        return self.kind != "exists"
+
+    def with_children(self, children):
+        if tuple(children) == self.children:
+            return self
+        return SubqueryExpression(self.kind, self.plan, tuple(children))
+
+    def with_plan(self, plan) -> "SubqueryExpression":
+        return SubqueryExpression(self.kind, plan, self.children)
+
+    def outer_references(self) -> list:
+        found = []
+        for node in self.plan.walk():
+            for e in node.expressions:
+                for x in (e.child.walk() if isinstance(e, SortOrder) else e.walk()):
+                    if isinstance(x, OuterReference):
+                        found.append(x)
+        return found
+
+    def semantic_key(self):
+        return ("subquery", self.kind, id(self.plan)) + tuple(c.semantic_key() for c in self.children)
+
+    def sql(self) -> str:
+        if self.kind == "scalar":
+            return "scalarsubquery()"
+        if self.kind == "exists":
+            return "exists()"
+        return f"({', '.join(c.sql() for c in self.children)} IN (listquery()))"
+
+
+class MultiAlias(Expression):
+    """``explode(m).alias("k", "v")``: names for each column a generator makes."""
+
+    def __init__(self, child: Expression, names: tuple):
+        self.children, self.names = (child,), tuple(names)
+
+    @property
+    def data_type(self):
+        return self.children[0].data_type
+
+    def with_children(self, children):
+        return MultiAlias(children[0], self.names)
+
+    def sql(self) -> str:
+        return f"{self.children[0].sql()} AS ({', '.join(self.names)})"

@@ -474,7 +474,8 @@ JOIN_TYPES = {"inner": "inner", "cross": "cross", "outer": "full_outer", "full":
 
 
 JOIN_NAMES = {"inner": "Inner", "cross": "Cross", "left_outer": "LeftOuter", "right_outer": "RightOuter",
-              "full_outer": "FullOuter", "left_semi": "LeftSemi", "left_anti": "LeftAnti"}
+              "full_outer": "FullOuter", "left_semi": "LeftSemi", "left_anti": "LeftAnti",
+              "left_anti_null_aware": "LeftAnti"}
 
 
 class Join(LogicalPlan):
@@ -513,7 +514,7 @@ class Join(LogicalPlan):
     @property
     def output(self):
         left, right = self.left.output, self.right.output
-        if self.join_type in ("left_semi", "left_anti"):
+        if self.join_type in ("left_semi", "left_anti", "left_anti_null_aware"):
             return list(left)
         if self.join_type in ("right_outer", "full_outer"):
             left = [a.with_nullability(True) for a in left]
@@ -591,3 +592,29 @@ class Window(UnaryPlan):
     def node_string(self):
         return (f"Window {attr_list(self.window_expressions)}, [{', '.join(p.sql() for p in self.partition)}], "
                 f"[{', '.join(o.sql() for o in self.order)}]")
+
+
+class Generate(UnaryPlan):
+    """A generator (``explode``...) applied to each row of ``child``: the output is the child's
+    columns then the generator's (``generator_output``)."""
+
+    def __init__(self, generator: Expression, generator_output: list, child: LogicalPlan):
+        super().__init__()
+        self.generator, self.generator_output, self.children = generator, list(generator_output), (child,)
+
+    @property
+    def expressions(self):
+        return (self.generator,)
+
+    def with_new(self, children=None, expressions=None):
+        node = Generate(expressions[0] if expressions is not None else self.generator, self.generator_output,
+                        (children or self.children)[0])
+        node.plan_id = self.plan_id
+        return node
+
+    @property
+    def output(self):
+        return list(self.child.output) + list(self.generator_output)
+
+    def node_string(self):
+        return f"Generate {self.generator.sql()}, {attr_list(self.generator_output)}"

@@ -11,6 +11,7 @@ from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Alias, AttributeReference, Call
+from sparklite.sql.plan.subquery import rewrite_subqueries
 
 
 def eliminate_subquery_aliases(plan):
@@ -81,7 +82,7 @@ def collapse_project(plan):
     return L.Project(merged, inner.child)
 
 
-RULES = [apply_hints, drop_hints, eliminate_subquery_aliases, combine_filters, collapse_project]
+RULES = [rewrite_subqueries, apply_hints, drop_hints, eliminate_subquery_aliases, combine_filters, collapse_project]
 
 
 def optimize(plan: L.LogicalPlan, max_iterations: int = 100) -> L.LogicalPlan:

@@ -20,7 +20,7 @@ from sparklite.sql.errors import AnalysisException, ParseException
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import (Alias, Cast, Expression, Literal, SortOrder, UnresolvedAttribute,
                                             UnresolvedExtract, UnresolvedFunction, UnresolvedOrdinal, UnresolvedStar,
-                                            WindowExpression, WindowFrame)
+                                            SubqueryExpression, WindowExpression, WindowFrame)
 
 
 @dataclass
@@ -449,7 +449,9 @@ class _Builder:
             return UnresolvedFunction("equalnullsafe", [inner, self.expression(node.expression)])
         if isinstance(node, exp.In):
             if node.args.get("query") is not None:
-                raise _unsupported("IN (subquery)")
+                query = node.args["query"]
+                return SubqueryExpression("in", self.query(query.this if isinstance(query, exp.Subquery) else query),
+                                          (self.expression(node.this),))
             return UnresolvedFunction("in", [self.expression(node.this)] + [self.expression(e) for e in node.expressions])
         if isinstance(node, exp.Between):
             value = self.expression(node.this)
@@ -475,6 +477,10 @@ class _Builder:
             return base
         if isinstance(node, exp.Window):
             return self.window(node)
+        if isinstance(node, exp.Exists):
+            return SubqueryExpression("exists", self.query(node.this))
+        if isinstance(node, exp.Subquery):
+            return SubqueryExpression("scalar", self.query(node.this))
         if isinstance(node, exp.Interval):
             raise _unsupported("INTERVAL literals")
         if isinstance(node, exp.Placeholder) or isinstance(node, exp.Parameter):
@@ -663,7 +669,7 @@ def _replace_aliases(e: Expression, aliases: dict) -> Expression:
 
 
 def _mentions_aggregate(node) -> bool:
-    return any(_is_aggregate_call(e) for e in node.walk())
+    return any(_is_aggregate_call(e) for e in _walk_outside_subqueries(node))
 
 
 def _is_aggregate_call(node) -> bool:
@@ -675,8 +681,17 @@ def _is_aggregate_call(node) -> bool:
     return spec is not None and spec.aggregate
 
 
+def _walk_outside_subqueries(node):
+    """sqlglot nodes of an expression, not entering subqueries (their aggregates are their own)."""
+    _, exp = _sqlglot()
+    yield node
+    for child in node.iter_expressions():
+        if not isinstance(child, (exp.Subquery, exp.Select, exp.Exists)):
+            yield from _walk_outside_subqueries(child)
+
+
 def _has_aggregate(node) -> bool:
-    return any(_is_aggregate_call(e) for item in node.expressions for e in item.walk())
+    return any(_is_aggregate_call(e) for item in node.expressions for e in _walk_outside_subqueries(item))
 
 
 def _unsupported(what: str) -> NotImplementedError:
