@@ -24,6 +24,13 @@ from sparklite.sql.plan.expressions import (Alias, AttributeReference, SortOrder
                                             UnresolvedAttribute, UnresolvedFunction)
 
 
+def _attributes(schema) -> list:
+    """Output columns for a DDL string or StructType a user gives a Python function's result."""
+    if isinstance(schema, str):
+        schema = T._parse_datatype_string(schema)
+    return [AttributeReference(f.name, f.dataType, f.nullable) for f in schema.fields]
+
+
 def _columns_arg(cols) -> list:
     """PySpark's ``*cols`` convention: one list stands for its elements."""
     if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
@@ -395,6 +402,16 @@ class DataFrame:
 
     def coalesce(self, numPartitions: int) -> "DataFrame":
         return self._with(L.Repartition(numPartitions, [], "coalesce", self._plan))
+
+    # -- Python over batches ----------------------------------------------------------------
+    def mapInArrow(self, func, schema, barrier: bool = False, profile=None) -> "DataFrame":
+        """``func(iterator of pyarrow.RecordBatch) -> iterator of RecordBatch`` over each partition."""
+        return self._with(L.MapInBatches(func, "arrow", _attributes(schema), self._plan))
+
+    def mapInPandas(self, func, schema, barrier: bool = False, profile=None) -> "DataFrame":
+        """``func(iterator of pandas.DataFrame) -> iterator of pandas.DataFrame`` over each partition."""
+        import pandas  # noqa: F401  (optional dependency: a clear ImportError when missing)
+        return self._with(L.MapInBatches(func, "pandas", _attributes(schema), self._plan))
 
     # -- actions ----------------------------------------------------------------------------
     def toArrow(self) -> pa.Table:

@@ -69,3 +69,19 @@ class GroupedData:
 
     def max(self, *cols):
         return self._numeric("max", cols)
+
+    def applyInPandas(self, func, schema):
+        """``func(pandas.DataFrame of one group) -> pandas.DataFrame``; the results concatenated."""
+        import pandas  # noqa: F401  (optional dependency: a clear ImportError when missing)
+        return self._df._with(L.MapInBatches(func, "pandas", _attributes(schema), self._df._plan, self._grouping))
+
+    def applyInArrow(self, func, schema):
+        """``func(pyarrow.Table of one group) -> pyarrow.Table``; the results concatenated."""
+        return self._df._with(L.MapInBatches(func, "arrow", _attributes(schema), self._df._plan, self._grouping))
+
+
+def _attributes(schema) -> list:
+    from sparklite.sql.plan.expressions import AttributeReference
+    if isinstance(schema, str):
+        schema = T._parse_datatype_string(schema)
+    return [AttributeReference(f.name, f.dataType, f.nullable) for f in schema.fields]

@@ -97,6 +97,7 @@ class SparkSession:
         self._session_catalog = SessionCatalog(self._shared["global_views"], self._conf)
         self.catalog = Catalog(self)
         self._cache_manager = CacheManager(self)
+        self._session_functions: dict = {}
 
     # -- properties -------------------------------------------------------------------------
     @property
@@ -150,7 +151,13 @@ class SparkSession:
     # -- plans ------------------------------------------------------------------------------
     def analyzer(self) -> Analyzer:
         return Analyzer(self._session_catalog.lookup, self._conf.get_bool("spark.sql.caseSensitive"),
-                        self._conf.get("spark.sql.session.timeZone"))
+                        self._conf.get("spark.sql.session.timeZone"), self._session_functions)
+
+    @property
+    def udf(self):
+        """``spark.udf.register(name, f, returnType)``: Python functions for SQL text."""
+        from sparklite.sql.udf import UDFRegistration
+        return UDFRegistration(self)
 
     def _dataframe(self, plan: L.LogicalPlan) -> DataFrame:
         return DataFrame(self.analyzer().execute(plan), self)

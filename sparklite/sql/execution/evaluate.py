@@ -13,6 +13,7 @@ import pyarrow as pa
 from sparklite.sql import types as T
 from sparklite.sql.execution.cast import cast_array
 from sparklite.sql.plan.expressions import Alias, BoundReference, Call, Cast, Literal
+from sparklite.sql.udf import PythonUDF, evaluate_udf
 
 
 def evaluate(expr, batch: pa.RecordBatch):
@@ -36,7 +37,16 @@ def evaluate(expr, batch: pa.RecordBatch):
             result = spec.kernel([_one(v) for v in values], 1, expr)
             return result[0] if not isinstance(result, pa.Scalar) else result
         return spec.kernel([_broadcast(v, batch.num_rows) for v in values], batch.num_rows, expr)
+    if kind is PythonUDF:
+        return evaluate_udf(expr, [_broadcast(evaluate(c, batch), batch.num_rows) for c in expr.children],
+                            batch.num_rows)
     raise TypeError(f"cannot evaluate {expr!r} ({kind.__name__}): it was not resolved and bound")
+
+
+def runs_python(expressions) -> bool:
+    """Whether evaluating these expressions calls a user's Python function (then a task runs in a
+    Python worker rather than on the engine's threads)."""
+    return any(isinstance(node, PythonUDF) for e in expressions if e is not None for node in e.walk())
 
 
 def _one(value: pa.Scalar) -> pa.Array:

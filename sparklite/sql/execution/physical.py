@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from sparklite.core.api import ColumnarRDD
 from sparklite.sql import types as T
-from sparklite.sql.execution.evaluate import evaluate_array
+from sparklite.sql.execution.evaluate import evaluate_array, runs_python
 from sparklite.sql.plan.expressions import AttributeReference, BoundReference, Expression
 
 
@@ -205,7 +205,8 @@ class ProjectFilterExec(SparkPlan):
             if not columns:
                 return zero_column_batch(batch.num_rows)
             return pa.RecordBatch.from_arrays(columns, schema=schema)
-        return child.execute(ctx).map_batches(run, schema=schema, arrow_only=True)
+        python = runs_python([self.condition] + list(self.project_list or []))
+        return child.execute(ctx).map_batches(run, schema=schema, arrow_only=not python)
 
     def node_string(self):
         parts = []

@@ -14,6 +14,7 @@ from sparklite.sql.cache import InMemoryRelation
 from sparklite.sql.execution.aggregate import HashAggregateExec
 from sparklite.sql.execution.exchange import byte_size
 from sparklite.sql.execution.join import HashJoinExec, extract_keys, output_of
+from sparklite.sql.execution.python_exec import MapInBatchesExec
 from sparklite.sql.execution.window import WindowExec
 from sparklite.sql.execution import physical as P
 from sparklite.sql.execution.exchange import ShuffleExchangeExec
@@ -60,6 +61,9 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
         return plan_aggregate(plan, conf)
     if isinstance(plan, L.Join):
         return plan_join(plan, conf)
+    if isinstance(plan, L.MapInBatches):
+        return MapInBatchesExec(plan.func, plan.kind, plan.attributes, plan.grouping,
+                                  plan_physical(plan.child, conf))
     if isinstance(plan, L.Generate):
         return P.GenerateExec(plan.generator, plan.generator_output, plan_physical(plan.child, conf))
     if isinstance(plan, L.Window):

@@ -371,3 +371,8 @@ def named_struct(*cols) -> Column:
 
 def typeof(col) -> Column:
     return _invoke("typeof", col)
+
+
+# -- Python functions -------------------------------------------------------------------------
+
+from sparklite.sql.udf import UserDefinedFunction, arrow_udf, pandas_udf, udf  # noqa: E402,F401

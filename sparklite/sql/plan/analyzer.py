@@ -43,8 +43,10 @@ def quote_name(parts) -> str:
 
 
 class Analyzer:
-    def __init__(self, catalog_lookup, case_sensitive: bool = False, time_zone: str = "UTC"):
+    def __init__(self, catalog_lookup, case_sensitive: bool = False, time_zone: str = "UTC",
+                 session_functions: dict | None = None):
         self.catalog_lookup = catalog_lookup
+        self.session_functions = session_functions or {}
         self.case_sensitive = case_sensitive
         self.time_zone = time_zone
         self.outer: list = []           # the plans around the subquery being resolved, innermost last
@@ -416,6 +418,9 @@ class Analyzer:
         return resolved
 
     def resolve_function(self, node: UnresolvedFunction) -> Expression:
+        registered = self.session_functions.get(node.name.lower())
+        if registered is not None:                  # spark.udf.register(name, f): the user's function
+            return registered(*[_as_column(c) for c in node.children])._expr
         spec = lookup(node.name)
         resolved = spec.resolve(list(node.children))
         args, data_type, nullable = resolved[:3]
@@ -466,7 +471,8 @@ class Analyzer:
                 return result
         for outer in reversed(self.outer):
             try:
-                found = Analyzer(self.catalog_lookup, self.case_sensitive, self.time_zone).resolve_attribute(
+                found = Analyzer(self.catalog_lookup, self.case_sensitive, self.time_zone,
+                                 self.session_functions).resolve_attribute(
                     UnresolvedAttribute(node.parts), outer)
             except AnalysisException:
                 continue
@@ -484,6 +490,11 @@ class Analyzer:
         return AnalysisException(errorClass="UNRESOLVED_COLUMN.WITH_SUGGESTION",
                                  messageParameters={"objectName": quote_name(node.parts),
                                                     "proposal": ", ".join(ranked)})
+
+
+def _as_column(e):
+    from sparklite.sql.column import Column
+    return Column(e)
 
 
 def _generator_of(e):

@@ -618,3 +618,33 @@ class Generate(UnaryPlan):
 
     def node_string(self):
         return f"Generate {self.generator.sql()}, {attr_list(self.generator_output)}"
+
+
+class MapInBatches(UnaryPlan):
+    """``mapInArrow`` / ``mapInPandas``: the user's function over each partition's batches;
+    ``grouping`` set: ``applyInPandas``/``applyInArrow``, the function over each group."""
+
+    def __init__(self, func, kind: str, attributes: list, child: LogicalPlan, grouping: list | None = None):
+        super().__init__()
+        self.func, self.kind, self.attributes, self.children = func, kind, list(attributes), (child,)
+        self.grouping = list(grouping or [])
+
+    @property
+    def expressions(self):
+        return tuple(self.grouping)
+
+    def with_new(self, children=None, expressions=None):
+        node = MapInBatches(self.func, self.kind, self.attributes, (children or self.children)[0],
+                            list(expressions) if expressions is not None else self.grouping)
+        node.plan_id = self.plan_id
+        return node
+
+    @property
+    def output(self):
+        return self.attributes
+
+    def node_string(self):
+        name = {"arrow": "MapInArrow", "pandas": "MapInPandas"}[self.kind]
+        if self.grouping:
+            name = "FlatMapGroupsIn" + self.kind.capitalize()
+        return f"{name} {getattr(self.func, '__name__', 'function')}, {attr_list(self.attributes)}"

@@ -1,0 +1,151 @@
+"""Python functions in SQL: ``udf`` (row at a time), ``pandas_udf`` (pandas Series at a time),
+``arrow_udf`` (pyarrow arrays at a time), and ``spark.udf.register`` for SQL text.
+
+Contract:
+* A ``UserDefinedFunction`` called on columns makes a ``PythonUDF`` expression of its return type.
+  It is evaluated on whole batches: a row UDF gets each row's values as PySpark gives them (Rows,
+  lists, dicts, Decimals, dates...), a pandas UDF ``pandas.Series``, an Arrow UDF ``pyarrow``
+  arrays; results are converted to the return type as ``createDataFrame`` converts values.
+* Plans with a Python UDF run it in the executors' Python workers, never on the engine's threads.
+* An exception raised by the function reaches the caller as ``PythonException`` whose message holds
+  the function's traceback, the user's own frames first.
+"""
+from __future__ import annotations
+
+import functools
+import traceback
+
+import pyarrow as pa
+
+from sparklite.sql import types as T
+from sparklite.sql.column import Column, name_to_expression, to_expression
+from sparklite.sql.conversion import rows_to_table, table_to_rows
+from sparklite.sql.errors import PySparkTypeError, PythonException
+from sparklite.sql.plan.expressions import Expression
+
+ROW, PANDAS, ARROW = "row", "pandas", "arrow"
+
+
+class PythonUDF(Expression):
+    """A call of a user's Python function on its argument columns."""
+
+    def __init__(self, name: str, func, return_type: T.DataType, children, kind: str, deterministic: bool = True):
+        self.name, self.func, self.return_type = name, func, return_type
+        self.children, self.kind, self._deterministic = tuple(children), kind, deterministic
+
+    @property
+    def data_type(self):
+        return self.return_type
+
+    @property
+    def nullable(self):
+        return True
+
+    @property
+    def deterministic(self):
+        return self._deterministic and super().deterministic
+
+    def with_children(self, children):
+        return PythonUDF(self.name, self.func, self.return_type, children, self.kind, self._deterministic)
+
+    def sql(self) -> str:
+        return f"{self.name}({', '.join(c.sql() for c in self.children)})"
+
+    def semantic_key(self):
+        return ("udf", id(self.func)) + tuple(c.semantic_key() for c in self.children)
+
+
+def evaluate_udf(udf: PythonUDF, arrays: list, num_rows: int) -> pa.Array:
+    """Run the user's function over a batch's argument columns."""
+    target = T.to_arrow_type(udf.return_type)
+    try:
+        if udf.kind == ARROW:
+            result = udf.func(*arrays)
+            result = pa.array(result) if not isinstance(result, (pa.Array, pa.ChunkedArray)) else result
+            return result.cast(target) if result.type != target else result
+        if udf.kind == PANDAS:
+            series = [a.to_pandas() for a in arrays]
+            result = udf.func(*series)
+            return pa.Array.from_pandas(result, type=target)
+        columns = [_python_values(a, c.data_type) for a, c in zip(arrays, udf.children)]
+        values = [udf.func(*row) for row in zip(*columns)] if columns else [udf.func() for _ in range(num_rows)]
+    except Exception as error:                       # the user's function failed: report it as PySpark does
+        raise python_exception(error) from error
+    schema = T.StructType([T.StructField("value", udf.return_type, True)])
+    return rows_to_table([(v,) for v in values], schema, verify=True).column(0).combine_chunks()
+
+
+def _python_values(array: pa.Array, data_type: T.DataType) -> list:
+    schema = T.StructType([T.StructField("v", data_type, True)])
+    return [row[0] for row in table_to_rows(pa.table({"v": array}), schema)]
+
+
+def python_exception(error: BaseException) -> PythonException:
+    lines = traceback.format_exception(type(error), error, error.__traceback__)
+    text = "".join(lines[:1] + [line for line in lines[1:] if "sparklite/sql/udf.py" not in line])
+    return PythonException(message=f"\n  An exception was thrown from the Python worker. Please see the stack trace "
+                                    f"below.\n{text}")
+
+
+class UserDefinedFunction:
+    """What ``udf``/``pandas_udf``/``arrow_udf`` return: call it on columns to use it."""
+
+    def __init__(self, func, returnType="string", name: str | None = None, kind: str = ROW,
+                 deterministic: bool = True):
+        if not callable(func):
+            raise PySparkTypeError(errorClass="NOT_CALLABLE",
+                                   messageParameters={"arg_name": "func", "arg_type": type(func).__name__})
+        if isinstance(returnType, str):
+            returnType = T._parse_datatype_string(returnType)
+        self.func, self.returnType, self.kind = func, returnType, kind
+        self._name = name or getattr(func, "__name__", type(func).__name__)
+        self.deterministic = deterministic
+        functools.update_wrapper(self, func, updated=())
+
+    def __call__(self, *cols) -> Column:
+        args = [name_to_expression(c) if isinstance(c, str) else to_expression(c) for c in cols]
+        return Column(PythonUDF(self._name, self.func, self.returnType, args, self.kind, self.deterministic))
+
+    def asNondeterministic(self) -> "UserDefinedFunction":
+        self.deterministic = False
+        return self
+
+
+def udf(f=None, returnType="string", useArrow: bool | None = None):
+    """A row-at-a-time Python function as a column function; usable as a decorator."""
+    if f is None or isinstance(f, (str, T.DataType)):
+        return_type = returnType if f is None else f
+        return lambda func: UserDefinedFunction(func, return_type)
+    return UserDefinedFunction(f, returnType)
+
+
+def pandas_udf(f=None, returnType=None, functionType=None):
+    """A Python function on pandas Series (pandas must be installed); usable as a decorator."""
+    import pandas  # noqa: F401  (optional dependency: a clear ImportError when missing)
+    if f is None or isinstance(f, (str, T.DataType)):
+        return_type = returnType if f is None else f
+        return lambda func: UserDefinedFunction(func, return_type, kind=PANDAS)
+    return UserDefinedFunction(f, returnType, kind=PANDAS)
+
+
+def arrow_udf(f=None, returnType=None):
+    """A Python function on pyarrow arrays, returning an array of as many values."""
+    if f is None or isinstance(f, (str, T.DataType)):
+        return_type = returnType if f is None else f
+        return lambda func: UserDefinedFunction(func, return_type, kind=ARROW)
+    return UserDefinedFunction(f, returnType, kind=ARROW)
+
+
+class UDFRegistration:
+    """``spark.udf``: ``register(name, f, returnType)`` makes a function callable from SQL."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def register(self, name: str, f, returnType=None):
+        if isinstance(f, UserDefinedFunction):
+            udf_object = UserDefinedFunction(f.func, f.returnType, name, f.kind, f.deterministic)
+        else:
+            udf_object = UserDefinedFunction(f, returnType or "string", name)
+        self._session._session_functions[name.lower()] = udf_object
+        return udf_object
