@@ -309,6 +309,29 @@ class DataFrame:
 
     groupby = groupBy
 
+    def rollup(self, *cols):
+        """Aggregates for each prefix of the columns (and the grand total)."""
+        grouped = self.groupBy(*cols)
+        n = len(grouped._grouping)
+        return type(grouped)(self, grouped._grouping, [list(range(k)) for k in range(n, -1, -1)])
+
+    def cube(self, *cols):
+        """Aggregates for every combination of the columns."""
+        grouped = self.groupBy(*cols)
+        n = len(grouped._grouping)
+        sets = [[i for i in range(n) if mask >> (n - 1 - i) & 1] for mask in range((1 << n) - 1, -1, -1)]
+        return type(grouped)(self, grouped._grouping, sets)
+
+    def groupingSets(self, groupingSets, *cols):
+        """Aggregates for each listed set of columns (``[["a", "b"], ["a"], []]``)."""
+        grouped = self.groupBy(*cols)
+        keys = [e.sql() for e in grouped._grouping]
+        sets = []
+        for group in groupingSets:
+            members = [self._column_expression(c).sql() for c in group]
+            sets.append([keys.index(m) for m in members])
+        return type(grouped)(self, grouped._grouping, sets)
+
     def agg(self, *exprs) -> "DataFrame":
         return self.groupBy().agg(*exprs)
 

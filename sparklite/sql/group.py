@@ -13,14 +13,31 @@ from sparklite.sql.errors import AnalysisException, PySparkTypeError
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Alias, Literal, UnresolvedFunction
 
+_AGGREGATES = {"count", "sum", "avg", "mean", "min", "max", "first", "last", "collect_list", "collect_set",
+               "stddev", "variance", "any_value", "count_if", "bool_and", "bool_or"}
+
 
 class GroupedData:
-    def __init__(self, df, grouping: list):
+    def __init__(self, df, grouping: list, grouping_sets: list | None = None, pivot=None):
         self._df = df
         self._grouping = grouping
+        self._sets = grouping_sets
+        self._pivot = pivot              # (column expression, values) after .pivot()
+
+    def pivot(self, pivot_col, values=None) -> "GroupedData":
+        """One output column per value of ``pivot_col`` (its distinct values, sorted, when not
+        given) for each aggregate."""
+        column = name_to_expression(pivot_col) if isinstance(pivot_col, str) else pivot_col._expr
+        if values is None:
+            distinct = self._df.select(Column(column)).distinct().collect()
+            values = sorted((r[0] for r in distinct), key=lambda v: (v is None, v))
+        return GroupedData(self._df, self._grouping, self._sets, (column, list(values)))
 
     def _aggregate(self, expressions: list):
-        return self._df._with(L.Aggregate(self._grouping, list(self._grouping) + expressions, self._df._plan))
+        if self._pivot is not None:
+            expressions = self._pivoted(expressions)
+        return self._df._with(L.Aggregate(self._grouping, list(self._grouping) + expressions, self._df._plan,
+                                          self._sets))
 
     def agg(self, *exprs):
         if not exprs:
@@ -37,6 +54,27 @@ class GroupedData:
                 raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
                                        messageParameters={"expected_type": "Column", "arg_name": "exprs", "arg_type": type(e).__name__})
         return self._aggregate([e._expr for e in exprs])
+
+    def _pivoted(self, expressions: list) -> list:
+        """Each aggregate once per pivot value, reading only that value's rows."""
+        from sparklite.sql.column import literal
+        column, values = self._pivot
+        out = []
+        for value in values:
+            for e in expressions:
+                inner = e.child if isinstance(e, Alias) else e
+                condition = UnresolvedFunction("equal", [column, literal(value)])
+
+                def only_value(node, condition=condition):
+                    if isinstance(node, UnresolvedFunction) and node.children and node.name.lower() in _AGGREGATES:
+                        args = [UnresolvedFunction("casewhen", [condition, a]) for a in node.children]
+                        return UnresolvedFunction(node.name, args, node.is_distinct)
+                    return node
+                name = str(value) if value is not None else "null"
+                if len(expressions) > 1:
+                    name = f"{name}_{e.name if isinstance(e, Alias) else inner.sql()}"
+                out.append(Alias(inner.transform_up(only_value), name))
+        return out
 
     def count(self):
         return self._aggregate([Alias(UnresolvedFunction("count", [Literal(1, T.IntegerType())]), "count")])

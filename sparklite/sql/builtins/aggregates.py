@@ -471,3 +471,16 @@ for _kind, _names in [("var_samp", ("var_samp", "variance")), ("var_pop", ("var_
     _aggregate(_names[0], _resolve_moment, Moments(_kind), aliases=_names[1:])
 _aggregate("bool_and", _resolve_bool, BoolAggregate("all"), aliases=("every",))
 _aggregate("bool_or", _resolve_bool, BoolAggregate("any"), aliases=("some", "any"))
+
+
+def _grouping_bit_kernel(values, n, call):
+    gid, position = values
+    shifted = np.right_shift(gid.to_numpy(zero_copy_only=False), position.to_numpy(zero_copy_only=False))
+    return pa.array((shifted & 1).astype(np.int8))
+
+
+# grouping(c) of ROLLUP/CUBE/GROUPING SETS: a bit of the grouping id (the analyzer builds the call)
+register(FunctionSpec("__grouping_bit", lambda args: (list(args), T.ByteType(), False), _grouping_bit_kernel,
+                      render=lambda a, c: c.options["display"]))
+register(FunctionSpec("__grouping_id", lambda args: (list(args), T.LongType(), False),
+                      lambda values, n, call: values[0], render=lambda a, c: "grouping_id()"))

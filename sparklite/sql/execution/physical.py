@@ -429,3 +429,30 @@ class GenerateExec(SparkPlan):
     def node_string(self):
         return f"Generate {self.generator.sql()}, {attr_list(self.children[0].output)}, false, " \
                f"{attr_list(self.generator_output)}"
+
+
+class ExpandExec(SparkPlan):
+    """Each batch once per projection, concatenated (ROLLUP, CUBE, GROUPING SETS)."""
+
+    def __init__(self, projections: list, attributes: list, child: SparkPlan):
+        self.projections, self._output, self.children = projections, list(attributes), (child,)
+
+    @property
+    def output(self):
+        return self._output
+
+    def execute(self, ctx):
+        child = self.children[0]
+        projections = [[bind(e, child.output) for e in p] for p in self.projections]
+        schema = self.schema
+
+        def run(batches):
+            for batch in batches:
+                for projection in projections:
+                    columns = [evaluate_array(e, batch) for e in projection]
+                    yield pa.RecordBatch.from_arrays([c if c.type == f.type else c.cast(f.type)
+                                                      for c, f in zip(columns, schema)], schema=schema)
+        return child.execute(ctx).map_partitions(run, schema=schema, arrow_only=True)
+
+    def node_string(self):
+        return f"Expand {len(self.projections)} projections, {attr_list(self._output)}"

@@ -61,6 +61,8 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
         return plan_aggregate(plan, conf)
     if isinstance(plan, L.Join):
         return plan_join(plan, conf)
+    if isinstance(plan, L.Expand):
+        return P.ExpandExec(plan.projections, plan.attributes, plan_physical(plan.child, conf))
     if isinstance(plan, L.MapInBatches):
         return MapInBatchesExec(plan.func, plan.kind, plan.attributes, plan.grouping,
                                   plan_physical(plan.child, conf))

@@ -376,3 +376,13 @@ def typeof(col) -> Column:
 # -- Python functions -------------------------------------------------------------------------
 
 from sparklite.sql.udf import UserDefinedFunction, arrow_udf, pandas_udf, udf  # noqa: E402,F401
+
+
+def grouping(col) -> Column:
+    """1 where ``col`` is aggregated over (NULL for the total) in a rollup/cube row, else 0."""
+    return _invoke("grouping", col)
+
+
+def grouping_id(*cols) -> Column:
+    """The grouping set's bits (``grouping`` of each grouping column, the first the highest)."""
+    return Column(UnresolvedFunction("grouping_id", [_to_col(c)._expr for c in cols]))

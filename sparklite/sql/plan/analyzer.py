@@ -94,6 +94,8 @@ class Analyzer:
             if plan.expressions else plan
 
     def _resolve_aggregate(self, plan: L.Aggregate) -> L.Aggregate:
+        if plan.grouping_sets is not None:
+            return self._resolve_grouping_sets(plan)
         child = plan.child
         grouping = [self.resolve_expression(g, child) for g in plan.grouping]
         items = []
@@ -104,6 +106,54 @@ class Analyzer:
                 items.append(named(self.resolve_expression(e, child), e))
         check_aggregate(grouping, items)
         return L.Aggregate(grouping, items, child)
+
+    def _resolve_grouping_sets(self, plan: L.Aggregate) -> L.LogicalPlan:
+        """ROLLUP / CUBE / GROUPING SETS as Spark plans them: an Expand making each row once per
+        set (keys outside the set NULL, the set's id beside them), then one aggregate over
+        (keys, id); ``grouping(c)`` and ``grouping_id()`` read the id's bits."""
+        from sparklite.sql.builtins.registry import lookup
+        from sparklite.sql.plan.expressions import Literal
+        child = plan.child
+        grouping = [self.resolve_expression(g, child) for g in plan.grouping]
+        n = len(grouping)
+        keys = [AttributeReference(output_name(g), g.data_type, True) for g in grouping]
+        gid = AttributeReference("spark_grouping_id", T.LongType(), False)
+        projections = []
+        for members in plan.grouping_sets:
+            mask = sum(1 << (n - 1 - i) for i in range(n) if i not in members)
+            projections.append(list(child.output) + [g if i in members else Literal(None, g.data_type)
+                                                     for i, g in enumerate(grouping)] + [Literal(mask, T.LongType())])
+        expand = L.Expand(projections, list(child.output) + keys + [gid], child)
+        by_key = {g.semantic_key(): k for g, k in zip(grouping, keys)}
+
+        def grouping_call(node):
+            if isinstance(node, UnresolvedFunction) and node.name.lower() == "grouping_id":
+                return Call(lookup("__grouping_id"), [gid], T.LongType(), False)
+            if isinstance(node, UnresolvedFunction) and node.name.lower() == "grouping":
+                target = self.resolve_expression(node.children[0], child)
+                position = next((i for i, g in enumerate(grouping) if g.semantic_key() == target.semantic_key()), None)
+                if position is None:
+                    raise AnalysisException(errorClass="GROUPING_COLUMN_MISMATCH",
+                                            messageParameters={"grouping": f'"{target.sql()}"',
+                                                               "groupingColumns": ", ".join(g.sql() for g in grouping)})
+                bit = Call(lookup("__grouping_bit"), [gid, Literal(n - 1 - position, T.IntegerType())],
+                           T.ByteType(), False, {"display": f"grouping({target.sql()})"})
+                return bit
+            return node
+
+        def to_keys(node):
+            """Grouping expressions outside aggregate functions read the (possibly NULL) keys."""
+            if is_aggregate_call(node):
+                return node
+            key = by_key.get(node.semantic_key()) if not isinstance(node, Alias) else None
+            if key is not None:
+                return key
+            return node.with_children(tuple(to_keys(c) for c in node.children))
+        items = []
+        for e in plan.aggregates:
+            rewritten = e.transform_up(grouping_call) if not isinstance(e, UnresolvedStar) else e
+            items.append(to_keys(named(self.resolve_expression(rewritten, child), e)))
+        return L.Aggregate(keys + [gid], items, expand)
 
     def _resolve_join(self, plan: L.Join) -> L.LogicalPlan:
         left, right = plan.left, plan.right

@@ -400,11 +400,14 @@ class InlineTable(LeafPlan):
 
 class Aggregate(UnaryPlan):
     """GROUP BY ``grouping`` computing the named ``aggregates`` (which may also use the grouping
-    expressions); no grouping: one row over the whole input."""
+    expressions); no grouping: one row over the whole input. ``grouping_sets`` (lists of positions in
+    ``grouping``) asks for ROLLUP/CUBE/GROUPING SETS: the analyzer expands it."""
 
-    def __init__(self, grouping: list[Expression], aggregates: list[Expression], child: LogicalPlan):
+    def __init__(self, grouping: list[Expression], aggregates: list[Expression], child: LogicalPlan,
+                 grouping_sets: list | None = None):
         super().__init__()
         self.grouping, self.aggregates, self.children = list(grouping), list(aggregates), (child,)
+        self.grouping_sets = grouping_sets
 
     @property
     def expressions(self):
@@ -414,13 +417,13 @@ class Aggregate(UnaryPlan):
         grouping, aggregates = self.grouping, self.aggregates
         if expressions is not None:
             grouping, aggregates = list(expressions[:len(grouping)]), list(expressions[len(grouping):])
-        node = Aggregate(grouping, aggregates, (children or self.children)[0])
+        node = Aggregate(grouping, aggregates, (children or self.children)[0], self.grouping_sets)
         node.plan_id = self.plan_id
         return node
 
     @property
     def resolved(self):
-        return super().resolved and all(_named(e) for e in self.aggregates)
+        return super().resolved and all(_named(e) for e in self.aggregates) and self.grouping_sets is None
 
     @property
     def output(self):
@@ -648,3 +651,24 @@ class MapInBatches(UnaryPlan):
         if self.grouping:
             name = "FlatMapGroupsIn" + self.kind.capitalize()
         return f"{name} {getattr(self.func, '__name__', 'function')}, {attr_list(self.attributes)}"
+
+
+class Expand(UnaryPlan):
+    """Every input row once per projection (ROLLUP/CUBE/GROUPING SETS: one per grouping set, with
+    the columns outside the set NULL and the set's id in the last column)."""
+
+    def __init__(self, projections: list[list], attributes: list, child: LogicalPlan):
+        super().__init__()
+        self.projections, self.attributes, self.children = projections, list(attributes), (child,)
+
+    def with_new(self, children=None, expressions=None):
+        node = Expand(self.projections, self.attributes, (children or self.children)[0])
+        node.plan_id = self.plan_id
+        return node
+
+    @property
+    def output(self):
+        return self.attributes
+
+    def node_string(self):
+        return f"Expand {len(self.projections)} projections, {attr_list(self.attributes)}"

@@ -266,15 +266,42 @@ class _Builder:
         _, exp = _sqlglot()
         group = node.args.get("group")
         aliases = {i.name.lower(): i.children[0] for i in items if isinstance(i, Alias)}
-        grouping = []
-        for g in (group.expressions if group is not None else []):
+        grouping, sets, plain = [], None, []
+
+        def position(e) -> int:
+            keys = [g.sql() for g in grouping]
+            if e.sql() not in keys:
+                grouping.append(e)
+                return len(grouping) - 1
+            return keys.index(e.sql())
+
+        def key(g):
             if isinstance(g, exp.Literal) and not g.is_string:
-                grouping.append(_strip(items[int(g.this) - 1]))
-                continue
+                return _strip(items[int(g.this) - 1])
             e = self.expression(g)
             if isinstance(e, UnresolvedAttribute) and len(e.parts) == 1 and e.parts[0].lower() in aliases:
                 e = aliases[e.parts[0].lower()]
-            grouping.append(e)
+            return e
+        for g in (group.expressions if group is not None else []):
+            if isinstance(g, (exp.Rollup, exp.Cube)):
+                columns = [position(key(c)) for c in g.expressions]
+                n = len(columns)
+                if isinstance(g, exp.Rollup):
+                    new = [columns[:k] for k in range(n, -1, -1)]
+                else:
+                    new = [[columns[i] for i in range(n) if m >> (n - 1 - i) & 1] for m in range((1 << n) - 1, -1, -1)]
+            elif isinstance(g, exp.GroupingSets):
+                new = []
+                for item in g.expressions:
+                    members = item.expressions if isinstance(item, exp.Tuple) else \
+                        [item.this] if isinstance(item, exp.Paren) else [item]
+                    new.append([position(key(m)) for m in members])
+            else:
+                plain.append(position(key(g)))
+                continue
+            sets = new if sets is None else [a + b for a in sets for b in new]
+        if sets is not None:                     # plain keys beside ROLLUP/CUBE are in every set
+            sets = [sorted(set(s) | set(plain)) for s in sets]
         hidden = []
         having = node.args.get("having")
         condition = None
@@ -291,7 +318,7 @@ class _Builder:
                     hidden.append(Alias(_replace_aliases(key, aliases), f"__order{i}"))
                     key = UnresolvedAttribute((f"__order{i}",))
                 orders.append(SortOrder(key, ordering.ascending, ordering.nulls_first))
-        plan = L.Aggregate(grouping, items + hidden, child)
+        plan = L.Aggregate(grouping, items + hidden, child, sets)
         if condition is not None:
             plan = L.Filter(UnresolvedAttribute(("__having",)), plan)
         if orders:
