@@ -426,6 +426,52 @@ class DataFrame:
     def coalesce(self, numPartitions: int) -> "DataFrame":
         return self._with(L.Repartition(numPartitions, [], "coalesce", self._plan))
 
+    # -- NULLs and statistics ---------------------------------------------------------------
+    @property
+    def na(self):
+        from sparklite.sql.stat import DataFrameNaFunctions
+        return DataFrameNaFunctions(self)
+
+    @property
+    def stat(self):
+        from sparklite.sql.stat import DataFrameStatFunctions
+        return DataFrameStatFunctions(self)
+
+    def fillna(self, value, subset=None) -> "DataFrame":
+        return self.na.fill(value, subset)
+
+    def dropna(self, how: str = "any", thresh: int | None = None, subset=None) -> "DataFrame":
+        return self.na.drop(how, thresh, subset)
+
+    def replace(self, to_replace, value=None, subset=None) -> "DataFrame":
+        return self.na.replace(to_replace, value, subset)
+
+    def describe(self, *cols) -> "DataFrame":
+        """count, mean, stddev, min and max of numeric and string columns, as strings."""
+        from sparklite.sql.stat import summary
+        return summary(self, ["count", "mean", "stddev", "min", "max"], _columns_arg(cols))
+
+    def summary(self, *statistics) -> "DataFrame":
+        """The given statistics (default: count, mean, stddev, min, 25%, 50%, 75%, max)."""
+        from sparklite.sql.stat import summary
+        chosen = list(statistics) or ["count", "mean", "stddev", "min", "25%", "50%", "75%", "max"]
+        return summary(self, chosen)
+
+    def corr(self, col1: str, col2: str, method: str | None = None):
+        return self.stat.corr(col1, col2, method)
+
+    def cov(self, col1: str, col2: str):
+        return self.stat.cov(col1, col2)
+
+    def approxQuantile(self, col, probabilities, relativeError: float):
+        return self.stat.approxQuantile(col, probabilities, relativeError)
+
+    def crosstab(self, col1: str, col2: str) -> "DataFrame":
+        return self.stat.crosstab(col1, col2)
+
+    def freqItems(self, cols, support: float | None = None) -> "DataFrame":
+        return self.stat.freqItems(cols, support)
+
     # -- Python over batches ----------------------------------------------------------------
     def mapInArrow(self, func, schema, barrier: bool = False, profile=None) -> "DataFrame":
         """``func(iterator of pyarrow.RecordBatch) -> iterator of RecordBatch`` over each partition."""

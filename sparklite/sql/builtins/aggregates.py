@@ -484,3 +484,123 @@ register(FunctionSpec("__grouping_bit", lambda args: (list(args), T.ByteType(), 
                       render=lambda a, c: c.options["display"]))
 register(FunctionSpec("__grouping_id", lambda args: (list(args), T.LongType(), False),
                       lambda values, n, call: values[0], render=lambda a, c: "grouping_id()"))
+
+
+class CoMoments(Aggregate):
+    """corr, covar_samp, covar_pop: partial (n, mean x, mean y, co-moment, m2 x, m2 y) merged with
+    the parallel formulas, over the rows where both values are present."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def update(self, args, groups, call):
+        x, y = (_as_array(a, len(groups.ids)).cast(pa.float64()) for a in args)
+        valid = pc.and_(pc.is_valid(x), pc.is_valid(y)).to_numpy(zero_copy_only=False)
+        xs = x.fill_null(0.0).to_numpy(zero_copy_only=False)[valid]
+        ys = y.fill_null(0.0).to_numpy(zero_copy_only=False)[valid]
+        ids, k = groups.ids[valid], groups.count
+        n = np.bincount(ids, minlength=k).astype(np.float64)
+        with np.errstate(all="ignore"):
+            mx = np.where(n > 0, np.bincount(ids, weights=xs, minlength=k) / n, 0.0)
+            my = np.where(n > 0, np.bincount(ids, weights=ys, minlength=k) / n, 0.0)
+        dx, dy = xs - mx[ids], ys - my[ids]
+        c = np.bincount(ids, weights=dx * dy, minlength=k)
+        m2x = np.bincount(ids, weights=dx * dx, minlength=k)
+        m2y = np.bincount(ids, weights=dy * dy, minlength=k)
+        return [pa.array(v) for v in (n, mx, my, c, m2x, m2y)]
+
+    def merge(self, states, groups, call):
+        parts = [s.to_numpy(zero_copy_only=False) for s in states]
+        k = groups.count
+        n, mx, my, c, m2x, m2y = (np.zeros(k) for _ in range(6))
+        for row in np.argsort(groups.ids, kind="stable"):
+            g = groups.ids[row]
+            nb = parts[0][row]
+            if nb == 0:
+                continue
+            na, total = n[g], n[g] + nb
+            dx, dy = parts[1][row] - mx[g], parts[2][row] - my[g]
+            c[g] += parts[3][row] + dx * dy * na * nb / total
+            m2x[g] += parts[4][row] + dx * dx * na * nb / total
+            m2y[g] += parts[5][row] + dy * dy * na * nb / total
+            mx[g] += dx * nb / total
+            my[g] += dy * nb / total
+            n[g] = total
+        return [pa.array(v) for v in (n, mx, my, c, m2x, m2y)]
+
+    def finish(self, states, call):
+        n, _, _, c, m2x, m2y = (s.to_numpy(zero_copy_only=False) for s in states)
+        with np.errstate(all="ignore"):
+            if self.kind == "corr":
+                value = c / np.sqrt(m2x * m2y)
+            elif self.kind == "covar_samp":
+                value = np.where(n > 1, c / (n - 1), np.nan)
+            else:
+                value = c / n
+        null = n == 0 if self.kind != "covar_samp" else n == 0
+        return pa.array(value, pa.float64(), mask=null)
+
+
+def _resolve_two_numbers(args):
+    _arity("corr", args, 2, 2)
+    return [C.cast_to(_numeric_arg("corr", a), T.DoubleType()) for a in args], T.DoubleType(), True
+
+
+_aggregate("corr", _resolve_two_numbers, CoMoments("corr"))
+_aggregate("covar_samp", _resolve_two_numbers, CoMoments("covar_samp"))
+_aggregate("covar_pop", _resolve_two_numbers, CoMoments("covar_pop"))
+
+
+class Percentile(Collect):
+    """percentile (interpolated between the two nearest values, as Spark's exact percentile),
+    median, and percentile_approx (the smallest value with at least that fraction at or below it)."""
+
+    def __init__(self, interpolate: bool):
+        super().__init__(False)
+        self.interpolate = interpolate
+
+    def update(self, args, groups, call):
+        return super().update(args[:1], groups, call)
+
+    def finish(self, states, call):
+        import math
+        p = call.options["fraction"]
+        out = []
+        for values in states[0].to_pylist():
+            if not values:
+                out.append(None)
+                continue
+            values = sorted(values)
+            if self.interpolate:
+                position = p * (len(values) - 1)
+                low, high = math.floor(position), math.ceil(position)
+                out.append(values[low] + (values[high] - values[low]) * (position - low))
+            else:
+                out.append(values[min(max(int(math.ceil(p * len(values))) - 1, 0), len(values) - 1)])
+        return pa.array(out, T.to_arrow_type(call.data_type))
+
+
+def _resolve_percentile(interpolate: bool, default=None):
+    def resolve(args):
+        from sparklite.sql.plan.expressions import Literal
+        value = _numeric_arg("percentile", args[0])
+        fraction = default if default is not None else args[1]
+        if not isinstance(fraction, Literal) or not isinstance(fraction.value, (int, float)) and \
+                not hasattr(fraction.value, "as_tuple"):
+            raise AnalysisException(errorClass="DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
+                                    messageParameters={"sqlExpr": '"percentile"', "inputName": "`percentage`",
+                                                       "inputType": '"DOUBLE"', "inputExpr": '"percentage"'})
+        result = T.DoubleType() if interpolate else value.data_type
+        arg = C.cast_to(value, T.DoubleType()) if interpolate else value
+        return [arg], result, True, {"fraction": float(fraction.value)}
+    return resolve
+
+
+def _median_default():
+    from sparklite.sql.plan.expressions import Literal
+    return Literal(0.5, T.DoubleType())
+
+
+_aggregate("percentile", _resolve_percentile(True), Percentile(True))
+_aggregate("median", lambda args: _resolve_percentile(True, _median_default())(args), Percentile(True))
+_aggregate("percentile_approx", _resolve_percentile(False), Percentile(False), aliases=("approx_percentile",))

@@ -386,3 +386,27 @@ def grouping(col) -> Column:
 def grouping_id(*cols) -> Column:
     """The grouping set's bits (``grouping`` of each grouping column, the first the highest)."""
     return Column(UnresolvedFunction("grouping_id", [_to_col(c)._expr for c in cols]))
+
+
+def corr(col1, col2) -> Column:
+    return _invoke("corr", col1, col2)
+
+
+def covar_samp(col1, col2) -> Column:
+    return _invoke("covar_samp", col1, col2)
+
+
+def covar_pop(col1, col2) -> Column:
+    return _invoke("covar_pop", col1, col2)
+
+
+def median(col) -> Column:
+    return _invoke("median", col)
+
+
+def percentile(col, percentage, frequency=1) -> Column:
+    return Column(UnresolvedFunction("percentile", [_to_col(col)._expr, literal(percentage)]))
+
+
+def percentile_approx(col, percentage, accuracy=10000) -> Column:
+    return Column(UnresolvedFunction("percentile_approx", [_to_col(col)._expr, literal(percentage)]))

@@ -1,0 +1,219 @@
+"""``df.na`` and ``df.stat``: filling, dropping and replacing NULLs; correlation, covariance,
+quantiles, cross tabulations; and ``describe``/``summary`` (``pyspark.sql.DataFrameNaFunctions``,
+``DataFrameStatFunctions``).
+
+Contract: every method builds an ordinary DataFrame plan (projections with ``coalesce``/``CASE``,
+filters, aggregates), so it runs on the engine like any query; the results keep PySpark's column
+order, names and types (a fill value is cast to each column's type; ``describe`` gives strings).
+"""
+from __future__ import annotations
+
+from sparklite.sql import types as T
+from sparklite.sql.column import Column, literal, name_to_expression
+from sparklite.sql.errors import PySparkTypeError, PySparkValueError
+from sparklite.sql.plan.expressions import Alias, Cast, UnresolvedFunction
+
+
+def _col(name: str) -> Column:
+    return Column(name_to_expression(f"`{name}`" if "." in name else name))
+
+
+def _call(name: str, *args) -> Column:
+    return Column(UnresolvedFunction(name, [a._expr if isinstance(a, Column) else literal(a) for a in args]))
+
+
+def _fits(value, data_type) -> bool:
+    """Whether PySpark's fill/replace applies ``value`` to a column of ``data_type``."""
+    if isinstance(value, bool):
+        return isinstance(data_type, T.BooleanType)
+    if isinstance(value, (int, float)):
+        return isinstance(data_type, T.NumericType)
+    if isinstance(value, str):
+        return isinstance(data_type, T.StringType)
+    return False
+
+
+def _subset(df, subset) -> list:
+    if subset is None:
+        return [f.name for f in df.schema.fields]
+    if isinstance(subset, str):
+        return [subset]
+    if not isinstance(subset, (list, tuple)):
+        raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                               messageParameters={"expected_type": "list, str, tuple or None", "arg_name": "subset",
+                                                  "arg_type": type(subset).__name__})
+    return list(subset)
+
+
+def fill(df, value, subset=None):
+    if isinstance(value, dict):
+        mapping = value
+    elif isinstance(value, (bool, int, float, str)):
+        mapping = {name: value for name in _subset(df, subset)}
+    else:
+        raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                               messageParameters={"expected_type": "bool, dict, float, int or str",
+                                                  "arg_name": "value", "arg_type": type(value).__name__})
+    columns = []
+    for f in df.schema.fields:
+        if f.name in mapping and _fits(mapping[f.name], f.dataType):
+            filled = Column(Cast(literal(mapping[f.name]), f.dataType, "ansi", implicit=True))
+            columns.append(_call("coalesce", _col(f.name), filled).alias(f.name))
+        else:
+            columns.append(_col(f.name))
+    return df.select(*columns)
+
+
+def drop(df, how: str = "any", thresh: int | None = None, subset=None):
+    if how not in ("any", "all"):
+        raise PySparkValueError(errorClass="VALUE_NOT_ANY_OR_ALL",
+                                messageParameters={"arg_name": "how", "arg_type": how})
+    names = _subset(df, subset)
+    if thresh is None:
+        thresh = len(names) if how == "any" else 1
+    count = None
+    for name in names:
+        present = _call("if", _call("isnotnull", _col(name)), 1, 0)
+        count = present if count is None else count + present
+    if count is None:
+        return df
+    return df.filter(count >= thresh)
+
+
+def replace(df, to_replace, value=None, subset=None):
+    if isinstance(to_replace, dict):
+        pairs = list(to_replace.items())
+    elif isinstance(to_replace, (list, tuple)):
+        values = value if isinstance(value, (list, tuple)) else [value] * len(to_replace)
+        if len(values) != len(to_replace):
+            raise PySparkValueError(errorClass="LENGTH_SHOULD_BE_THE_SAME",
+                                    messageParameters={"arg1": "to_replace", "arg2": "value",
+                                                       "arg1_length": str(len(to_replace)),
+                                                       "arg2_length": str(len(values))})
+        pairs = list(zip(to_replace, values))
+    else:
+        pairs = [(to_replace, value)]
+    names = set(_subset(df, subset))
+    columns = []
+    for f in df.schema.fields:
+        applicable = [(a, b) for a, b in pairs if f.name in names and _fits(a, f.dataType)
+                      and (b is None or _fits(b, f.dataType))]
+        if not applicable:
+            columns.append(_col(f.name))
+            continue
+        args = []
+        for a, b in applicable:
+            args += [_col(f.name) == a, Column(Cast(literal(b), f.dataType, "ansi", implicit=True))]
+        args.append(_col(f.name))
+        columns.append(Column(UnresolvedFunction("casewhen", [x._expr for x in args])).alias(f.name))
+    return df.select(*columns)
+
+
+class DataFrameNaFunctions:
+    def __init__(self, df):
+        self.df = df
+
+    def fill(self, value, subset=None):
+        return fill(self.df, value, subset)
+
+    def drop(self, how: str = "any", thresh: int | None = None, subset=None):
+        return drop(self.df, how, thresh, subset)
+
+    def replace(self, to_replace, value=None, subset=None):
+        return replace(self.df, to_replace, value, subset)
+
+
+def _numeric_or_string(df, cols) -> list:
+    names = list(cols) if cols else [f.name for f in df.schema.fields
+                                     if isinstance(f.dataType, (T.NumericType, T.StringType))]
+    return names
+
+
+def summary(df, statistics: list, cols=None):
+    """One row per statistic, one string column per input column (``summary`` first)."""
+    names = _numeric_or_string(df, cols)
+    fields = {f.name: f.dataType for f in df.schema.fields}
+    rows = []
+    for statistic in statistics:
+        items = []
+        for name in names:
+            numeric = isinstance(fields[name], T.NumericType)
+            c = _col(name)
+            if statistic == "count":
+                value = _call("count", c)
+            elif statistic == "mean":
+                value = _call("avg", c) if numeric else None
+            elif statistic == "stddev":
+                value = _call("stddev", c) if numeric else None
+            elif statistic in ("min", "max"):
+                value = _call(statistic, c)
+            elif statistic.endswith("%"):
+                value = _call("percentile_approx", c, float(statistic[:-1]) / 100) if numeric else None
+            elif statistic == "count_distinct":
+                value = Column(UnresolvedFunction("count", [c._expr], is_distinct=True))
+            else:
+                raise PySparkValueError(errorClass="NOT_IMPLEMENTED",
+                                        messageParameters={"feature": f"summary statistic {statistic}"})
+            text = Column(Cast(value._expr, T.StringType(), "ansi", implicit=True)) if value is not None else \
+                Column(literal(None))
+            items.append(Column(Alias(Cast(text._expr, T.StringType(), "ansi", implicit=True), name)))
+        rows.append(df.agg(*items).select(Column(Alias(literal(statistic), "summary")), *[_col(n) for n in names])
+                    if items else None)
+    result = rows[0]
+    for r in rows[1:]:
+        result = result.union(r)
+    return result.coalesce(1)
+
+
+class DataFrameStatFunctions:
+    def __init__(self, df):
+        self.df = df
+
+    def corr(self, col1: str, col2: str, method: str | None = None) -> float:
+        if method not in (None, "pearson"):
+            raise PySparkValueError(errorClass="VALUE_NOT_PEARSON",
+                                    messageParameters={"arg_name": "method", "arg_value": str(method)})
+        return self.df.agg(_call("corr", _col(col1), _col(col2))).collect()[0][0]
+
+    def cov(self, col1: str, col2: str) -> float:
+        return self.df.agg(_call("covar_samp", _col(col1), _col(col2))).collect()[0][0]
+
+    def approxQuantile(self, col, probabilities, relativeError: float):
+        single = isinstance(col, str)
+        names = [col] if single else list(col)
+        out = []
+        for name in names:
+            values = sorted(r[0] for r in self.df.select(_col(name)).dropna().collect())
+            out.append([_quantile(values, p) for p in probabilities] if values else [])
+        return out[0] if single else out
+
+    def crosstab(self, col1: str, col2: str):
+        pairs = self.df.groupBy(_col(col1), _col(col2)).count().collect()
+        seconds = sorted({str(p[1]) if p[1] is not None else "null" for p in pairs})
+        table = {}
+        for a, b, n in pairs:
+            key = str(a) if a is not None else "null"
+            table.setdefault(key, {})[str(b) if b is not None else "null"] = n
+        rows = [(k,) + tuple(table[k].get(s, 0) for s in seconds) for k in table]
+        schema = T.StructType([T.StructField(f"{col1}_{col2}", T.StringType())] +
+                              [T.StructField(s, T.LongType(), False) for s in seconds])
+        return self.df.sparkSession.createDataFrame(rows, schema)
+
+    def freqItems(self, cols, support: float | None = None):
+        support = 0.01 if support is None else support
+        total = self.df.count()
+        items = []
+        for name in cols:
+            counts = self.df.groupBy(_col(name)).count().collect()
+            items.append([r[0] for r in counts if r[1] >= support * total])
+        schema = T.StructType([T.StructField(f"{c}_freqItems", T.ArrayType(f.dataType))
+                               for c, f in zip(cols, (self.df.schema[c] for c in cols))])
+        return self.df.sparkSession.createDataFrame([tuple(items)], schema)
+
+
+def _quantile(values: list, p: float):
+    """The smallest value with at least a fraction ``p`` of the values at or below it (as Spark's
+    quantile summaries answer when exact)."""
+    import math
+    index = max(int(math.ceil(p * len(values))) - 1, 0)
+    return values[min(index, len(values) - 1)]
