@@ -88,6 +88,11 @@ ERROR_CONDITIONS = {
         "The value <collationName> does not represent a correct collation name. Suggested valid collation"
         " names: [<proposals>].",
         "42704"),
+    "CONVERSION_INVALID_INPUT": (
+        "The value <str> (<fmt>) cannot be converted to <targetType> because it is malformed. Correct the"
+        " value as per the syntax, or change its format. Use <suggestion> to tolerate malformed input and"
+        " return NULL instead.",
+        "22018"),
     "DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES": (
         "Cannot resolve <sqlExpr> due to data type mismatch: the left and right operands of the binary "
         "operator have incompatible types (<left> and <right>).",
@@ -111,6 +116,10 @@ ERROR_CONDITIONS = {
         "Cannot resolve <sqlExpr> due to data type mismatch: Filter expression <filter> of type <type> is"
         " not a boolean.",
         "42K09"),
+    "DATATYPE_MISMATCH.INVALID_ARG_VALUE": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: The <inputName> value must to be a "
+        "<requireType> literal of <validValues>, but got <inputValue>.",
+        "42K09"),
     "DATATYPE_MISMATCH.IN_SUBQUERY_DATA_TYPE_MISMATCH": (
         "Cannot resolve <sqlExpr> due to data type mismatch: The data type of one or more elements in the"
         " left hand side of an IN subquery is not compatible with the data type of the output of the "
@@ -132,6 +141,12 @@ ERROR_CONDITIONS = {
     "DATATYPE_MISSING_SIZE": (
         "DataType <type> requires a length parameter, for example <type>(10). Please specify the length.",
         "42K01"),
+    "DATETIME_FIELD_OUT_OF_BOUNDS.WITHOUT_SUGGESTION": (
+        "<rangeMessage>. ",
+        "22023"),
+    "DATETIME_OVERFLOW": (
+        "Datetime operation overflow: <operation>.",
+        "22008"),
     "DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION": (
         "Decimal precision <precision> exceeds max precision <maxPrecision>.",
         "22003"),
@@ -147,6 +162,14 @@ ERROR_CONDITIONS = {
         "duplicated keys, you can set <mapKeyDedupPolicy> to \"LAST_WIN\" so that the key inserted at last "
         "takes precedence.",
         "23505"),
+    "FAILED_READ_FILE.FILE_NOT_EXIST": (
+        "Encountered error while reading file <path>. File does not exist. It is possible the underlying "
+        "files have been updated.\nYou can explicitly invalidate the cache in Spark by running 'REFRESH "
+        "TABLE tableName' command in SQL or by recreating the Dataset/DataFrame involved.",
+        "KD001"),
+    "FAILED_READ_FILE.NO_HINT": (
+        "Encountered error while reading file <path>. ",
+        "KD001"),
     "FIELD_DATA_TYPE_UNACCEPTABLE": (
         "<data_type> can not accept object <obj> in type <obj_type>.",
         None),
@@ -169,6 +192,12 @@ ERROR_CONDITIONS = {
         "<field_name>: Length of object (<object_length>) does not match with length of fields "
         "(<field_length>).",
         None),
+    "GROUPING_COLUMN_MISMATCH": (
+        "Column of grouping (<grouping>) can't be found in grouping columns <groupingColumns>.",
+        "42803"),
+    "ILLEGAL_DAY_OF_WEEK": (
+        "Illegal input for day of week: <string>.",
+        "22009"),
     "INCOMPATIBLE_COLUMN_TYPE": (
         "<operator> can only be performed on tables with compatible column types. The "
         "<columnOrdinalNumber> column of the <tableOrdinalNumber> table is <dataType1> type which is not "
@@ -206,6 +235,10 @@ ERROR_CONDITIONS = {
     "INDEX_OUT_OF_RANGE": (
         "<arg_name> index out of range, got '<index>'.",
         None),
+    "INVALID_ARRAY_INDEX": (
+        "The index <indexValue> is out of bounds. The array has <arraySize> elements. Use the SQL "
+        "function `get()` to tolerate accessing element at invalid index and return NULL instead.",
+        "22003"),
     "INVALID_DATETIME_PATTERN.ILLEGAL_CHARACTER": (
         "Unrecognized datetime pattern: <pattern>. Illegal pattern character found in datetime pattern: "
         "<c>. Please provide legal character.",
@@ -227,6 +260,12 @@ ERROR_CONDITIONS = {
     "INVALID_EXTRACT_FIELD_TYPE": (
         "Field name should be a non-null string literal, but it's <extraction>.",
         "42000"),
+    "INVALID_FRACTION_OF_SECOND": (
+        "Valid range for seconds is [0, 60] (inclusive), but the provided value is <secAndMicros>. To "
+        "avoid this error, use `try_make_timestamp`, which returns NULL on error.\nIf you do not want to "
+        "use the session default timestamp version of this function, use `try_make_timestamp_ntz` or "
+        "`try_make_timestamp_ltz`.",
+        "22023"),
     "INVALID_IDENTIFIER": (
         "The unquoted identifier <ident> is invalid and must be back quoted as: `<ident>`.\nUnquoted "
         "identifiers can only contain ASCII letters ('a' - 'z', 'A' - 'Z'), digits ('0' - '9'), and "
@@ -254,6 +293,10 @@ ERROR_CONDITIONS = {
     "INVALID_PARAMETER_VALUE.BIT_POSITION_RANGE": (
         "The value of parameter(s) <parameter> in <functionName> is invalid: expects an integer value in "
         "[0, <upper>), but got <invalidValue>.",
+        "22023"),
+    "INVALID_PARAMETER_VALUE.OCCURRENCE": (
+        "The value of parameter(s) <parameter> in <functionName> is invalid: expects a positive integer, "
+        "but got <actual>.",
         "22023"),
     "INVALID_TIMEZONE": (
         "The timezone: <timeZone> is invalid. The timezone must be either a region-based zone ID or a "
@@ -333,6 +376,9 @@ ERROR_CONDITIONS = {
     "PARSE_SYNTAX_ERROR": (
         "Syntax error at or near <error><hint>.",
         "42601"),
+    "PATH_NOT_FOUND": (
+        "Path does not exist: <path>.",
+        "42K03"),
     "READ_ONLY": (
         "<object> is read-only.",
         None),
@@ -425,6 +471,9 @@ ERROR_CONDITIONS = {
         "Unsupported subquery expression: Correlated scalar subqueries must be aggregated to return at "
         "most one row.",
         "0A000"),
+    "VALUE_NOT_ALLOWED": (
+        "Value for `<arg_name>` has to be amongst the following values: <allowed_values>.",
+        None),
     "VALUE_NOT_BETWEEN": (
         "Value for `<arg_name>` must be between <min> and <max>.",
         None),

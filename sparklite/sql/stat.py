@@ -66,8 +66,8 @@ def fill(df, value, subset=None):
 
 def drop(df, how: str = "any", thresh: int | None = None, subset=None):
     if how not in ("any", "all"):
-        raise PySparkValueError(errorClass="VALUE_NOT_ANY_OR_ALL",
-                                messageParameters={"arg_name": "how", "arg_type": how})
+        raise PySparkValueError(errorClass="VALUE_NOT_ALLOWED",
+                                messageParameters={"arg_name": "how", "allowed_values": "['any', 'all']"})
     names = _subset(df, subset)
     if thresh is None:
         thresh = len(names) if how == "any" else 1
@@ -171,8 +171,8 @@ class DataFrameStatFunctions:
 
     def corr(self, col1: str, col2: str, method: str | None = None) -> float:
         if method not in (None, "pearson"):
-            raise PySparkValueError(errorClass="VALUE_NOT_PEARSON",
-                                    messageParameters={"arg_name": "method", "arg_value": str(method)})
+            raise PySparkValueError(errorClass="VALUE_NOT_ALLOWED",
+                                    messageParameters={"arg_name": "method", "allowed_values": "['pearson']"})
         return self.df.agg(_call("corr", _col(col1), _col(col2))).collect()[0][0]
 
     def cov(self, col1: str, col2: str) -> float:

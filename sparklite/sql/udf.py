@@ -93,8 +93,9 @@ class UserDefinedFunction:
     def __init__(self, func, returnType="string", name: str | None = None, kind: str = ROW,
                  deterministic: bool = True):
         if not callable(func):
-            raise PySparkTypeError(errorClass="NOT_CALLABLE",
-                                   messageParameters={"arg_name": "func", "arg_type": type(func).__name__})
+            raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                                   messageParameters={"expected_type": "function", "arg_name": "func",
+                                                      "arg_type": type(func).__name__})
         if isinstance(returnType, str):
             returnType = T._parse_datatype_string(returnType)
         self.func, self.returnType, self.kind = func, returnType, kind
