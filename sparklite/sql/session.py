@@ -200,7 +200,8 @@ class SparkSession:
         rows = list(data)
         table, struct = self._local_table(rows, schema, names, verifySchema)
         attributes = [AttributeReference(f.name, f.dataType, f.nullable) for f in struct.fields]
-        return self._dataframe(L.LocalRelation(attributes, table))
+        # PySpark parallelizes local rows over defaultParallelism slices (a lone row lands in the last)
+        return self._dataframe(L.LocalRelation(attributes, table, self._sc.defaultParallelism))
 
     def _local_table(self, rows: list, schema, names, verify: bool):
         wrap = isinstance(schema, T.DataType) and not isinstance(schema, T.StructType)

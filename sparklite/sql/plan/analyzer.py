@@ -436,7 +436,13 @@ class Analyzer:
                 raise AnalysisException(errorClass="INVALID_USAGE_OF_STAR_OR_REGEX",
                                         messageParameters={"elem": "'*'", "prettyName": "expression"})
             return node
-        return e.transform_up(rule)
+
+        def zoned(node):
+            """Casts made by function type rules get the session's time zone too."""
+            if isinstance(node, Cast) and node.time_zone is None:
+                return Cast(node.children[0], node.to, node.mode, self.time_zone, node.implicit, node.literal_text)
+            return node
+        return e.transform_up(rule).transform_up(zoned)
 
     def resolve_subquery(self, node: SubqueryExpression, child) -> Expression:
         """A subquery resolves with the enclosing query's columns in scope (as outer references)."""

@@ -108,7 +108,7 @@ _BINARY = {"Add": "add", "Sub": "subtract", "Mul": "multiply", "Div": "divide", 
            "LTE": "lessthanorequal", "NullSafeEQ": "equalnullsafe", "And": "and", "Or": "or",
            "BitwiseAnd": "bitwise_and", "BitwiseOr": "bitwise_or", "BitwiseXor": "bitwise_xor",
            "DPipe": "concat", "Pow": "power", "Like": "like", "ILike": "ilike", "RegexpLike": "rlike",
-           "BitwiseLeftShift": "shiftleft", "BitwiseRightShift": "shiftright"}
+           "BitwiseLeftShift": "<<", "BitwiseRightShift": ">>"}
 # sqlglot function nodes whose Spark name differs from the node's key
 _FUNCTION_NAMES = {"StrPosition": "instr", "Substring": "substring", "If": "if", "Coalesce": "coalesce",
                    "ApproxDistinct": "approx_count_distinct", "ArrayAgg": "collect_list", "ArraySize": "size",
@@ -460,7 +460,11 @@ class _Builder:
         if isinstance(node, exp.Neg):
             inner = self.expression(node.this)
             if isinstance(inner, Literal) and isinstance(inner.data_type, T.NumericType):
-                return _negated_literal(node, inner)
+                # -2147483648 is an INT literal although 2147483648 alone is a BIGINT
+                plain = isinstance(node.this, exp.Literal) and not self.suffixed(node.this)
+                if plain and inner.value == 1 << 31 and isinstance(inner.data_type, T.LongType):
+                    return Literal(-(1 << 31), T.IntegerType())
+                return Literal(-inner.value, inner.data_type)
             return UnresolvedFunction("unary_negative", [inner])
         if isinstance(node, exp.Not):
             return UnresolvedFunction("not", [self.expression(node.this)])
@@ -670,16 +674,6 @@ def _decimal_type_of(value: decimal.Decimal) -> T.DecimalType:
     if exponent > 0:
         precision = len(digits) + exponent
     return T.DecimalType(max(precision, 1), scale)
-
-
-def _negated_literal(node, inner: Literal) -> Literal:
-    value = -inner.value
-    t = inner.data_type
-    if isinstance(t, T.IntegerType) and value == -(1 << 31):
-        return Literal(value, T.IntegerType())
-    if isinstance(t, T.LongType) and -(1 << 31) <= value < (1 << 31) and str(node.this.this).isdigit():
-        return Literal(value, T.IntegerType())
-    return Literal(value, t)
 
 
 def _strip(e: Expression) -> Expression:
