@@ -257,6 +257,36 @@ class DataFrame:
 
     where = filter
 
+    def sample(self, withReplacement=None, fraction=None, seed=None) -> "DataFrame":
+        """A random sample: each row kept with probability ``fraction`` (with replacement: repeated
+        a Poisson number of times), drawn as Spark draws for a given ``seed``."""
+        import random
+        if isinstance(withReplacement, (int, float)) and not isinstance(withReplacement, bool):
+            withReplacement, fraction, seed = None, withReplacement, fraction
+        if fraction is None or fraction < 0:
+            raise PySparkValueError(errorClass="VALUE_NOT_POSITIVE" if fraction is not None else "ARGUMENT_REQUIRED",
+                                    messageParameters={"arg_name": "fraction", "arg_value": str(fraction),
+                                                       "condition": "withReplacement is given"})
+        seed = random.getrandbits(63) if seed is None else int(seed)
+        return self._with(L.Sample(0.0, float(fraction), bool(withReplacement), seed, self._plan))
+
+    def randomSplit(self, weights: list, seed: int | None = None) -> list:
+        """DataFrames holding disjoint random parts of the rows, in proportion to ``weights``; each
+        partition is sorted first so the split repeats for a seed, as in Spark."""
+        import random
+        for w in weights:
+            if w < 0.0:
+                raise PySparkValueError(errorClass="VALUE_NOT_POSITIVE",
+                                        messageParameters={"arg_name": "weights", "arg_value": str(w)})
+        seed = random.getrandbits(63) if seed is None else int(seed)
+        total = sum(weights)
+        bounds = [0.0]
+        for w in weights:
+            bounds.append(bounds[-1] + w / total)
+        orderable = [a for a in self._plan.output if not isinstance(a.data_type, (T.MapType,))]
+        sorted_plan = L.Sort([SortOrder(a) for a in orderable], False, self._plan) if orderable else self._plan
+        return [self._with(L.Sample(lo, hi, False, seed, sorted_plan)) for lo, hi in zip(bounds, bounds[1:])]
+
     def limit(self, num: int) -> "DataFrame":
         return self._with(L.Limit(int(num), self._plan))
 

@@ -456,3 +456,50 @@ class ExpandExec(SparkPlan):
 
     def node_string(self):
         return f"Expand {len(self.projections)} projections, {attr_list(self._output)}"
+
+
+class SampleExec(SparkPlan):
+    """Spark's BernoulliCellSampler: a row stays when its draw is in [lower, upper); with
+    replacement, Spark's Poisson sampler repeats a row as many times as its draw says."""
+
+    def __init__(self, lower: float, upper: float, with_replacement: bool, seed: int, child: SparkPlan):
+        self.lower, self.upper, self.with_replacement, self.seed = lower, upper, with_replacement, seed
+        self.children = (child,)
+
+    @property
+    def output(self):
+        return self.children[0].output
+
+    def execute(self, ctx):
+        from sparklite.core.api import TaskContext
+        from sparklite.sql.builtins.mathfuncs import SparkRandom
+        lower, upper, seed, replace = self.lower, self.upper, self.seed, self.with_replacement
+        schema = self.schema
+
+        def run(batches):
+            context = TaskContext.get()
+            rng = SparkRandom(seed + (context.partitionId() if context else 0))
+            for batch in batches:
+                if replace:
+                    counts = np.array([_poisson(rng, upper - lower) for _ in range(batch.num_rows)], np.int64)
+                    yield batch.take(pa.array(np.repeat(np.arange(batch.num_rows), counts)))
+                    continue
+                if upper - lower >= 1.0:
+                    yield batch
+                    continue
+                draws = np.array([rng.nextDouble() for _ in range(batch.num_rows)])    # sequential by nature
+                yield batch.filter(pa.array((draws >= lower) & (draws < upper)))
+        return self.children[0].execute(ctx).map_partitions(run, schema=schema, arrow_only=True)
+
+    def node_string(self):
+        return f"Sample {self.lower}, {self.upper}, {str(self.with_replacement).lower()}, {self.seed}"
+
+
+def _poisson(rng, mean: float) -> int:
+    """A Poisson draw by inversion from the generator's doubles."""
+    import math
+    limit, k, product = math.exp(-mean), 0, rng.nextDouble()
+    while product > limit:
+        k += 1
+        product *= rng.nextDouble()
+    return k

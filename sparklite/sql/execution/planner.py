@@ -61,6 +61,8 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
         return plan_aggregate(plan, conf)
     if isinstance(plan, L.Join):
         return plan_join(plan, conf)
+    if isinstance(plan, L.Sample):
+        return P.SampleExec(plan.lower, plan.upper, plan.with_replacement, plan.seed, plan_physical(plan.child, conf))
     if isinstance(plan, L.Expand):
         return P.ExpandExec(plan.projections, plan.attributes, plan_physical(plan.child, conf))
     if isinstance(plan, L.MapInBatches):

@@ -672,3 +672,25 @@ class Expand(UnaryPlan):
 
     def node_string(self):
         return f"Expand {len(self.projections)} projections, {attr_list(self.attributes)}"
+
+
+class Sample(UnaryPlan):
+    """The rows whose draw from Spark's per-partition generator (seeded ``seed`` + partition index)
+    falls in [lower, upper): ``sample`` and each part of ``randomSplit``."""
+
+    def __init__(self, lower: float, upper: float, with_replacement: bool, seed: int, child: LogicalPlan):
+        super().__init__()
+        self.lower, self.upper, self.with_replacement, self.seed = lower, upper, with_replacement, seed
+        self.children = (child,)
+
+    def with_new(self, children=None, expressions=None):
+        node = Sample(self.lower, self.upper, self.with_replacement, self.seed, (children or self.children)[0])
+        node.plan_id = self.plan_id
+        return node
+
+    @property
+    def output(self):
+        return self.child.output
+
+    def node_string(self):
+        return f"Sample {self.lower}, {self.upper}, {str(self.with_replacement).lower()}, {self.seed}"
