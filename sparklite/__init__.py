@@ -22,7 +22,9 @@ from sparklite.core.stats import StatCounter
 from sparklite.core.storagelevel import StorageLevel
 from sparklite.core.taskcontext import TaskContext
 
-__all__ = ["Accumulator", "AccumulatorParam", "BarrierTaskContext", "BarrierTaskInfo", "BasicProfiler", "Broadcast", "Profiler", "RDDBarrier", "HashPartitioner", "JobCancelledError", "Partitioner",
+from sparklite.alias import install_pyspark_alias
+
+__all__ = ["install_pyspark_alias", "Accumulator", "AccumulatorParam", "BarrierTaskContext", "BarrierTaskInfo", "BasicProfiler", "Broadcast", "Profiler", "RDDBarrier", "HashPartitioner", "JobCancelledError", "Partitioner",
            "RDD", "RangePartitioner", "ResultIterable", "SparkConf", "SparkContext", "SparkFiles", "SparkJobError",
            "StatCounter", "StorageLevel", "TaskContext", "TaskNotSerializableError", "__version__",
            "InheritableThread", "inheritable_thread_target"]

@@ -1,6 +1,7 @@
 """The ``sparklite`` command: ``sparklite quickstart`` runs the quickstart job, ``sparklite bench``
 runs the benchmark suite of a source checkout (the same as ``python -m benchmarks``), ``sparklite
-version`` prints the version. (``submit`` and ``shell`` arrive with their issues.)"""
+run app.py [--as-pyspark]`` runs a program (its ``pyspark`` imports answered by sparklite),
+``sparklite version`` prints the version. (``submit`` and ``shell`` arrive with their issues.)"""
 from __future__ import annotations
 
 import argparse
@@ -41,16 +42,39 @@ def bench(argv: list) -> int:
     return run_benchmarks(argv)
 
 
+def run(argv: list) -> int:
+    """``sparklite run app.py [args] [--as-pyspark]``: run a Python program, with ``pyspark`` imports
+    answered by sparklite when asked."""
+    import runpy
+    as_pyspark = "--as-pyspark" in argv
+    argv = [a for a in argv if a != "--as-pyspark"]
+    if not argv:
+        print("usage: sparklite run app.py [args ...] [--as-pyspark]", file=sys.stderr)
+        return 2
+    if as_pyspark:
+        from sparklite import install_pyspark_alias
+        install_pyspark_alias()
+    sys.argv = list(argv)
+    try:
+        runpy.run_path(argv[0], run_name="__main__")
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    return 0
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["bench"]:
         return bench(argv[1:])
+    if argv[:1] == ["run"]:
+        return run(argv[1:])
     parser = argparse.ArgumentParser(prog="sparklite", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     qs = sub.add_parser("quickstart", help="run a small word count job")
     qs.add_argument("--master", default="local[2]")
     sub.add_parser("bench", help="run the benchmark suite (options: python -m benchmarks --help)")
     sub.add_parser("version", help="print the version")
+    sub.add_parser("run", help="run a Python program (--as-pyspark: its pyspark imports get sparklite)")
     args = parser.parse_args(argv)
     if args.command == "quickstart":
         return quickstart(args.master)
