@@ -439,6 +439,29 @@ class DataFrame:
         """Distinct rows of this DataFrame not in ``other`` (EXCEPT DISTINCT)."""
         return self._with(L.SetOperation("except", self._plan, other._plan))
 
+    def exceptAll(self, other: "DataFrame") -> "DataFrame":
+        """Rows of this DataFrame not in ``other``, duplicates kept as many times as they outnumber
+        ``other``'s (Spark's rewrite: a union marked +1/-1, summed per row, replicated)."""
+        return self._multiset(other, intersect=False)
+
+    def intersectAll(self, other: "DataFrame") -> "DataFrame":
+        """Rows in both, each as many times as the smaller count."""
+        return self._multiset(other, intersect=True)
+
+    def _multiset(self, other: "DataFrame", intersect: bool) -> "DataFrame":
+        from sparklite.sql import functions as F
+        names = [f"c{i}" for i in range(len(self.columns))]
+        left = self.toDF(*names).withColumn("__l", F.lit(1)).withColumn("__r", F.lit(0))
+        right = other.toDF(*names).withColumn("__l", F.lit(0)).withColumn("__r", F.lit(1))
+        counts = left.union(right).groupBy(*names).agg(F.sum("__l").alias("__l"), F.sum("__r").alias("__r"))
+        if intersect:
+            counts = counts.withColumn("__n", F.least(F.col("__l"), F.col("__r")))
+        else:
+            counts = counts.withColumn("__n", F.col("__l") - F.col("__r"))
+        kept = counts.filter(F.col("__n") > 0)
+        replicated = kept.select(*names, Column(UnresolvedFunction("__replicate_rows", [F.col("__n")._expr])))
+        return replicated.toDF(*self.columns)
+
     def unionByName(self, other: "DataFrame", allowMissingColumns: bool = False) -> "DataFrame":
         return self._with(L.Union([self._plan, other._plan], by_name=True, allow_missing=allowMissingColumns))
 

@@ -166,3 +166,13 @@ register(FunctionSpec("stack", _resolve_stack, options={"generator": (_stack_out
 
 def is_generator(call) -> bool:
     return getattr(call, "spec", None) is not None and "generator" in call.spec.options
+
+
+def _replicate(values, n, call):
+    counts = values[0].fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.repeat(np.arange(n, dtype=np.int64), np.maximum(counts, 0)), []
+
+
+# EXCEPT ALL / INTERSECT ALL: each row as many times as its count (Spark's ReplicateRows)
+register(FunctionSpec("__replicate_rows", lambda args: (list(args), T.NullType(), True),
+                      options={"generator": (lambda call: [], _replicate)}))

@@ -77,6 +77,8 @@ class Analyzer:
                     messageParameters={"sqlExpr": f'"{condition.sql()}"', "filter": f'"{condition.sql()}"',
                                        "type": f'"{condition.data_type.simpleString().upper()}"'})
             return plan.with_new(expressions=[condition])
+        if isinstance(plan, L.LateralView):
+            return self._resolve_lateral_view(plan)
         if isinstance(plan, L.Distinct):
             output = list(plan.child.output)
             return L.Aggregate(output, output, plan.child)
@@ -377,6 +379,17 @@ class Analyzer:
         if any(isinstance(node, WindowExpression) for item in items for node in item.walk()):
             return extract_windows(items, plan.child)
         return plan.with_new(expressions=items)
+
+    def _resolve_lateral_view(self, plan: L.LateralView) -> L.Generate:
+        generator = plan.generator
+        if plan.outer and isinstance(generator, UnresolvedFunction) and not generator.name.lower().endswith("_outer"):
+            generator = UnresolvedFunction(generator.name + "_outer", list(generator.children))
+        item = MultiAlias(generator, tuple(plan.names)) if plan.names else generator
+        generate = self._resolve_generator(item, plan.child)
+        if plan.alias:
+            qualified = [a.with_qualifier((plan.alias,)) for a in generate.generator_output]
+            generate = L.Generate(generate.generator, qualified, generate.child)
+        return generate
 
     def _resolve_generator(self, item, child) -> L.Generate:
         """A select-list generator, as the Generate node (with its output columns) it becomes."""

@@ -694,3 +694,23 @@ class Sample(UnaryPlan):
 
     def node_string(self):
         return f"Sample {self.lower}, {self.upper}, {str(self.with_replacement).lower()}, {self.seed}"
+
+
+class LateralView(UnaryPlan):
+    """``LATERAL VIEW [OUTER] generator(...) alias AS names`` before analysis (it becomes a Generate
+    whose columns are qualified by the alias)."""
+
+    def __init__(self, generator: Expression, names: list, alias: str | None, outer: bool, child: LogicalPlan):
+        super().__init__()
+        self.generator, self.names, self.alias, self.outer = generator, list(names), alias, outer
+        self.children = (child,)
+
+    @property
+    def resolved(self):
+        return False
+
+    def with_new(self, children=None, expressions=None):
+        return LateralView(self.generator, self.names, self.alias, self.outer, (children or self.children)[0])
+
+    def node_string(self):
+        return f"'LateralView {self.generator.sql()}"

@@ -243,6 +243,11 @@ class _Builder:
         plan = self.relation(from_.this) if from_ is not None else L.OneRowRelation()
         for join in node.args.get("joins") or []:
             plan = self.join(plan, join)
+        for lateral in node.args.get("laterals") or []:
+            alias = lateral.args.get("alias")
+            names = [c.name for c in alias.columns] if alias is not None and alias.columns else []
+            plan = L.LateralView(self.expression(lateral.this), names, alias.name if alias is not None else None,
+                                 bool(lateral.args.get("outer")), plan)
         hint = node.args.get("hint")
         if hint is not None:
             plan = self.apply_hint(plan, hint)
