@@ -24,6 +24,11 @@ from sparklite.sql.plan.expressions import (Alias, AttributeReference, SortOrder
                                             UnresolvedAttribute, UnresolvedFunction)
 
 
+def literal_int(value: int):
+    from sparklite.sql.column import literal
+    return literal(int(value))
+
+
 def _attributes(schema) -> list:
     """Output columns for a DDL string or StructType a user gives a Python function's result."""
     if isinstance(schema, str):
@@ -634,6 +639,51 @@ class DataFrame:
         if mode == "cost":
             parts = [parts[2], physical]
         return "\n\n".join(parts) + "\n"
+
+    # -- reshaping ---------------------------------------------------------------------------
+    def unpivot(self, ids, values, variableColumnName: str, valueColumnName: str) -> "DataFrame":
+        """Wide to long: one row per (id columns, value column), naming the column and its value
+        (the values widen to one type)."""
+        from sparklite.sql import functions as F
+        ids = [ids] if isinstance(ids, (str, Column)) else list(ids)
+        id_columns = [self._column_expression(c) for c in ids]
+        id_names = {e.sql() for e in id_columns}
+        if values is None:
+            values = [a.name for a in self._plan.output if a.name not in id_names]
+        values = [values] if isinstance(values, (str, Column)) else list(values)
+        if not values:
+            raise AnalysisException(errorClass="UNPIVOT_REQUIRES_VALUE_COLUMNS", messageParameters={"ids": ", ".join(
+                f"`{n}`" for n in id_names)})
+        pairs = []
+        for v in values:
+            column = v if isinstance(v, Column) else F.col(v)
+            name = v if isinstance(v, str) else column._expr.sql()
+            pairs += [F.lit(name), column]
+        stacked = Column(UnresolvedFunction("stack", [literal_int(len(values))] + [p._expr for p in pairs]))
+        return self.select(*[Column(e) for e in id_columns], stacked.alias(variableColumnName, valueColumnName))
+
+    melt = unpivot
+
+    def checkpoint(self, eager: bool = True) -> "DataFrame":
+        """The rows saved in the context's checkpoint directory; the new DataFrame reads them (its
+        lineage is cut)."""
+        return self._materialized(eager, local=False)
+
+    def localCheckpoint(self, eager: bool = True, storageLevel=None) -> "DataFrame":
+        """The rows kept in executor storage; the new DataFrame reads them (its lineage is cut)."""
+        return self._materialized(eager, local=True)
+
+    def _materialized(self, eager: bool, local: bool) -> "DataFrame":
+        from sparklite.core.api import ColumnarRDD
+        rdd = self._query.to_rdd()
+        if local:
+            rdd.localCheckpoint()
+        else:
+            rdd.checkpoint()
+        if eager:
+            rdd.count()
+        attributes = [a.new_instance() for a in self._plan.output]
+        return self._with(L.RDDRelation(attributes, ColumnarRDD(rdd, rdd.schema)))
 
     # -- caching ----------------------------------------------------------------------------
     def cache(self) -> "DataFrame":

@@ -7,6 +7,9 @@ do not edit by hand.
 """
 
 ERROR_CONDITIONS = {
+    "ALL_PARTITION_COLUMNS_NOT_ALLOWED": (
+        "Cannot use all columns for partition columns.",
+        "KD005"),
     "AMBIGUOUS_REFERENCE": (
         "Reference <name> is ambiguous, could be: <referenceNames>.",
         "42704"),
@@ -56,6 +59,15 @@ ERROR_CONDITIONS = {
     "CANNOT_INFER_TYPE_FOR_FIELD": (
         "Unable to infer the type of the field `<field_name>`.",
         "42K09"),
+    "CANNOT_MERGE_INCOMPATIBLE_DATA_TYPE": (
+        "Failed to merge incompatible data types <left> and <right>. Please check the data types of the "
+        "columns being merged and ensure that they are compatible. If necessary, consider casting the "
+        "columns to compatible data types before attempting the merge.",
+        "42825"),
+    "CANNOT_MERGE_SCHEMAS": (
+        "Failed merging schemas:\nInitial schema:\n<left>\nSchema that cannot be merged with the initial "
+        "schema:\n<right>.",
+        "42KD9"),
     "CANNOT_MERGE_TYPE": (
         "Can not merge type `<data_type1>` and `<data_type2>`.",
         "42K09"),
@@ -84,6 +96,9 @@ ERROR_CONDITIONS = {
         "The value <value> of the type <sourceType> cannot be cast to <targetType> due to an overflow. "
         "Use `try_cast` to tolerate overflow and return NULL instead.",
         "22003"),
+    "CODEC_NOT_AVAILABLE.WITH_AVAILABLE_CODECS_SUGGESTION": (
+        "The codec <codecName> is not available. Available codecs are <availableCodecs>.",
+        "56038"),
     "COLLATION_INVALID_NAME": (
         "The value <collationName> does not represent a correct collation name. Suggested valid collation"
         " names: [<proposals>].",
@@ -115,6 +130,12 @@ ERROR_CONDITIONS = {
     "DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN": (
         "Cannot resolve <sqlExpr> due to data type mismatch: Filter expression <filter> of type <type> is"
         " not a boolean.",
+        "42K09"),
+    "DATATYPE_MISMATCH.HASH_MAP_TYPE": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: Input to the function <functionName> cannot "
+        "contain elements of the \"MAP\" type. In Spark, same maps may have different hashcode, thus hash "
+        "expressions are prohibited on \"MAP\" elements. To restore previous behavior set "
+        "\"spark.sql.legacy.allowHashOnMapType\" to \"true\".",
         "42K09"),
     "DATATYPE_MISMATCH.INVALID_ARG_VALUE": (
         "Cannot resolve <sqlExpr> due to data type mismatch: The <inputName> value must to be a "
@@ -162,6 +183,12 @@ ERROR_CONDITIONS = {
         "duplicated keys, you can set <mapKeyDedupPolicy> to \"LAST_WIN\" so that the key inserted at last "
         "takes precedence.",
         "23505"),
+    "FAILED_READ_FILE.CANNOT_READ_FILE_FOOTER": (
+        "Encountered error while reading file <path>. Could not read footer. Please ensure that the file "
+        "is in either ORC or Parquet format.\nIf not, please convert it to a valid format. If the file is "
+        "in the valid format, please check if it is corrupt.\nIf it is, you can choose to either ignore it"
+        " or fix the corruption.",
+        "KD001"),
     "FAILED_READ_FILE.FILE_NOT_EXIST": (
         "Encountered error while reading file <path>. File does not exist. It is possible the underlying "
         "files have been updated.\nYou can explicitly invalidate the cache in Spark by running 'REFRESH "
@@ -169,6 +196,10 @@ ERROR_CONDITIONS = {
         "KD001"),
     "FAILED_READ_FILE.NO_HINT": (
         "Encountered error while reading file <path>. ",
+        "KD001"),
+    "FAILED_READ_FILE.PARQUET_COLUMN_DATA_TYPE_MISMATCH": (
+        "Encountered error while reading file <path>. Data type mismatches when reading Parquet column "
+        "<column>. Expected Spark type <expectedType>, actual Parquet type <actualType>.",
         "KD001"),
     "FIELD_DATA_TYPE_UNACCEPTABLE": (
         "<data_type> can not accept object <obj> in type <obj_type>.",
@@ -239,6 +270,10 @@ ERROR_CONDITIONS = {
         "The index <indexValue> is out of bounds. The array has <arraySize> elements. Use the SQL "
         "function `get()` to tolerate accessing element at invalid index and return NULL instead.",
         "22003"),
+    "INVALID_CORRUPT_RECORD_TYPE": (
+        "The column <columnName> for corrupt records must have the nullable STRING type, but got "
+        "<actualType>.",
+        "42804"),
     "INVALID_DATETIME_PATTERN.ILLEGAL_CHARACTER": (
         "Unrecognized datetime pattern: <pattern>. Illegal pattern character found in datetime pattern: "
         "<c>. Please provide legal character.",
@@ -251,6 +286,9 @@ ERROR_CONDITIONS = {
         "Unrecognized datetime pattern: <pattern>. You can form a valid datetime pattern with the guide "
         "from '<docroot>/sql-ref-datetime-pattern.html'.",
         "22007"),
+    "INVALID_ESCAPE_CHAR": (
+        "`EscapeChar` should be a string literal of length one, but got <sqlExpr>.",
+        "42604"),
     "INVALID_EXTRACT_BASE_FIELD_TYPE": (
         "Can't extract a value from <base>. Need a complex type [STRUCT, ARRAY, MAP] but got <other>.",
         "42000"),
@@ -260,6 +298,9 @@ ERROR_CONDITIONS = {
     "INVALID_EXTRACT_FIELD_TYPE": (
         "Field name should be a non-null string literal, but it's <extraction>.",
         "42000"),
+    "INVALID_FORMAT.": (
+        "The format is invalid: <format>.",
+        "42601"),
     "INVALID_FRACTION_OF_SECOND": (
         "Valid range for seconds is [0, 60] (inclusive), but the provided value is <secAndMicros>. To "
         "avoid this error, use `try_make_timestamp`, which returns NULL on error.\nIf you do not want to "
@@ -298,6 +339,17 @@ ERROR_CONDITIONS = {
         "The value of parameter(s) <parameter> in <functionName> is invalid: expects a positive integer, "
         "but got <actual>.",
         "22023"),
+    "INVALID_PARAMETER_VALUE.PATTERN": (
+        "The value of parameter(s) <parameter> in <functionName> is invalid: <value>.",
+        "22023"),
+    "INVALID_PARAMETER_VALUE.REGEX_GROUP_INDEX": (
+        "The value of parameter(s) <parameter> in <functionName> is invalid: Expects group index between "
+        "0 and <groupCount>, but got <groupIndex>.",
+        "22023"),
+    "INVALID_REGEXP_REPLACE": (
+        "Could not perform regexp_replace for source = \"<source>\", pattern = \"<pattern>\", replacement = "
+        "\"<replacement>\" and position = <position>.",
+        "22023"),
     "INVALID_TIMEZONE": (
         "The timezone: <timeZone> is invalid. The timezone must be either a region-based zone ID or a "
         "zone offset. Region IDs must have the form 'area/city', such as 'America/Los_Angeles'. Zone "
@@ -323,6 +375,10 @@ ERROR_CONDITIONS = {
     "LENGTH_SHOULD_BE_THE_SAME": (
         "<arg1> and <arg2> should be of the same length, got <arg1_length> and <arg2_length>.",
         None),
+    "MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION": (
+        "Malformed records are detected in record parsing: <badRecord>.\nParse Mode: <failFastMode>. To "
+        "process malformed records as null result, try setting the option 'mode' as 'PERMISSIVE'. ",
+        "22023"),
     "MISSING_AGGREGATION": (
         "The non-aggregating expression <expression> is based on columns which are not participating in "
         "the GROUP BY clause.\nAdd the columns or the expression to the GROUP BY, aggregate the "
@@ -333,6 +389,9 @@ ERROR_CONDITIONS = {
         "Window specification is not defined in the WINDOW clause for <windowName>. For more information "
         "about WINDOW clauses, please refer to '<docroot>/sql-ref-syntax-qry-select-window.html'.",
         "42P20"),
+    "NEGATIVE_SCALE_DISALLOWED": (
+        "Negative scale is not allowed: '<scale>'. Set the config <sqlConf> to \"true\" to allow it.",
+        "0A000"),
     "NESTED_AGGREGATE_FUNCTION": (
         "It is not allowed to use an aggregate function in the argument of another aggregate function. "
         "Please use the inner aggregate function in a sub-query.",
@@ -376,6 +435,9 @@ ERROR_CONDITIONS = {
     "PARSE_SYNTAX_ERROR": (
         "Syntax error at or near <error><hint>.",
         "42601"),
+    "PATH_ALREADY_EXISTS": (
+        "Path <outputPath> already exists. Set mode as \"overwrite\" to overwrite the existing path.",
+        "42K04"),
     "PATH_NOT_FOUND": (
         "Path does not exist: <path>.",
         "42K03"),
@@ -427,6 +489,9 @@ ERROR_CONDITIONS = {
     "UNEXPECTED_TUPLE_WITH_STRUCT": (
         "Unexpected tuple <tuple> with StructType.",
         None),
+    "UNPIVOT_REQUIRES_VALUE_COLUMNS": (
+        "At least one value column needs to be specified for UNPIVOT, all columns specified as ids.",
+        "42K0A"),
     "UNRESOLVED_COLUMN.WITHOUT_SUGGESTION": (
         "A column, variable, or function parameter with name <objectName> cannot be resolved. ",
         "42703"),
@@ -450,6 +515,19 @@ ERROR_CONDITIONS = {
     "UNSUPPORTED_DATA_TYPE_FOR_ARROW_CONVERSION": (
         "<data_type> is not supported in conversion to Arrow.",
         None),
+    "UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE": (
+        "The <format> datasource doesn't support the column <columnName> of the type <columnType>.",
+        "0A000"),
+    "UNSUPPORTED_FEATURE.QUERY_ONLY_CORRUPT_RECORD_COLUMN": (
+        "The feature is not supported: Queries from raw JSON/CSV/XML files are disallowed when the\n"
+        "referenced columns only include the internal corrupt record column\n(named `_corrupt_record` by "
+        "default). For example:\n"
+        "`spark.read.schema(schema).json(file).filter($\"_corrupt_record\".isNotNull).count()`\nand "
+        "`spark.read.schema(schema).json(file).select(\"_corrupt_record\").show()`.\nInstead, you can cache "
+        "or save the parsed results and then send the same query.\nFor example, `val df = "
+        "spark.read.schema(schema).json(file).cache()` and then\n"
+        "`df.filter($\"_corrupt_record\".isNotNull).count()`.",
+        "0A000"),
     "UNSUPPORTED_GENERATOR.MULTI_GENERATOR": (
         "The generator is not supported: only one generator allowed per SELECT clause but found <num>: "
         "<generators>.",
@@ -494,6 +572,12 @@ ERROR_CONDITIONS = {
         "42605"),
     "WRONG_NUM_COLUMNS": (
         "Function `<func_name>` should take at least <num_cols> columns.",
+        None),
+    "_LEGACY_ERROR_TEMP_1155": (
+        "Partition column `<col>` not found in schema <schemaCatalog>.",
+        None),
+    "_LEGACY_ERROR_TEMP_1290": (
+        "Text data source supports only a single column, and you have <schemaSize> columns.",
         None),
     "_LEGACY_ERROR_TEMP_1323": (
         "\"<colName>\" is not a numeric column. Aggregation function can only be applied on a numeric "
