@@ -29,6 +29,11 @@ def literal_int(value: int):
     return literal(int(value))
 
 
+def literal_str(value: str):
+    from sparklite.sql.column import literal
+    return literal(str(value))
+
+
 def _attributes(schema) -> list:
     """Output columns for a DDL string or StructType a user gives a Python function's result."""
     if isinstance(schema, str):
@@ -454,17 +459,20 @@ class DataFrame:
         return self._multiset(other, intersect=True)
 
     def _multiset(self, other: "DataFrame", intersect: bool) -> "DataFrame":
-        from sparklite.sql import functions as F
+        def col(name):
+            return Column(name_to_expression(name))
+
+        def call(name, *args):
+            return Column(UnresolvedFunction(name, [a._expr for a in args]))
         names = [f"c{i}" for i in range(len(self.columns))]
-        left = self.toDF(*names).withColumn("__l", F.lit(1)).withColumn("__r", F.lit(0))
-        right = other.toDF(*names).withColumn("__l", F.lit(0)).withColumn("__r", F.lit(1))
-        counts = left.union(right).groupBy(*names).agg(F.sum("__l").alias("__l"), F.sum("__r").alias("__r"))
-        if intersect:
-            counts = counts.withColumn("__n", F.least(F.col("__l"), F.col("__r")))
-        else:
-            counts = counts.withColumn("__n", F.col("__l") - F.col("__r"))
-        kept = counts.filter(F.col("__n") > 0)
-        replicated = kept.select(*names, Column(UnresolvedFunction("__replicate_rows", [F.col("__n")._expr])))
+        one, zero = Column(literal_int(1)), Column(literal_int(0))
+        left = self.toDF(*names).withColumn("__l", one).withColumn("__r", zero)
+        right = other.toDF(*names).withColumn("__l", zero).withColumn("__r", one)
+        counts = left.union(right).groupBy(*names).agg(call("sum", col("__l")).alias("__l"),
+                                                       call("sum", col("__r")).alias("__r"))
+        count = call("least", col("__l"), col("__r")) if intersect else col("__l") - col("__r")
+        kept = counts.withColumn("__n", count).filter(col("__n") > 0)
+        replicated = kept.select(*names, call("__replicate_rows", col("__n")))
         return replicated.toDF(*self.columns)
 
     def unionByName(self, other: "DataFrame", allowMissingColumns: bool = False) -> "DataFrame":
@@ -644,7 +652,6 @@ class DataFrame:
     def unpivot(self, ids, values, variableColumnName: str, valueColumnName: str) -> "DataFrame":
         """Wide to long: one row per (id columns, value column), naming the column and its value
         (the values widen to one type)."""
-        from sparklite.sql import functions as F
         ids = [ids] if isinstance(ids, (str, Column)) else list(ids)
         id_columns = [self._column_expression(c) for c in ids]
         id_names = {e.sql() for e in id_columns}
@@ -656,9 +663,9 @@ class DataFrame:
                 f"`{n}`" for n in id_names)})
         pairs = []
         for v in values:
-            column = v if isinstance(v, Column) else F.col(v)
+            column = v if isinstance(v, Column) else Column(name_to_expression(v))
             name = v if isinstance(v, str) else column._expr.sql()
-            pairs += [F.lit(name), column]
+            pairs += [Column(literal_str(name)), column]
         stacked = Column(UnresolvedFunction("stack", [literal_int(len(values))] + [p._expr for p in pairs]))
         return self.select(*[Column(e) for e in id_columns], stacked.alias(variableColumnName, valueColumnName))
 

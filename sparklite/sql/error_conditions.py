@@ -103,6 +103,9 @@ ERROR_CONDITIONS = {
         "The value <collationName> does not represent a correct collation name. Suggested valid collation"
         " names: [<proposals>].",
         "42704"),
+    "COLUMN_ALREADY_EXISTS": (
+        "The column <columnName> already exists. Choose another name or rename the existing column.",
+        "42711"),
     "CONVERSION_INVALID_INPUT": (
         "The value <str> (<fmt>) cannot be converted to <targetType> because it is malformed. Correct the"
         " value as per the syntax, or change its format. Use <suggestion> to tolerate malformed input and"
@@ -162,6 +165,10 @@ ERROR_CONDITIONS = {
     "DATATYPE_MISSING_SIZE": (
         "DataType <type> requires a length parameter, for example <type>(10). Please specify the length.",
         "42K01"),
+    "DATA_SOURCE_NOT_FOUND": (
+        "Failed to find the data source: <provider>. Make sure the provider name is correct and the "
+        "package is properly registered and compatible with your Spark version.",
+        "42K02"),
     "DATETIME_FIELD_OUT_OF_BOUNDS.WITHOUT_SUGGESTION": (
         "<rangeMessage>. ",
         "22023"),
@@ -350,6 +357,10 @@ ERROR_CONDITIONS = {
         "Could not perform regexp_replace for source = \"<source>\", pattern = \"<pattern>\", replacement = "
         "\"<replacement>\" and position = <position>.",
         "22023"),
+    "INVALID_SAVE_MODE": (
+        "The specified save mode <mode> is invalid. Valid save modes include \"append\", \"overwrite\", "
+        "\"ignore\", \"error\", \"errorifexists\", and \"default\".",
+        "42000"),
     "INVALID_TIMEZONE": (
         "The timezone: <timeZone> is invalid. The timezone must be either a region-based zone ID or a "
         "zone offset. Region IDs must have the form 'area/city', such as 'America/Los_Angeles'. Zone "
@@ -478,6 +489,9 @@ ERROR_CONDITIONS = {
         "the UDTF.\nExpected <aliasesSize> aliases, but got <aliasesNames>.\nPlease ensure that the number "
         "of aliases provided matches the number of columns output by the UDTF.",
         "42802"),
+    "UNABLE_TO_INFER_SCHEMA": (
+        "Unable to infer schema for <format>. It must be specified manually.",
+        "42KD9"),
     "UNBOUND_SQL_PARAMETER": (
         "Found the unbound parameter: <name>. Please, fix `args` and provide a mapping of the parameter "
         "to either a SQL literal or collection constructor functions such as `map()`, `array()`, "
@@ -582,5 +596,8 @@ ERROR_CONDITIONS = {
     "_LEGACY_ERROR_TEMP_1323": (
         "\"<colName>\" is not a numeric column. Aggregation function can only be applied on a numeric "
         "column.",
+        None),
+    "_LEGACY_ERROR_TEMP_2047": (
+        "'path' is not specified.",
         None),
 }

@@ -117,7 +117,7 @@ def _cast(array: pa.Array, src, dst, fail: _Failure, tz: str) -> pa.Array:
         return _to_decimal(array, src, dst, fail)
     if isinstance(dst, T.DateType):
         if isinstance(src, T.TimestampType):
-            return _local(array, tz).cast(pa.timestamp("us")).cast(pa.date32())
+            return _local(array, tz).cast(pa.date32())
         if isinstance(src, T.TimestampNTZType):
             return array.cast(pa.date32())
     if isinstance(dst, T.TimestampType):
@@ -133,7 +133,7 @@ def _cast(array: pa.Array, src, dst, fail: _Failure, tz: str) -> pa.Array:
         if isinstance(src, T.DateType):
             return array.cast(pa.timestamp("us"))
         if isinstance(src, T.TimestampType):
-            return _local(array, tz).cast(pa.timestamp("us"))
+            return _local(array, tz)
     if isinstance(dst, T.BinaryType) and isinstance(src, T.BinaryType):
         return array
     if isinstance(dst, T.ArrayType) and isinstance(src, T.ArrayType):
@@ -360,8 +360,8 @@ def _micros(naive: datetime.datetime) -> int:
 
 
 def _local(array, tz: str):
-    """Instants as wall-clock times in ``tz`` (a tz-aware Arrow timestamp array)."""
-    return array.cast(pa.timestamp("us", tz=tz if tz else "UTC"))
+    """Instants as naive wall-clock times in ``tz``."""
+    return pc.local_timestamp(array.cast(pa.timestamp("us", tz=tz if tz else "UTC")))
 
 
 def _from_local(array, tz: str):
@@ -390,7 +390,7 @@ def to_string(array, src, tz: str, nested: bool) -> pa.Array:
     if isinstance(src, T.DateType):
         return array.cast(pa.string())
     if isinstance(src, (T.TimestampType, T.TimestampNTZType)):
-        local = _local(array, tz).cast(pa.timestamp("us")) if isinstance(src, T.TimestampType) else array
+        local = _local(array, tz) if isinstance(src, T.TimestampType) else array
         return pa.array([None if v is None else _timestamp_text(v) for v in local.to_pylist()], pa.string())
     if isinstance(src, T.BinaryType):
         return array.cast(pa.string(), safe=False)

@@ -32,8 +32,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sparklite.sql.errors import DateTimeException, IllegalArgumentException, SparkRuntimeException, \
-    SparkUpgradeException
+from sparklite.sql.errors import (
+    DateTimeException,
+    IllegalArgumentException,
+    SparkRuntimeException,
+    SparkUpgradeException,
+)
 
 MICROS_PER_SECOND = 1_000_000
 MICROS_PER_DAY = 86_400 * MICROS_PER_SECOND
@@ -72,6 +76,7 @@ class Zone:
 
 
 def invalid_time_zone(name) -> DateTimeException:
+    """Spark's error for a zone name ``ZoneId.of`` rejects."""
     return DateTimeException(errorClass="INVALID_TIMEZONE", messageParameters={"timeZone": str(name)})
 
 
@@ -139,6 +144,7 @@ def offsets_at(instants: np.ndarray, z: Zone) -> np.ndarray:
 
 
 def to_local(instants: np.ndarray, z: Zone) -> np.ndarray:
+    """The wall-clock times of instants in ``z``."""
     return instants + offsets_at(instants, z)
 
 
@@ -239,7 +245,7 @@ def sql_string(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def compile_pattern(pattern: str, parsing: bool = False) -> "DateTimePattern":
+def compile_pattern(pattern: str, parsing: bool = False) -> DateTimePattern:
     """The pattern, checked as Spark checks it before formatting (``parsing=False``) or parsing."""
     try:
         _check_spark_letters(pattern, parsing)
@@ -251,8 +257,9 @@ def compile_pattern(pattern: str, parsing: bool = False) -> "DateTimePattern":
                 messageParameters={"pattern": sql_string(pattern), "config": '"spark.sql.legacy.timeParserPolicy"',
                                    "docroot": DOCROOT}) from None
         if isinstance(error, _JavaPatternError):
-            raise SparkRuntimeException(errorClass="INVALID_DATETIME_PATTERN.WITH_SUGGESTION",
-                                        messageParameters={"pattern": sql_string(pattern), "docroot": DOCROOT}) from None
+            raise SparkRuntimeException(
+                errorClass="INVALID_DATETIME_PATTERN.WITH_SUGGESTION",
+                messageParameters={"pattern": sql_string(pattern), "docroot": DOCROOT}) from None
         raise
     # Spark reads y as the proleptic year (java's u) unless an era is printed too
     if not any(t.kind == "field" and t.value == "G" for t in tokens):
@@ -575,7 +582,7 @@ class DateTimePattern:
     """A checked datetime pattern: formats wall-clock times and parses strings."""
 
     def __init__(self, text: str, tokens: tuple, parsing: bool):
-        self.text, self.tokens, self.parsing = text, tokens, parsing
+        self.text, self.tokens = text, tokens
         self.era = any(t.kind == "field" and t.value == "G" for t in tokens)
 
     # -- formatting ---------------------------------------------------------------------------
@@ -628,6 +635,9 @@ class DateTimePattern:
         return "(?i)^" + "".join(stack[0]) + "$", groups, pieces, atomic
 
     def parse(self, strings: pa.Array) -> ParsedDateTimes:
+        """Read each string with the pattern (RE2 on the whole array unless adjacent numbers need
+        Java's non-backtracking reading, which Python's ``re`` does row by row), then resolve and
+        check the fields it found on whole columns."""
         regex, groups, _, atomic = self._plan
         n = len(strings)
         texts = strings.to_pylist()
@@ -759,7 +769,7 @@ class _Resolver:
     def local(self) -> np.ndarray:
         year, has_year = self.get("Year", 1970)
         year_of_era, has_yoe = self.get("YearOfEra")
-        era, has_era = self.get("Era", 1)
+        era, _ = self.get("Era", 1)
         year = np.where(has_yoe, np.where(era == 1, year_of_era, 1 - year_of_era), year)
         has_year = has_year | has_yoe
         month, has_month = self.get("MonthOfYear", 1)

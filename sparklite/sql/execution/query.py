@@ -21,7 +21,7 @@ from sparklite.errors import PySparkException
 from sparklite.sql.execution.physical import ExecutionContext, arrow_schema
 from sparklite.sql.execution.planner import plan_physical
 from sparklite.sql.errors import SparkRuntimeException
-from sparklite.sql.plan.expressions import Literal, SubqueryExpression
+from sparklite.sql.plan.expressions import Call, Cast, Literal, SubqueryExpression
 from sparklite.sql.plan.optimizer import optimize
 
 _execution_ids = itertools.count()
@@ -36,7 +36,9 @@ class QueryExecution:
     def optimized(self):
         if self._optimized is None:
             plan = optimize(self.session._cache_manager.use_cached(self.analyzed))
-            self._optimized = plan.transform_up(lambda node: node.transform_expressions(self._scalar_value))
+            now, zone = _now_micros(), self.session.conf.get("spark.sql.session.timeZone")
+            self._optimized = plan.transform_up(lambda node: node.transform_expressions(
+                lambda e: _in_session(self._scalar_value(e), now, zone)))
         return self._optimized
 
     def _scalar_value(self, e):
@@ -93,6 +95,27 @@ class QueryExecution:
             raise
         finally:
             post_event(sc, SQLExecutionEnd(execution_id, time.time(), error))
+
+
+def _now_micros() -> int:
+    return time.time_ns() // 1000
+
+
+def _in_session(e, now: int, zone: str):
+    """What a query fixes before it runs: the session time zone of casts and zone-aware functions,
+    and one instant for current_timestamp() and its kin (Spark's ComputeCurrentTime)."""
+    if isinstance(e, Cast) and e.time_zone is None:
+        return Cast(e.children[0], e.to, e.mode, zone, e.implicit, e.literal_text)
+    if isinstance(e, Call):
+        options = e.spec.options
+        extra = {}
+        if options.get("needs_time_zone") and "time_zone" not in e.options:
+            extra["time_zone"] = zone
+        if options.get("needs_current_time") and e.options.get("now") != now:
+            extra["now"] = now
+        if extra:
+            return Call(e.spec, e.children, e.data_type, e.nullable, dict(e.options, **extra))
+    return e
 
 
 def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:

@@ -52,9 +52,10 @@ class Analyzer:
         self.outer: list = []           # the plans around the subquery being resolved, innermost last
 
     def execute(self, plan: L.LogicalPlan) -> L.LogicalPlan:
-        if plan.resolved:
-            return plan
-        return self._resolve_plan(plan)
+        resolved = plan if plan.resolved else self._resolve_plan(plan)
+        if resolved is not plan:
+            check_analysis(resolved)
+        return resolved
 
     # -- plans ------------------------------------------------------------------------------
     def _resolve_plan(self, plan):
@@ -424,7 +425,7 @@ class Analyzer:
 
     # -- expressions ------------------------------------------------------------------------
     def resolve_expression(self, e: Expression, child: L.LogicalPlan) -> Expression:
-        if e.resolved and not isinstance(e, (Cast,)):
+        if e.resolved:
             return e
 
         def rule(node):
@@ -438,9 +439,6 @@ class Analyzer:
                 return extract.resolve_extract(node.children[0], node.children[1])
             if isinstance(node, Cast) and node.children[0].resolved:
                 check_cast(node)
-                if node.time_zone is None:
-                    node = Cast(node.children[0], node.to, node.mode, self.time_zone, node.implicit,
-                                node.literal_text)
             if isinstance(node, WindowExpression):
                 return with_default_frame(node)
             if isinstance(node, SubqueryExpression) and not node.plan.resolved:
@@ -450,12 +448,7 @@ class Analyzer:
                                         messageParameters={"elem": "'*'", "prettyName": "expression"})
             return node
 
-        def zoned(node):
-            """Casts made by function type rules get the session's time zone too."""
-            if isinstance(node, Cast) and node.time_zone is None:
-                return Cast(node.children[0], node.to, node.mode, self.time_zone, node.implicit, node.literal_text)
-            return node
-        return e.transform_up(rule).transform_up(zoned)
+        return e.transform_up(rule)
 
     def resolve_subquery(self, node: SubqueryExpression, child) -> Expression:
         """A subquery resolves with the enclosing query's columns in scope (as outer references)."""
@@ -644,6 +637,16 @@ def _new_instance(plan):
     if isinstance(plan, L.SubqueryAlias):
         return L.SubqueryAlias(plan.name, _new_instance(plan.child))
     return L.Project([Alias(a, a.name) for a in plan.output], plan)
+
+
+def check_analysis(plan) -> None:
+    """Checks of a resolved plan's new nodes that resolution may have skipped (an expression resolved
+    as built, such as a cast of a literal): every cast must be one Spark allows."""
+    for node in plan.walk():
+        for e in node.expressions:
+            for x in (e.child.walk() if isinstance(e, SortOrder) else e.walk()):
+                if isinstance(x, Cast):
+                    check_cast(x)
 
 
 def _through_aliases(attribute, plan, visible: set):

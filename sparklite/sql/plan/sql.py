@@ -49,6 +49,9 @@ def dialect():
         from sqlglot.dialects.spark import Spark
 
         class SparkCalls(Spark):
+            class Tokenizer(Spark.Tokenizer):
+                STRING_ESCAPES = ["\\", "'"]          # Spark 4 reads '' inside a string as one quote
+
             class Parser(Spark.Parser):
                 FUNCTIONS: dict = {}
                 FUNCTION_PARSERS = {k: v for k, v in Spark.Parser.FUNCTION_PARSERS.items() if k in _SPECIAL_SYNTAX}
@@ -176,9 +179,11 @@ class _Builder:
         item = node.expressions[0].this
         if isinstance(item, exp.EQ):
             key = item.this.sql(dialect="spark").replace("`", "")
-            value = item.expression
-            text = value.this if isinstance(value, exp.Literal) else value.sql(dialect="spark")
-            return Command("set", {"key": key, "value": str(text)})
+            # the value as written (sqlglot would read America/Los_Angeles as a division)
+            raw = self.text.split("=", 1)[1].strip().rstrip(";").strip() if "=" in self.text else ""
+            if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+                raw = raw[1:-1]
+            return Command("set", {"key": key, "value": raw})
         return Command("set", {"key": item.sql(dialect="spark").replace("`", "")})
 
     def create(self, node):
@@ -513,6 +518,9 @@ class _Builder:
             return base
         if isinstance(node, exp.Window):
             return self.window(node)
+        if isinstance(node, exp.Extract):
+            field = node.this.name if hasattr(node.this, "name") else str(node.this)
+            return UnresolvedFunction("extract", [Literal(field, T.StringType()), self.expression(node.expression)])
         if isinstance(node, exp.Exists):
             return SubqueryExpression("exists", self.query(node.this))
         if isinstance(node, exp.Subquery):
