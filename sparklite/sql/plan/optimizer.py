@@ -10,7 +10,7 @@ from __future__ import annotations
 from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.plan import logical as L
-from sparklite.sql.plan.expressions import Alias, AttributeReference, Call
+from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, SortOrder
 from sparklite.sql.plan.subquery import rewrite_subqueries
 
 
@@ -92,5 +92,42 @@ def optimize(plan: L.LogicalPlan, max_iterations: int = 100) -> L.LogicalPlan:
             plan = plan.transform_up(rule)
         if plan is before:
             break
-    return plan
+    return prune_columns(plan, {a.expr_id for a in plan.output})
+
+
+def _refs(expressions) -> set:
+    """The attribute ids some expressions (or sort orders) read."""
+    out = set()
+    for e in expressions:
+        out |= (e.child if isinstance(e, SortOrder) else e).references()
+    return out
+
+
+def prune_columns(plan: L.LogicalPlan, required: set) -> L.LogicalPlan:
+    """Column pruning: a data source reads only the columns some operator above uses (Spark's
+    ColumnPruning down to the scan)."""
+    if isinstance(plan, L.DataSourceRelation):
+        kept = [a for a in plan.output if a.expr_id in required] or plan.output[:1]
+        if len(kept) == len(plan.output):
+            return plan
+        node = L.DataSourceRelation(kept, plan.source, [a.name for a in kept])
+        node.plan_id = plan.plan_id
+        return node
+    if isinstance(plan, (L.Union, L.Expand, L.MapInBatches, L.LocalRelation, L.Range, L.RDDRelation)) or \
+            not plan.children:
+        return plan
+    need = set(required)
+    if isinstance(plan, L.Project):
+        need = _refs(plan.project_list)
+    elif isinstance(plan, L.Aggregate):
+        need = _refs(plan.grouping) | _refs(plan.aggregates)
+    elif isinstance(plan, L.Window):
+        need = set(required) | _refs(plan.window_expressions) | _refs(plan.partition) | \
+            _refs([o.child for o in plan.order])
+    else:
+        need = set(required) | _refs(plan.expressions)
+    children = tuple(prune_columns(c, need) for c in plan.children)
+    if all(a is b for a, b in zip(children, plan.children)):
+        return plan
+    return plan.with_new(children=children)
 
