@@ -106,6 +106,18 @@ ERROR_CONDITIONS = {
     "COLUMN_ALREADY_EXISTS": (
         "The column <columnName> already exists. Choose another name or rename the existing column.",
         "42711"),
+    "CONFLICTING_DIRECTORY_STRUCTURES": (
+        "Conflicting directory structures detected.\nSuspicious paths:\n<discoveredBasePaths>\nIf provided "
+        "paths are partition directories, please set \"basePath\" in the options of the data source to "
+        "specify the root directory of the table.\nIf there are multiple root directories, please load "
+        "them separately and then union them.",
+        "KD009"),
+    "CONFLICTING_PARTITION_COLUMN_NAMES": (
+        "Conflicting partition column names detected:\n<distinctPartColLists>\nFor partitioned table "
+        "directories, data files should only live in leaf directories.\nAnd directories at the same level "
+        "should have the same partition column name.\nPlease check the following directories for "
+        "unexpected files or inconsistent partition column names:\n<suspiciousPaths>",
+        "KD009"),
     "CONVERSION_INVALID_INPUT": (
         "The value <str> (<fmt>) cannot be converted to <targetType> because it is malformed. Correct the"
         " value as per the syntax, or change its format. Use <suggestion> to tolerate malformed input and"
@@ -338,6 +350,9 @@ ERROR_CONDITIONS = {
         "for defining an interval. You can reference the documentation for the correct format. Cannot "
         "support (interval '<input>' <from> to <to>) expression.",
         "22006"),
+    "INVALID_JSON_SCHEMA_MAP_TYPE": (
+        "Input schema <jsonSchema> can only contain STRING as a key type for a MAP.",
+        "22032"),
     "INVALID_PARAMETER_VALUE.BIT_POSITION_RANGE": (
         "The value of parameter(s) <parameter> in <functionName> is invalid: expects an integer value in "
         "[0, <upper>), but got <invalidValue>.",

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import FunctionSpec, register
-from sparklite.sql.errors import AnalysisException
+from sparklite.sql.errors import AnalysisException, ArithmeticException
 from sparklite.sql.plan import coercion as C
 
 
@@ -128,15 +128,25 @@ class Sum(Aggregate):
         if isinstance(t, T.LongType):
             values = values.cast(pa.int64())
             total = grouped(values, groups, "sum", pc.ScalarAggregateOptions(min_count=1))
-            check = grouped(values.cast(pa.float64()), groups, "sum", pc.ScalarAggregateOptions(min_count=1))
+            check = grouped(values.cast(pa.float64(), safe=False), groups, "sum",
+                            pc.ScalarAggregateOptions(min_count=1))
             if pc.any(pc.greater(pc.abs(check), 9.2e18)).as_py():
                 from sparklite.sql.builtins.arithmetic import overflow
                 raise overflow("long", "try_sum")
             return total
         if isinstance(t, T.DecimalType):
-            values = values.cast(pa.decimal128(38, t.scale))
-            return grouped(values, groups, "sum", pc.ScalarAggregateOptions(min_count=1)).cast(
-                T.to_arrow_type(t))
+            # summed in 76 digits, then checked against the result's precision (ANSI overflow)
+            values = values.cast(pa.decimal256(76, t.scale))
+            total = grouped(values, groups, "sum", pc.ScalarAggregateOptions(min_count=1))
+            limit = pa.scalar(10 ** (t.precision - t.scale), pa.decimal256(76, 0)).cast(pa.decimal256(76, t.scale))
+            too_big = pc.fill_null(pc.greater_equal(pc.abs(total), limit), False)
+            if pc.any(too_big).as_py():
+                value = total.filter(too_big)[0].as_py()
+                raise ArithmeticException(
+                    errorClass="NUMERIC_VALUE_OUT_OF_RANGE.WITH_SUGGESTION",
+                    messageParameters={"value": str(value), "precision": str(t.precision), "scale": str(t.scale),
+                                       "config": '"spark.sql.ansi.enabled"'})
+            return total.cast(T.to_arrow_type(t))
         return grouped(values.cast(T.to_arrow_type(t)), groups, "sum", pc.ScalarAggregateOptions(min_count=1))
 
 
@@ -260,23 +270,18 @@ class Distinct(Aggregate):
         k = len(lists)
         lengths = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
         flat = pc.list_flatten(lists)
-        columns = [flat.field(i) for i in range(flat.type.num_fields)] if pa.types.is_struct(flat.type) and \
-            len(call.children) > 1 else [flat]
+        columns = [flat] * len(call.children)        # several arguments: their tuples' text (count only)
         groups = Groups(np.repeat(np.arange(k, dtype=np.int64), lengths), k)
         return self.inner.finish(self.inner.update(columns, groups, call), call)
 
 
 def _tuples(arrays: list) -> pa.Array:
-    """Argument tuples as one struct array; a tuple with a NULL in it is left out (as a NULL)."""
+    """Argument tuples as one array to de-duplicate: the column itself for one argument; for several
+    (``count(DISTINCT a, b)``) each tuple's text, NULL when the tuple holds a NULL."""
     if len(arrays) == 1:
         return arrays[0]
-    valid = None
-    for a in arrays:
-        v = pc.is_valid(a)
-        valid = v if valid is None else pc.and_(valid, v)
-    fields = [pa.field(f"c{i}", a.type) for i, a in enumerate(arrays)]
-    struct = pa.StructArray.from_arrays(arrays, fields=fields)
-    return pc.if_else(valid, struct, pa.scalar(None, pa.struct(fields)))
+    rows = zip(*(a.to_pylist() for a in arrays))
+    return pa.array([None if any(v is None for v in row) else repr(row) for row in rows], pa.string())
 
 
 class Moments(Aggregate):
@@ -330,21 +335,22 @@ class Moments(Aggregate):
 
     def finish(self, states, call):
         n, mean, m2, m3, m4 = (s.to_numpy(zero_copy_only=False) for s in states)
+        null = n == 0
         with np.errstate(all="ignore"):
             if self.kind in ("var_samp", "stddev_samp"):
                 value = m2 / (n - 1)
-                value = np.where(n == 1, np.nan, value)
+                null = null | (n == 1)                      # Spark 4: NULL, not a division by zero
             elif self.kind in ("var_pop", "stddev_pop"):
                 value = m2 / n
             elif self.kind == "skewness":
                 value = np.sqrt(n) * m3 / np.power(m2, 1.5)
-                value = np.where(m2 == 0, np.nan, value)
+                null = null | (m2 == 0)
             else:
                 value = n * m4 / (m2 * m2) - 3.0
-                value = np.where(m2 == 0, np.nan, value)
+                null = null | (m2 == 0)
             if self.kind.startswith("stddev"):
                 value = np.sqrt(value)
-        return pa.array(value, pa.float64(), mask=n == 0)
+        return pa.array(np.where(null, 0.0, value), pa.float64(), mask=null)
 
 
 class BoolAggregate(Aggregate):
@@ -604,3 +610,69 @@ def _median_default():
 _aggregate("percentile", _resolve_percentile(True), Percentile(True))
 _aggregate("median", lambda args: _resolve_percentile(True, _median_default())(args), Percentile(True))
 _aggregate("percentile_approx", _resolve_percentile(False), Percentile(False), aliases=("approx_percentile",))
+
+
+class CountIf(Aggregate):
+    def update(self, args, groups, call):
+        hits = pc.fill_null(_as_array(args[0], len(groups.ids)), False).cast(pa.int64())
+        return [grouped(hits, groups, "sum").fill_null(0)]
+
+    def merge(self, states, groups, call):
+        return [grouped(states[0], groups, "sum").fill_null(0)]
+
+
+def _resolve_count_if(args):
+    _arity("count_if", args, 1, 1)
+    if not isinstance(args[0].data_type, (T.BooleanType, T.NullType)):
+        raise AnalysisException(
+            errorClass="DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+            messageParameters={"sqlExpr": f'"count_if({args[0].sql()})"', "paramIndex": "first",
+                               "requiredType": '"BOOLEAN"', "inputSql": f'"{args[0].sql()}"',
+                               "inputType": f'"{args[0].data_type.simpleString().upper()}"'})
+    return [C.cast_to(args[0], T.BooleanType())], T.LongType(), False
+
+
+_aggregate("count_if", _resolve_count_if, CountIf())
+
+
+class ValueAtExtreme(Aggregate):
+    """max_by(x, ord) / min_by: the ``x`` of the row with the largest (smallest) ``ord``."""
+
+    def __init__(self, largest: bool):
+        self.largest = largest
+
+    def _pick(self, values, orders, groups):
+        valid = pc.is_valid(orders).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(valid)
+        if not len(rows):
+            return [pa.nulls(groups.count, orders.type), pa.nulls(groups.count, values.type)]
+        keys = orders.take(pa.array(rows))
+        order = pc.sort_indices(pa.table({"g": pa.array(groups.ids[rows]), "o": keys}),
+                                sort_keys=[("g", "ascending"), ("o", "descending" if self.largest else "ascending")])
+        ordered = rows[order.to_numpy()]
+        first_of_group = np.ones(len(ordered), dtype=bool)
+        first_of_group[1:] = groups.ids[ordered][1:] != groups.ids[ordered][:-1]
+        chosen = ordered[first_of_group]
+        index = np.full(groups.count, -1, dtype=np.int64)
+        index[groups.ids[chosen]] = chosen
+        take = pa.array(np.where(index < 0, 0, index), mask=index < 0)
+        return [orders.take(take), values.take(take)]
+
+    def update(self, args, groups, call):
+        n = len(groups.ids)
+        return self._pick(_as_array(args[0], n), _as_array(args[1], n), groups)
+
+    def merge(self, states, groups, call):
+        return self._pick(states[1], states[0], groups)
+
+    def finish(self, states, call):
+        return states[1]
+
+
+def _resolve_by(args):
+    _arity("max_by", args, 2, 2)
+    return list(args), args[0].data_type, True
+
+
+_aggregate("max_by", _resolve_by, ValueAtExtreme(True))
+_aggregate("min_by", _resolve_by, ValueAtExtreme(False))

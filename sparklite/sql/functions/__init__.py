@@ -412,3 +412,15 @@ def percentile(col, percentage, frequency=1) -> Column:
 
 def percentile_approx(col, percentage, accuracy=10000) -> Column:
     return Column(UnresolvedFunction("percentile_approx", [_to_col(col)._expr, literal(percentage)]))
+
+
+def count_if(col) -> Column:
+    return _invoke("count_if", col)
+
+
+def max_by(col, ord) -> Column:
+    return _invoke("max_by", col, ord)
+
+
+def min_by(col, ord) -> Column:
+    return _invoke("min_by", col, ord)

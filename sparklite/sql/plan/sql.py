@@ -518,6 +518,8 @@ class _Builder:
             return base
         if isinstance(node, exp.Window):
             return self.window(node)
+        if isinstance(node, exp.Any):                 # any(x): the aggregate, a keyword to sqlglot
+            return UnresolvedFunction("any", [self.expression(node.this)])
         if isinstance(node, exp.Extract):
             field = node.this.name if hasattr(node.this, "name") else str(node.this)
             return UnresolvedFunction("extract", [Literal(field, T.StringType()), self.expression(node.expression)])
