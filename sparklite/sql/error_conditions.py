@@ -245,6 +245,9 @@ ERROR_CONDITIONS = {
     "GROUPING_COLUMN_MISMATCH": (
         "Column of grouping (<grouping>) can't be found in grouping columns <groupingColumns>.",
         "42803"),
+    "GROUP_BY_POS_OUT_OF_RANGE": (
+        "GROUP BY position <index> is not in select list (valid range is [1, <size>]).",
+        "42805"),
     "ILLEGAL_DAY_OF_WEEK": (
         "Illegal input for day of week: <string>.",
         "22009"),
@@ -458,6 +461,9 @@ ERROR_CONDITIONS = {
         "<operator> can only be performed on inputs with the same number of columns, but the first input "
         "has <firstNumColumns> columns and the <invalidOrdinalNum> input has <invalidNumColumns> columns.",
         "42826"),
+    "ORDER_BY_POS_OUT_OF_RANGE": (
+        "ORDER BY position <index> is not in select list (valid range is [1, <size>]).",
+        "42805"),
     "PARSE_SYNTAX_ERROR": (
         "Syntax error at or near <error><hint>.",
         "42601"),

@@ -33,8 +33,9 @@ class Groups:
 
 
 def _normalized(array: pa.Array) -> pa.Array:
+    """Spark's NormalizeFloatingNumbers for grouping keys: -0.0 is 0.0 (and every NaN one NaN)."""
     if pa.types.is_floating(array.type):
-        array = pc.add(array, pa.scalar(0, array.type))           # -0.0 becomes 0.0
+        array = pc.add(array, pa.scalar(0, array.type))           # -0.0 + 0 is 0.0
     return array
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from sparklite.sql import types as T
-from sparklite.sql.builtins.aggregates import Distinct, Groups, group_ids
+from sparklite.sql.builtins.aggregates import Distinct, Groups, _normalized, group_ids
 from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.physical import SparkPlan, attr_list, bind
 from sparklite.sql.execution.sort import concat_batches
@@ -47,7 +47,7 @@ class HashAggregateExec(SparkPlan):
                 batch = concat_batches(list(batches), child.schema)
                 if not keys and batch.num_rows == 0:
                     return iter(())      # the final side makes the one row of an empty global aggregate
-                key_arrays = [evaluate_array(k, batch) for k in keys]
+                key_arrays = [_normalized(evaluate_array(k, batch)) for k in keys]
                 ids, count, first = group_ids(key_arrays, batch.num_rows)
                 groups = Groups(ids, count)
                 columns = [k.take(pa.array(first)) for k in key_arrays]

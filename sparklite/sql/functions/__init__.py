@@ -424,3 +424,15 @@ def max_by(col, ord) -> Column:
 
 def min_by(col, ord) -> Column:
     return _invoke("min_by", col, ord)
+
+
+def spark_partition_id() -> Column:
+    return Column(UnresolvedFunction("spark_partition_id", []))
+
+
+def monotonically_increasing_id() -> Column:
+    return Column(UnresolvedFunction("monotonically_increasing_id", []))
+
+
+def input_file_name() -> Column:
+    return Column(UnresolvedFunction("input_file_name", []))

@@ -193,7 +193,9 @@ class Analyzer:
                                                              condition.nullable or equal.nullable)
         join = L.Join(left, right, plan.join_type, condition, None, plan.hint)
         if plan.join_type in ("left_semi", "left_anti"):
-            return join
+            keys = [lk for lk, _ in pairs]
+            used = {k.expr_id for k in keys}
+            return L.Project(keys + [a for a in left.output if a.expr_id not in used], join)
         keys = []
         for lk, rk in pairs:
             if plan.join_type == "right_outer":
@@ -265,7 +267,7 @@ class Analyzer:
             else:
                 widened.append(L.Project([a if a.data_type == t else Alias(cast_to(a, t), a.name)
                                           for a, t in zip(c.output, types)], c))
-        return plan.with_new(children=widened)
+        return L.Union(widened)
 
     def _by_name(self, first, other, allow_missing: bool):
         from sparklite.sql.plan.expressions import Literal
@@ -432,6 +434,10 @@ class Analyzer:
             if isinstance(node, UnresolvedAttribute):
                 return self.resolve_attribute(node, child)
             if isinstance(node, UnresolvedOrdinal):
+                if not 0 <= node.index < len(child.output):
+                    raise AnalysisException(errorClass="ORDER_BY_POS_OUT_OF_RANGE",
+                                            messageParameters={"index": str(node.index + 1),
+                                                               "size": str(len(child.output))})
                 return child.output[node.index]
             if isinstance(node, UnresolvedFunction):
                 return self.resolve_function(node)

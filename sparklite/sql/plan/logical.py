@@ -374,6 +374,13 @@ class Union(LogicalPlan):
         return node
 
     @property
+    def resolved(self):
+        if self.by_name or not all(c.resolved for c in self.children):
+            return False
+        first = [a.data_type for a in self.children[0].output]
+        return all([a.data_type for a in c.output] == first for c in self.children[1:])
+
+    @property
     def output(self):
         first = self.children[0].output
         nullable = [any(c.output[i].nullable for c in self.children) for i in range(len(first))]

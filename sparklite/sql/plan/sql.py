@@ -287,7 +287,11 @@ class _Builder:
 
         def key(g):
             if isinstance(g, exp.Literal) and not g.is_string:
-                return _strip(items[int(g.this) - 1])
+                position = int(g.this)
+                if not 1 <= position <= len(items):
+                    raise AnalysisException(errorClass="GROUP_BY_POS_OUT_OF_RANGE",
+                                            messageParameters={"index": str(position), "size": str(len(items))})
+                return _strip(items[position - 1])
             e = self.expression(g)
             if isinstance(e, UnresolvedAttribute) and len(e.parts) == 1 and e.parts[0].lower() in aliases:
                 e = aliases[e.parts[0].lower()]
@@ -396,9 +400,15 @@ class _Builder:
         return plan.transform_up(mark) if names else plan
 
     def ordering(self, node) -> SortOrder:
+        _, exp = _sqlglot()
         desc = bool(node.args.get("desc"))
         nulls_first = node.args.get("nulls_first")
-        return SortOrder(self.expression(node.this), not desc, None if nulls_first is None else bool(nulls_first))
+        key = node.this
+        if isinstance(key, exp.Literal) and not key.is_string and str(key.this).isdigit():
+            expr = UnresolvedOrdinal(int(key.this) - 1)      # ORDER BY 2: the select list's second column
+        else:
+            expr = self.expression(key)
+        return SortOrder(expr, not desc, None if nulls_first is None else bool(nulls_first))
 
     def constant(self, node):
         value = self.expression(node)
