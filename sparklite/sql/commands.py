@@ -26,11 +26,11 @@ def run_command(session, command: Command):
     kind, args = command.kind, command.args
     if kind == "set":
         if "key" not in args:
-            return _rows(session, sorted(session.conf.getAll().items()), "key string, value string")
+            return _rows(session, sorted(session.conf.getAll().items()), "key string not null, value string not null")
         if "value" in args:
             session.conf.set(args["key"], args["value"])
         return _rows(session, [(args["key"], session.conf.get(args["key"], "<undefined>"))],
-                     "key string, value string")
+                     "key string not null, value string not null")
     if kind == "create_view":
         df = session._dataframe(args["query"])
         if args["columns"]:
@@ -71,10 +71,17 @@ def run_command(session, command: Command):
     if kind == "describe":
         df = session.table(".".join(args["name"]))
         rows = [(f.name, f.dataType.simpleString(), None) for f in df.schema.fields]
-        return _rows(session, rows, "col_name string, data_type string, comment string")
+        return _rows(session, rows, "col_name string not null, data_type string not null, comment string")
     if kind == "show_tables":
-        rows = [("", t.name, True) for t in session.catalog.listTables()]
-        return _rows(session, rows, "namespace string, tableName string, isTemporary boolean")
+        import fnmatch
+        pattern = args.get("rest", "").strip()
+        if pattern.upper().startswith("LIKE"):
+            pattern = pattern[4:].strip().strip("'\"")
+        rows = [("", t.name, True) for t in session.catalog.listTables()
+                if not pattern or any(fnmatch.fnmatch(t.name, p.strip().replace("%", "*"))
+                                      for p in pattern.split("|"))]
+        return _rows(session, rows, "namespace string not null, tableName string not null, "
+                                    "isTemporary boolean not null")
     if kind == "explain":
         statement = args["statement"]
         if not isinstance(statement, L.LogicalPlan):

@@ -273,10 +273,15 @@ class DataFrame:
         import random
         if isinstance(withReplacement, (int, float)) and not isinstance(withReplacement, bool):
             withReplacement, fraction, seed = None, withReplacement, fraction
-        if fraction is None or fraction < 0:
-            raise PySparkValueError(errorClass="VALUE_NOT_POSITIVE" if fraction is not None else "ARGUMENT_REQUIRED",
-                                    messageParameters={"arg_name": "fraction", "arg_value": str(fraction),
-                                                       "condition": "withReplacement is given"})
+        if fraction is None:
+            raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                                   messageParameters={"expected_type": "float", "arg_name": "fraction",
+                                                      "arg_type": "NoneType"})
+        if fraction < 0 or (not withReplacement and fraction > 1):
+            raise IllegalArgumentException(
+                f"requirement failed: Sampling fraction ({float(fraction)}) must be on interval [0, 1] without "
+                f"replacement" if not withReplacement else
+                f"requirement failed: Sampling fraction ({float(fraction)}) must be nonnegative with replacement")
         seed = random.getrandbits(63) if seed is None else int(seed)
         return self._with(L.Sample(0.0, float(fraction), bool(withReplacement), seed, self._plan))
 
@@ -298,6 +303,10 @@ class DataFrame:
         return [self._with(L.Sample(lo, hi, False, seed, sorted_plan)) for lo, hi in zip(bounds, bounds[1:])]
 
     def limit(self, num: int) -> "DataFrame":
+        if int(num) < 0:
+            raise AnalysisException(errorClass="INVALID_LIMIT_LIKE_EXPRESSION.IS_NEGATIVE",
+                                    messageParameters={"name": "limit", "expr": f'"{int(num)}"',
+                                                       "v": str(int(num))})
         return self._with(L.Limit(int(num), self._plan))
 
     def offset(self, num: int) -> "DataFrame":

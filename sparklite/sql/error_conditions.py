@@ -356,6 +356,10 @@ ERROR_CONDITIONS = {
     "INVALID_JSON_SCHEMA_MAP_TYPE": (
         "Input schema <jsonSchema> can only contain STRING as a key type for a MAP.",
         "22032"),
+    "INVALID_LIMIT_LIKE_EXPRESSION.IS_NEGATIVE": (
+        "The limit like expression <expr> is invalid. The <name> expression must be equal to or greater "
+        "than 0, but got <v>.",
+        "42K0E"),
     "INVALID_PARAMETER_VALUE.BIT_POSITION_RANGE": (
         "The value of parameter(s) <parameter> in <functionName> is invalid: expects an integer value in "
         "[0, <upper>), but got <invalidValue>.",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sparklite.sql import types as T
 from sparklite.sql.column import Column, literal, name_to_expression
 from sparklite.sql.errors import PySparkTypeError, PySparkValueError
-from sparklite.sql.plan.expressions import Alias, Cast, UnresolvedFunction
+from sparklite.sql.plan.expressions import Cast, UnresolvedFunction
 
 
 def _col(name: str) -> Column:
@@ -58,7 +58,14 @@ def fill(df, value, subset=None):
     for f in df.schema.fields:
         if f.name in mapping and _fits(mapping[f.name], f.dataType):
             filled = Column(Cast(literal(mapping[f.name]), f.dataType, "ansi", implicit=True))
-            columns.append(_call("coalesce", _col(f.name), filled).alias(f.name))
+            missing = _call("isnull", _col(f.name))
+            if isinstance(f.dataType, (T.FloatType, T.DoubleType)):
+                missing = missing | _call("isnan", _col(f.name))      # NaN counts as missing, as in Spark
+            if isinstance(f.dataType, T.NumericType):
+                columns.append(Column(UnresolvedFunction("casewhen", [missing._expr, filled._expr,
+                                                                      _col(f.name)._expr])).alias(f.name))
+            else:
+                columns.append(_call("coalesce", _col(f.name), filled).alias(f.name))
         else:
             columns.append(_col(f.name))
     return df.select(*columns)
@@ -72,8 +79,12 @@ def drop(df, how: str = "any", thresh: int | None = None, subset=None):
     if thresh is None:
         thresh = len(names) if how == "any" else 1
     count = None
+    floats = {f.name for f in df.schema.fields if isinstance(f.dataType, (T.FloatType, T.DoubleType))}
     for name in names:
-        present = _call("if", _call("isnotnull", _col(name)), 1, 0)
+        valid = _call("isnotnull", _col(name))
+        if name in floats:
+            valid = valid & ~_call("isnan", _col(name))               # NaN counts as missing, as in Spark
+        present = _call("if", valid, 1, 0)
         count = present if count is None else count + present
     if count is None:
         return df
@@ -130,12 +141,12 @@ def _numeric_or_string(df, cols) -> list:
 
 
 def summary(df, statistics: list, cols=None):
-    """One row per statistic, one string column per input column (``summary`` first)."""
+    """One row per statistic, one string column per input column (``summary`` first): the
+    statistics are computed at once, as Spark computes them, into a small local DataFrame."""
     names = _numeric_or_string(df, cols)
     fields = {f.name: f.dataType for f in df.schema.fields}
-    rows = []
+    items, slots = [], []
     for statistic in statistics:
-        items = []
         for name in names:
             numeric = isinstance(fields[name], T.NumericType)
             c = _col(name)
@@ -154,15 +165,23 @@ def summary(df, statistics: list, cols=None):
             else:
                 raise PySparkValueError(errorClass="NOT_IMPLEMENTED",
                                         messageParameters={"feature": f"summary statistic {statistic}"})
-            text = Column(Cast(value._expr, T.StringType(), "ansi", implicit=True)) if value is not None else \
-                Column(literal(None))
-            items.append(Column(Alias(Cast(text._expr, T.StringType(), "ansi", implicit=True), name)))
-        rows.append(df.agg(*items).select(Column(Alias(literal(statistic), "summary")), *[_col(n) for n in names])
-                    if items else None)
-    result = rows[0]
-    for r in rows[1:]:
-        result = result.union(r)
-    return result.coalesce(1)
+            if value is None:
+                slots.append(None)
+                continue
+            slots.append(len(items))
+            items.append(Column(Cast(value._expr, T.StringType(), "ansi", implicit=True)).alias(f"s{len(items)}"))
+    values = df.agg(*items).collect()[0] if items else ()
+    rows, position = [], 0
+    for statistic in statistics:
+        row = [statistic]
+        for _ in names:
+            slot = slots[position]
+            position += 1
+            row.append(None if slot is None else values[slot])
+        rows.append(tuple(row))
+    schema = T.StructType([T.StructField("summary", T.StringType())] +
+                          [T.StructField(n, T.StringType()) for n in names])
+    return df.sparkSession.createDataFrame(rows, schema)
 
 
 class DataFrameStatFunctions:

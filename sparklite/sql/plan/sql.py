@@ -150,8 +150,9 @@ class _Builder:
         if isinstance(node, exp.Describe):
             return Command("describe", {"name": self.table_name(node.this)})
         if isinstance(node, exp.Drop):
+            target = node.this if node.this is not None else (node.args.get("tables") or [None])[0]
             return Command("drop", {"kind": str(node.args.get("kind") or "").upper(),
-                                    "name": self.table_name(node.this), "if_exists": bool(node.args.get("exists"))})
+                                    "name": self.table_name(target), "if_exists": bool(node.args.get("exists"))})
         if isinstance(node, exp.Command):
             return self.command(node)
         raise ParseException(errorClass="PARSE_SYNTAX_ERROR",
@@ -159,7 +160,11 @@ class _Builder:
 
     def command(self, node):
         word = str(node.this).upper()
-        rest = node.expression.this if node.expression is not None else ""
+        rest = node.expression if isinstance(node.expression, str) else \
+            node.expression.this if node.expression is not None else ""
+        if word == "SET":
+            key = str(rest).strip()
+            return Command("set", {"key": key} if key else {})
         if word == "SHOW":
             parts = rest.split()
             if parts and parts[0].upper() == "TABLES":
