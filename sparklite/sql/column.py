@@ -297,8 +297,8 @@ class Column:
                                                       "arg_type1": type(startPos).__name__,
                                                       "arg_type2": type(length).__name__})
         if length is None:
-            return _call("substring", self, startPos)
-        return _call("substring", self, startPos, length)
+            return _call("substr", self, startPos)
+        return _call("substr", self, startPos, length)
 
     # -- nested values ----------------------------------------------------------------------
     def getItem(self, key):

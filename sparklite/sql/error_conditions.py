@@ -103,6 +103,11 @@ ERROR_CONDITIONS = {
         "The value <collationName> does not represent a correct collation name. Suggested valid collation"
         " names: [<proposals>].",
         "42704"),
+    "COLLECTION_SIZE_LIMIT_EXCEEDED.PARAMETER": (
+        "Can't create array with <numberOfElements> elements which exceeding the array size limit "
+        "<maxRoundedArrayLength>, the value of parameter(s) <parameter> in the function <functionName> is"
+        " invalid.",
+        "54000"),
     "COLUMN_ALREADY_EXISTS": (
         "The column <columnName> already exists. Choose another name or rename the existing column.",
         "42711"),
@@ -123,6 +128,14 @@ ERROR_CONDITIONS = {
         " value as per the syntax, or change its format. Use <suggestion> to tolerate malformed input and"
         " return NULL instead.",
         "22018"),
+    "DATATYPE_MISMATCH.ARRAY_FUNCTION_DIFF_TYPES": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: Input to <functionName> should have been "
+        "<dataType> followed by a value with same element type, but it's [<leftType>, <rightType>].",
+        "42K09"),
+    "DATATYPE_MISMATCH.BINARY_ARRAY_DIFF_TYPES": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: Input to function <functionName> should have"
+        " been two <arrayType> with same element type, but it's [<leftType>, <rightType>].",
+        "42K09"),
     "DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES": (
         "Cannot resolve <sqlExpr> due to data type mismatch: the left and right operands of the binary "
         "operator have incompatible types (<left> and <right>).",
@@ -156,15 +169,41 @@ ERROR_CONDITIONS = {
         "Cannot resolve <sqlExpr> due to data type mismatch: The <inputName> value must to be a "
         "<requireType> literal of <validValues>, but got <inputValue>.",
         "42K09"),
+    "DATATYPE_MISMATCH.INVALID_MAP_KEY_TYPE": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: The key of map cannot be/contain <keyType>.",
+        "42K09"),
+    "DATATYPE_MISMATCH.INVALID_ORDERING_TYPE": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: The <functionName> does not support ordering"
+        " on type <dataType>.",
+        "42K09"),
     "DATATYPE_MISMATCH.IN_SUBQUERY_DATA_TYPE_MISMATCH": (
         "Cannot resolve <sqlExpr> due to data type mismatch: The data type of one or more elements in the"
         " left hand side of an IN subquery is not compatible with the data type of the output of the "
         "subquery. Mismatched columns: [<mismatchedColumns>], left side: [<leftType>], right side: "
         "[<rightType>].",
         "42K09"),
+    "DATATYPE_MISMATCH.MAP_CONCAT_DIFF_TYPES": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: The <functionName> should all be of type "
+        "map, but it's <dataType>.",
+        "42K09"),
+    "DATATYPE_MISMATCH.MAP_FUNCTION_DIFF_TYPES": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: Input to <functionName> should have been "
+        "<dataType> followed by a value with same key type, but it's [<leftType>, <rightType>].",
+        "42K09"),
     "DATATYPE_MISMATCH.NON_FOLDABLE_INPUT": (
         "Cannot resolve <sqlExpr> due to data type mismatch: the input <inputName> should be a foldable "
         "<inputType> expression; however, got <inputExpr>.",
+        "42K09"),
+    "DATATYPE_MISMATCH.NULL_TYPE": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: Null typed values cannot be used as "
+        "arguments of <functionName>.",
+        "42K09"),
+    "DATATYPE_MISMATCH.SEQUENCE_WRONG_INPUT_TYPES": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: <functionName> uses the wrong parameter "
+        "type. The parameter type must conform to:\n1. The start and stop expressions must resolve to the "
+        "same type.\n2. If start and stop expressions resolve to the <startType> type, then the step "
+        "expression must resolve to the <stepType> type.\n3. Otherwise, if start and stop expressions "
+        "resolve to the <otherStartType> type, then the step expression must resolve to the same type.",
         "42K09"),
     "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE": (
         "Cannot resolve <sqlExpr> due to data type mismatch: The <paramIndex> parameter requires the "
@@ -364,6 +403,10 @@ ERROR_CONDITIONS = {
         "The value of parameter(s) <parameter> in <functionName> is invalid: expects an integer value in "
         "[0, <upper>), but got <invalidValue>.",
         "22023"),
+    "INVALID_PARAMETER_VALUE.LENGTH": (
+        "The value of parameter(s) <parameter> in <functionName> is invalid: Expects `length` greater "
+        "than or equal to 0, but got <length>.",
+        "22023"),
     "INVALID_PARAMETER_VALUE.OCCURRENCE": (
         "The value of parameter(s) <parameter> in <functionName> is invalid: expects a positive integer, "
         "but got <actual>.",
@@ -374,6 +417,10 @@ ERROR_CONDITIONS = {
     "INVALID_PARAMETER_VALUE.REGEX_GROUP_INDEX": (
         "The value of parameter(s) <parameter> in <functionName> is invalid: Expects group index between "
         "0 and <groupCount>, but got <groupIndex>.",
+        "22023"),
+    "INVALID_PARAMETER_VALUE.START": (
+        "The value of parameter(s) <parameter> in <functionName> is invalid: Expects a positive or a "
+        "negative value for `start`, but got 0.",
         "22023"),
     "INVALID_REGEXP_REPLACE": (
         "Could not perform regexp_replace for source = \"<source>\", pattern = \"<pattern>\", replacement = "
@@ -624,5 +671,14 @@ ERROR_CONDITIONS = {
         None),
     "_LEGACY_ERROR_TEMP_2047": (
         "'path' is not specified.",
+        None),
+    "_LEGACY_ERROR_TEMP_2128": (
+        "The key array and value array of MapData must have the same length.",
+        None),
+    "_LEGACY_ERROR_TEMP_3242": (
+        "sequence step must be an <intervalType> of day granularity if start and end values are dates",
+        None),
+    "_LEGACY_ERROR_TEMP_3243": (
+        "Illegal sequence boundaries: <start> to <stop> by <step>",
         None),
 }

@@ -459,8 +459,27 @@ class _Builder:
     def expression(self, node) -> Expression:
         _, exp = _sqlglot()
         kind = type(node).__name__
+        if isinstance(node, exp.Escape) and isinstance(node.this, (exp.Like, exp.ILike)):
+            like = node.this
+            call = UnresolvedFunction("ilike" if isinstance(like, exp.ILike) else "like",
+                                      [self.expression(like.this), self.expression(like.expression),
+                                       self.expression(node.expression)])
+            return UnresolvedFunction("not", [call]) if like.args.get("negate") else call
         if kind in _BINARY:
-            return UnresolvedFunction(_BINARY[kind], [self.expression(node.this), self.expression(node.expression)])
+            call = UnresolvedFunction(_BINARY[kind], [self.expression(node.this), self.expression(node.expression)])
+            return UnresolvedFunction("not", [call]) if node.args.get("negate") else call
+        if isinstance(node, exp.Trim):
+            side = str(node.args.get("position") or "").upper()
+            name = {"LEADING": "ltrim", "TRAILING": "rtrim"}.get(side, "trim")
+            characters = node.args.get("expression")
+            args = [self.expression(characters), self.expression(node.this)] if characters is not None \
+                else [self.expression(node.this)]
+            return UnresolvedFunction(name, args)
+        if isinstance(node, exp.StrPosition):
+            args = [self.expression(node.args["substr"]), self.expression(node.this)]
+            if node.args.get("position") is not None:
+                args.append(self.expression(node.args["position"]))
+            return UnresolvedFunction("locate", args)
         if isinstance(node, exp.Column):
             if isinstance(node.this, exp.Star):
                 return UnresolvedStar(tuple(p.name for p in node.parts[:-1]))
