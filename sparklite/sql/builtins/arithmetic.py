@@ -70,6 +70,8 @@ def _literal_decimal(e) -> T.DecimalType:
 
 def _arith_resolver(kind: str, symbol: str):
     def resolve(args):
+        if kind in ("add", "subtract") and _interval_operand(args):
+            return _resolve_datetime_interval(args, kind)
         left, right = _numeric_operand(args[0], args[1]), _numeric_operand(args[1], args[0])
         lt, rt = left.data_type, right.data_type
         if not (C.is_numeric(lt) and C.is_numeric(rt)):
@@ -100,6 +102,50 @@ def _arith_resolver(kind: str, symbol: str):
         wide = C.wider_type(lt, rt)
         return [C.cast_to(left, wide), C.cast_to(right, wide)], wide, values_nullable
     return resolve
+
+
+_INTERVALS = (T.DayTimeIntervalType, T.YearMonthIntervalType)
+_DATETIMES = (T.DateType, T.TimestampType, T.TimestampNTZType)
+
+
+def _interval_operand(args) -> bool:
+    left, right = (a.data_type for a in args)
+    return (isinstance(left, _DATETIMES) and isinstance(right, _INTERVALS)) or \
+        (isinstance(left, _INTERVALS) and isinstance(right, _DATETIMES))
+
+
+def _resolve_datetime_interval(args, kind: str):
+    """date/timestamp +- interval: a date stays a date when the interval is whole days or months."""
+    when, interval = (args[0], args[1]) if isinstance(args[0].data_type, _DATETIMES) else (args[1], args[0])
+    t = when.data_type
+    if isinstance(t, T.DateType) and isinstance(interval.data_type, T.DayTimeIntervalType) and \
+            interval.data_type.endField > 0:
+        when = Cast(when, T.TimestampType(), "ansi", implicit=True)
+        t = T.TimestampType()
+    return [when, interval], t, when.nullable or interval.nullable, {"interval_sign": -1 if kind == "subtract"
+                                                                      else 1}
+
+
+def _datetime_interval(values, n, call):
+    when, interval = values
+    sign = call.options.get("interval_sign", 1)
+    t = call.children[1].data_type
+    if isinstance(t, T.YearMonthIntervalType):
+        from sparklite.sql.builtins.datetime import add_months
+        if not pa.types.is_date32(when.type):
+            raise NotImplementedError("a timestamp plus a year-month interval")
+        months = interval.cast(pa.int64()).to_numpy(zero_copy_only=False) * sign
+        days = when.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
+        moved = add_months(days, months)
+        return pa.array(np.asarray(moved).astype(np.int32), pa.int32(),
+                        mask=when.is_null().to_numpy(zero_copy_only=False)).cast(pa.date32())
+    micros = interval.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(np.int64) * sign
+    if pa.types.is_date32(when.type):
+        days = when.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64) + micros // 86_400_000_000
+        return pa.array(days.astype(np.int32), pa.int32(), mask=when.is_null().to_numpy(zero_copy_only=False)) \
+            .cast(pa.date32())
+    base = when.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return pa.array(base + micros, pa.int64(), mask=when.is_null().to_numpy(zero_copy_only=False)).cast(when.type)
 
 
 def _zero_divisors(dividend, divisor):
@@ -232,6 +278,8 @@ def _float_kernel(op: str, values, n: int, try_mode: bool):
 def _arith_kernel(op: str, try_mode: bool = False):
     def kernel(values, n, call):
         t = call.data_type
+        if "interval_sign" in call.options:
+            return _datetime_interval(values, n, call)
         if isinstance(call.children[0].data_type, T.DecimalType):
             return _decimal_apply(op, values, n, t if isinstance(t, T.DecimalType) else T.DecimalType(38, 0),
                                   try_mode).cast(T.to_arrow_type(t)) if op != "div" else \

@@ -174,10 +174,11 @@ class UnresolvedExtract(Expression):
 # -- resolved leaves ------------------------------------------------------------------------------
 
 class Literal(LeafExpression):
-    """A constant of a Spark type; ``value`` is the Python value (None for NULL)."""
+    """A constant of a Spark type; ``value`` is the Python value (None for NULL); ``display`` is how
+    the SQL text wrote it when Spark names it so (``INTERVAL '90' DAY``)."""
 
-    def __init__(self, value, data_type: T.DataType):
-        self.value, self._type = value, data_type
+    def __init__(self, value, data_type: T.DataType, display: str | None = None):
+        self.value, self._type, self.display = value, data_type, display
 
     @property
     def data_type(self):
@@ -192,7 +193,7 @@ class Literal(LeafExpression):
         return True
 
     def sql(self) -> str:
-        return literal_sql(self.value, self._type)
+        return self.display if self.display is not None else literal_sql(self.value, self._type)
 
     def semantic_key(self):
         return ("lit", repr(self.value), self._type.simpleString())

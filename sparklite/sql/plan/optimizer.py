@@ -10,7 +10,7 @@ from __future__ import annotations
 from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.plan import logical as L
-from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, SortOrder
+from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, SortOrder, SubqueryExpression
 from sparklite.sql.plan.subquery import rewrite_subqueries
 
 
@@ -82,7 +82,54 @@ def collapse_project(plan):
     return L.Project(merged, inner.child)
 
 
-RULES = [rewrite_subqueries, apply_hints, drop_hints, eliminate_subquery_aliases, combine_filters, collapse_project]
+def push_filters_into_joins(plan):
+    """Spark's PushPredicateThroughJoin for inner and cross joins: a WHERE conjunct reading one side
+    filters that side below the join; one reading both sides joins on it (so comma joins get keys)."""
+    if not (isinstance(plan, L.Filter) and isinstance(plan.child, L.Join) and
+            plan.child.join_type in ("inner", "cross") and plan.condition.deterministic):
+        return plan
+    join = plan.child
+    left_ids = {a.expr_id for a in join.left.output}
+    right_ids = {a.expr_id for a in join.right.output}
+    to_left, to_right, to_join, kept = [], [], [], []
+    for part in _conjuncts(plan.condition):
+        refs = part.references()
+        if any(isinstance(x, SubqueryExpression) for x in part.walk()):
+            kept.append(part)
+        elif refs and refs <= left_ids:
+            to_left.append(part)
+        elif refs and refs <= right_ids:
+            to_right.append(part)
+        elif refs <= left_ids | right_ids:
+            to_join.append(part)
+        else:
+            kept.append(part)
+    if not (to_left or to_right or to_join):
+        return plan
+    left = L.Filter(_and(to_left), join.left) if to_left else join.left
+    right = L.Filter(_and(to_right), join.right) if to_right else join.right
+    condition = _and(([join.condition] if join.condition is not None else []) + to_join)
+    new_join = L.Join(left, right, "inner" if condition is not None else join.join_type, condition, None, join.hint)
+    new_join.plan_id = join.plan_id
+    return L.Filter(_and(kept), new_join) if kept else new_join
+
+
+def _conjuncts(e) -> list:
+    if isinstance(e, Call) and e.spec.name == "and":
+        return _conjuncts(e.children[0]) + _conjuncts(e.children[1])
+    return [e]
+
+
+def _and(parts):
+    result = None
+    for p in parts:
+        result = p if result is None else Call(lookup("and"), [result, p], T.BooleanType(),
+                                               result.nullable or p.nullable)
+    return result
+
+
+RULES = [rewrite_subqueries, apply_hints, drop_hints, eliminate_subquery_aliases, combine_filters,
+         push_filters_into_joins, collapse_project]
 
 
 def optimize(plan: L.LogicalPlan, max_iterations: int = 100) -> L.LogicalPlan:

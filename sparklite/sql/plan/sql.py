@@ -562,7 +562,7 @@ class _Builder:
         if isinstance(node, exp.Subquery):
             return SubqueryExpression("scalar", self.query(node.this))
         if isinstance(node, exp.Interval):
-            raise _unsupported("INTERVAL literals")
+            return self.interval(node)
         if isinstance(node, exp.Placeholder) or isinstance(node, exp.Parameter):
             return self.parameter(node)
         if isinstance(node, exp.Anonymous):
@@ -600,6 +600,24 @@ class _Builder:
                                 self.frame_bound(frame_spec.args.get("start"), frame_spec.args.get("start_side")),
                                 self.frame_bound(frame_spec.args.get("end"), frame_spec.args.get("end_side")))
         return WindowExpression(function, partition, order, frame)
+
+    def interval(self, node) -> Literal:
+        """``INTERVAL '90' DAY``, ``INTERVAL 3 MONTHS``: a day-time or year-month interval literal."""
+        import datetime
+        _, exp = _sqlglot()
+        unit = str(node.args.get("unit").name if node.args.get("unit") is not None else "DAY").upper().rstrip("S")
+        value = node.this.this if isinstance(node.this, exp.Literal) else self.constant(node.this)
+        amount = float(str(value).strip())
+        if unit in ("YEAR", "MONTH"):
+            months = int(amount * 12) if unit == "YEAR" else int(amount)
+            t = T.YearMonthIntervalType(0 if unit == "YEAR" else 1, 0 if unit == "YEAR" else 1)
+            return Literal(months, t, display=f"INTERVAL '{str(value).strip()}' {unit}")
+        seconds = {"DAY": 86400, "HOUR": 3600, "MINUTE": 60, "SECOND": 1}.get(unit)
+        if seconds is None:
+            raise _unsupported(f"INTERVAL ... {unit}")
+        field = {"DAY": 0, "HOUR": 1, "MINUTE": 2, "SECOND": 3}[unit]
+        return Literal(datetime.timedelta(seconds=amount * seconds), T.DayTimeIntervalType(field, field),
+                       display=f"INTERVAL '{str(value).strip()}' {unit}")
 
     def frame_bound(self, value, side) -> int:
         side = str(side or "").upper()
