@@ -92,7 +92,7 @@ def push_filters_into_joins(plan):
     left_ids = {a.expr_id for a in join.left.output}
     right_ids = {a.expr_id for a in join.right.output}
     to_left, to_right, to_join, kept = [], [], [], []
-    for part in _conjuncts(plan.condition):
+    for part in [p for c in _conjuncts(plan.condition) for p in _factor_or(c)]:
         refs = part.references()
         if any(isinstance(x, SubqueryExpression) for x in part.walk()):
             kept.append(part)
@@ -112,6 +112,35 @@ def push_filters_into_joins(plan):
     new_join = L.Join(left, right, "inner" if condition is not None else join.join_type, condition, None, join.hint)
     new_join.plan_id = join.plan_id
     return L.Filter(_and(kept), new_join) if kept else new_join
+
+
+def _disjuncts(e) -> list:
+    if isinstance(e, Call) and e.spec.name == "or":
+        return _disjuncts(e.children[0]) + _disjuncts(e.children[1])
+    return [e]
+
+
+def _factor_or(e) -> list:
+    """``(a AND b) OR (a AND c)`` as ``a`` and ``(b OR c)`` (BooleanSimplification's common factor), so a
+    join key repeated in every branch becomes a join key."""
+    branches = _disjuncts(e)
+    if len(branches) < 2:
+        return [e]
+    sets = [_conjuncts(b) for b in branches]
+    keys = [{c.semantic_key() for c in s} for s in sets]
+    common = [c for c in sets[0] if all(c.semantic_key() in k for k in keys[1:])]
+    if not common:
+        return [e]
+    shared = {c.semantic_key() for c in common}
+    rests = [[c for c in s if c.semantic_key() not in shared] for s in sets]
+    if any(not r for r in rests):                   # a branch is only the common part: the OR is true there
+        return common
+    rest = None
+    for r in rests:
+        branch = _and(r)
+        rest = branch if rest is None else Call(lookup("or"), [rest, branch], T.BooleanType(),
+                                                rest.nullable or branch.nullable)
+    return common + [rest]
 
 
 def _conjuncts(e) -> list:

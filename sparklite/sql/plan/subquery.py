@@ -97,24 +97,28 @@ def rewrite_subqueries(plan):
     parts = _conjuncts(plan.condition)
     if not any(isinstance(x, SubqueryExpression) for p in parts for x in p.walk()):
         return plan
-    child, kept = plan.child, []
+    predicates, scalar_parts, plain = [], [], []
     for part in parts:
         negated = isinstance(part, Call) and part.spec.name == "not" and \
             isinstance(part.children[0], SubqueryExpression) and part.children[0].kind in ("exists", "in")
         target = part.children[0] if negated else part
         if isinstance(target, SubqueryExpression) and target.kind in ("exists", "in"):
-            child = _semi_or_anti(child, target, negated)
-            continue
-        kept.append(part)
-    scalar_parts, plain = [], []
-    for part in kept:
-        (scalar_parts if any(isinstance(x, SubqueryExpression) and x.kind == "scalar" and x.outer_references()
-                             for x in part.walk()) else plain).append(part)
-    width = list(plan.child.output)
+            predicates.append((target, negated))
+        elif any(isinstance(x, SubqueryExpression) and x.kind == "scalar" and x.outer_references()
+                 for x in part.walk()):
+            scalar_parts.append(part)
+        else:
+            plain.append(part)
+    # the plain conditions filter (and join, when they are comma joins' keys) below the subqueries' joins
+    child = L.Filter(_and(plain), plan.child) if plain else plan.child
+    for target, negated in predicates:
+        child = _semi_or_anti(child, target, negated)
+    remaining = []
     for part in scalar_parts:
         child, part = _join_scalar(child, part)
-        plain.append(part)
-    result = L.Filter(_and(plain), child) if plain else child
+        remaining.append(part)
+    result = L.Filter(_and(remaining), child) if remaining else child
+    width = list(plan.child.output)
     if [a.expr_id for a in result.output] != [a.expr_id for a in width]:
         result = L.Project(width, result)
     return result
