@@ -5,11 +5,10 @@ read with ``spark.read.parquet`` and registered as temporary views on one ``loca
 Each query of ``tpch/queries/`` and each DataFrame form of ``tpch/dataframe_queries.py`` must give the
 answer of ``tpch/golden/sf0.1/qNN.json`` (written by ``tpch/golden/generate.py`` on PySpark): the same
 column names and types, the same rows in the same order (every query of more than one row sorts
-them), decimals exactly,
-doubles within a relative 1e-9. Each query runs with this process's address space (where SQL's Arrow
-tasks run, on the executor's threads) capped at its size before the query plus 4 GiB, so that a plan
-that explodes (a cartesian product of two TPC-H tables) fails its test with a MemoryError instead of
-exhausting the machine.
+them), decimals exactly, doubles within a relative 1e-9. Each query runs with this process's address
+space (where SQL's Arrow tasks run, on the executor's threads) capped at its size before the query
+plus 4 GiB, so that a plan that explodes (a cartesian product of two TPC-H tables) fails its test with
+a MemoryError instead of exhausting the machine.
 
 ``PENDING`` and ``DATAFRAME_PENDING`` name the queries sparklite cannot run yet, each with the first
 error it hits: they run and are expected to fail (strict), so a query that starts passing fails the
@@ -27,14 +26,7 @@ from tests.sql.tpch import QUERIES, differences, load_golden, query_text, regist
 from tests.sql.tpch.data import tpch_tables
 from tests.sql.tpch.dataframe_queries import DATAFRAME_QUERIES
 
-# a subquery's semi/anti/outer join is planned under WHERE's filter, so the filter's join keys never reach
-# the comma joins below it: they run as cartesian products and fail with a MemoryError
-SUBQUERY_OVER_COMMA_JOIN = "subquery joined above comma joins whose keys stay in WHERE: cartesian product"
-PENDING = {
-    "q02": SUBQUERY_OVER_COMMA_JOIN, "q16": SUBQUERY_OVER_COMMA_JOIN, "q17": SUBQUERY_OVER_COMMA_JOIN,
-    "q18": SUBQUERY_OVER_COMMA_JOIN, "q21": SUBQUERY_OVER_COMMA_JOIN,
-    "q19": "join key p_partkey = l_partkey not factored out of the OR's branches: nested-loop join, MemoryError",
-}
+PENDING: dict[str, str] = {}
 DATAFRAME_PENDING: dict[str, str] = {}
 HEADROOM = 4 * 2**30
 # Q1 alone takes ~17 s of CPU (600k rows of decimal arithmetic), and the file runs for minutes
