@@ -47,6 +47,18 @@ def name_to_expression(name: str, plan_id: int | None = None) -> Expression:
     return UnresolvedAttribute(parts, plan_id)
 
 
+def column_expression(value, arg_name: str = "col") -> Expression:
+    """The expression of a ``ColumnOrName`` argument of a function: a Column's, or the column a
+    string names."""
+    if isinstance(value, Column):
+        return value._expr
+    if isinstance(value, str):
+        return name_to_expression(value)
+    raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                           messageParameters={"expected_type": "Column or str", "arg_name": arg_name,
+                                              "arg_type": type(value).__name__})
+
+
 def literal(value) -> Literal:
     """A Python value as PySpark's ``lit`` types it."""
     if isinstance(value, Literal):

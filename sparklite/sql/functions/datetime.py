@@ -8,8 +8,9 @@ unit, a day of the week, a number of days, ``roundOff``) become literals.
 """
 from __future__ import annotations
 
-from sparklite.sql.column import Column, literal, name_to_expression
-from sparklite.sql.errors import PySparkTypeError, PySparkValueError
+from sparklite.sql.column import Column, literal
+from sparklite.sql.column import column_expression as _column
+from sparklite.sql.errors import PySparkValueError
 from sparklite.sql.plan.expressions import UnresolvedFunction
 
 __all__ = [
@@ -27,14 +28,6 @@ __all__ = [
 _DEFAULT_PATTERN = "yyyy-MM-dd HH:mm:ss"
 
 
-def _column(value, arg_name: str = "col"):
-    """The expression of a ``ColumnOrName`` argument."""
-    if isinstance(value, Column):
-        return value._expr
-    if isinstance(value, str):
-        return name_to_expression(value)
-    raise PySparkTypeError(errorClass="NOT_COLUMN_OR_STR",
-                           messageParameters={"arg_name": arg_name, "arg_type": type(value).__name__})
 
 
 def _lit(value):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import random as _random
 import warnings
 
-from sparklite.sql.column import Column, literal, name_to_expression
-from sparklite.sql.errors import PySparkTypeError
+from sparklite.sql.column import Column, literal
+from sparklite.sql.column import column_expression as _column
 from sparklite.sql.plan.expressions import UnresolvedFunction
 
 __all__ = [
@@ -25,15 +25,6 @@ __all__ = [
 ]
 
 
-def _column(value):
-    """The expression of a column argument: a Column, or a string naming one."""
-    if isinstance(value, Column):
-        return value._expr
-    if isinstance(value, str):
-        return name_to_expression(value)
-    raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
-                           messageParameters={"expected_type": "Column or str", "arg_name": "col",
-                                              "arg_type": type(value).__name__})
 
 
 def _number_or_column(value):

@@ -9,7 +9,8 @@ column; where PySpark takes a Python value (``lpad``'s ``pad``, ``locate``'s ``s
 """
 from __future__ import annotations
 
-from sparklite.sql.column import Column, literal, name_to_expression
+from sparklite.sql.column import Column, literal
+from sparklite.sql.column import column_expression as _column
 from sparklite.sql.errors import PySparkTypeError, PySparkValueError
 from sparklite.sql.plan.expressions import UnresolvedFunction
 
@@ -25,15 +26,6 @@ __all__ = [
 ]
 
 
-def _column(value):
-    """A ``ColumnOrName`` argument's expression."""
-    if isinstance(value, Column):
-        return value._expr
-    if isinstance(value, str):
-        return name_to_expression(value)
-    raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
-                           messageParameters={"expected_type": "Column or str", "arg_name": "col",
-                                              "arg_type": type(value).__name__})
 
 
 def _value(value):
