@@ -154,6 +154,7 @@ class DataFrameReader(_Options):
         return self._spark.table(tableName)
 
     def jdbc(self, *args, **kwargs):
+        """Not implemented: sparklite reads files only."""
         raise NotImplementedError("DataFrameReader.jdbc is not implemented in sparklite")
 
 
@@ -259,16 +260,21 @@ class DataFrameWriter(_Options):
         self.format("text").save(path)
 
     def saveAsTable(self, name, format=None, mode=None, partitionBy=None, **options):
+        """Not implemented yet: sparklite has no table catalog."""
         raise NotImplementedError("DataFrameWriter.saveAsTable is not implemented in sparklite yet (no table catalog)")
 
     def insertInto(self, tableName, overwrite=None):
+        """Not implemented yet: sparklite has no table catalog."""
         raise NotImplementedError("DataFrameWriter.insertInto is not implemented in sparklite yet (no table catalog)")
 
     def bucketBy(self, numBuckets, col, *cols):
+        """Not implemented: buckets belong to tables (``saveAsTable``)."""
         raise NotImplementedError("DataFrameWriter.bucketBy is not implemented in sparklite (it needs saveAsTable)")
 
     def sortBy(self, col, *cols):
+        """Not implemented: sorted buckets belong to tables (``saveAsTable``)."""
         raise NotImplementedError("DataFrameWriter.sortBy is not implemented in sparklite (it needs saveAsTable)")
 
     def jdbc(self, *args, **kwargs):
+        """Not implemented: sparklite writes files only."""
         raise NotImplementedError("DataFrameWriter.jdbc is not implemented in sparklite")

@@ -102,6 +102,7 @@ class CsvOptions:
 
     @classmethod
     def of(cls, options: dict, settings, writing: bool = False) -> "CsvOptions":
+        """The options with Spark's defaults for reading, or for ``writing``."""
         mode = str(options.get("mode", "PERMISSIVE")).upper()
         encoding = options.get("encoding", options.get("charset", "UTF-8"))
         try:
@@ -340,12 +341,13 @@ def _java_integer(bits: int):
     return convert
 
 
-def _decimal(data_type: T.DecimalType, grouping: bool):
+def _decimal(data_type: T.DecimalType):
+    """Spark's CSV decimals (US locale): ``,`` grouping dropped, rounded HALF_UP, too wide is NULL."""
     quantum = decimal.Decimal(1).scaleb(-data_type.scale)
     limit = decimal.Decimal(10) ** (data_type.precision - data_type.scale)
 
     def convert(s):
-        text = s.replace(",", "") if grouping else s
+        text = s.replace(",", "")
         if not BIG_DECIMAL.match(text):
             return None
         try:
@@ -385,7 +387,7 @@ def convert_column(column: pa.Array, data_type, opts: CsvOptions, time_zone: str
             values = pc.if_else(pc.equal(column, text), pa.scalar(float(special), arrow_type), values)
         return values
     if isinstance(data_type, T.DecimalType):
-        return _per_distinct(column, _decimal(data_type, grouping=True), arrow_type)
+        return _per_distinct(column, _decimal(data_type), arrow_type)
     if isinstance(data_type, T.BooleanType):
         lower = pc.utf8_lower(column)
         return pc.if_else(pc.equal(lower, "true"), True,
@@ -544,6 +546,8 @@ def safe_header(fields: list, opts: CsvOptions, case_sensitive: bool) -> list:
 # -- the source ----------------------------------------------------------------------------------
 
 class CsvSource(FileSource):
+    """CSV files (see the module's contract)."""
+
     name = "csv"
     type_name = "CSV"
 

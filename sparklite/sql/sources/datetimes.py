@@ -163,6 +163,7 @@ class Pattern:
         self._regex = re.compile(_regex(self._tokens, self._groups) + r"\Z", re.IGNORECASE)
 
     def parse(self, s: str) -> Fields | None:
+        """The fields ``s`` holds when it matches the whole pattern, else None."""
         m = self._regex.match(s)
         if m is None:
             return None

@@ -20,8 +20,9 @@ Contract:
   each line is read by exactly one task); ``read_whole`` a file's bytes, decompressed by its extension.
 * ``FileSource`` is the data source a read becomes (see ``sparklite.sql.plan.logical.DataSourceRelation``):
   ``schema`` (data columns then partition columns), ``splits()``, ``read(split, columns)``,
-  ``arrow_only`` and ``description``. It is pickled into tasks, so it holds names and sizes only and
-  resolves filesystems inside ``read``; a format supplies ``read_piece``.
+  ``arrow_only`` and ``description``. It is pickled into tasks, so it holds names and sizes only,
+  resolves filesystems inside ``read`` and leaves its file list behind (a task reads the pieces it is
+  given; the driver plans them); a format supplies ``read_piece``.
 """
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ class Settings(NamedTuple):
 
     @classmethod
     def of(cls, session, options: dict) -> "Settings":
+        """The settings of ``session``, with a read's options (``ignoreMissingFiles``...) over them."""
         conf = session.conf
         values = conf.getAll()
 
@@ -315,6 +317,7 @@ def _parse_partition_directory(directory: str, bases: set):
 
 
 def unescape_path_name(text: str) -> str:
+    """A partition directory's name or value with its ``%XX`` escapes decoded."""
     return re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), text)
 
 
@@ -471,6 +474,7 @@ def compression_of(uri: str):
 
 
 def read_whole(fs, path: str) -> bytes:
+    """A file's bytes, decompressed when its extension names a codec."""
     with fs.open_input_stream(path, compression=compression_of(path)) as f:
         return f.read()
 
@@ -549,6 +553,7 @@ def malformed_error(bad_record: str) -> SparkRuntimeException:
 
 
 def only_corrupt_column_error() -> AnalysisException:
+    """Spark's refusal to read only the corrupt-record column of CSV or JSON files."""
     return AnalysisException(errorClass="UNSUPPORTED_FEATURE.QUERY_ONLY_CORRUPT_RECORD_COLUMN", messageParameters={})
 
 
@@ -618,10 +623,16 @@ class FileSource:
         self.schema = T.StructType(list(data_schema.fields) + list(partition_schema.fields))
         self.description = f"{self.name} [{', '.join(roots)}]"
 
+    def __getstate__(self):
+        # tasks get their pieces in their split: the list of every file stays on the driver
+        return {**self.__dict__, "files": []}
+
     def splittable(self, uri: str) -> bool:
+        """Whether a file may be cut into byte ranges read by different tasks."""
         return False
 
     def splits(self) -> list:
+        """The read's tasks: lists of ``FilePiece``."""
         return plan_splits(self.files, self.settings, self.splittable)
 
     def read(self, split, columns):

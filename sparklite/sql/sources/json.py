@@ -1,12 +1,11 @@
 """The JSON source (JSON lines, or one document per file with ``multiLine``) and writer.
 
 Contract:
-* A record is the first JSON value of a line (what follows it is ignored, blank lines are
-  skipped); an object is a row, an array of objects is a row per object, anything else is a
-  malformed record. Spark's (Jackson's) defaults are kept: single quotes and ``NaN``/``Infinity``
-  allowed, comments, unquoted names, leading zeros and backslash-escaped characters only with
-  ``allowComments``, ``allowUnquotedFieldNames``, ``allowNumericLeadingZeros``,
-  ``allowBackslashEscapingAnyCharacter``.
+* A record is a line (or a file, with ``multiLine``), parsed as Spark's Jackson parser does (see
+  ``parse_record``): an object is a row, an array of objects a row per object, anything else a
+  malformed record. Lines of plain types (numbers, booleans, strings, arrays and structs of them)
+  are read and inferred by ``pyarrow.json`` where it agrees with Spark; whatever it rejects (a
+  malformed or mixed-type record, a number in a string column, ...) is read again in Python.
 * Inference: objects are structs with their fields sorted by name, integers bigint (decimal when
   larger), other numbers double (decimal with ``prefersDecimal``), strings string (timestamp with
   ``inferTimestamp`` when they parse), ``primitivesAsString`` makes every value a string; types of
@@ -31,7 +30,6 @@ import decimal
 import json
 import random
 import re
-from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -46,271 +44,13 @@ from sparklite.sql.sources.datetimes import (DEFAULT_DATE, DEFAULT_TIMESTAMP, DE
 from sparklite.sql.sources.files import (BIG_DECIMAL, INTEGER_BITS, FileSource, compression_of, finish_rows,
                                          malformed_error, only_corrupt_column_error, plan_splits, read_line_range,
                                          read_whole, run_tasks, select_columns)
-from sparklite.sql.sources.text import split_lines
+from sparklite.sql.sources.jsontext import NON_NUMERIC, JsonOptions, Malformed, parse_record, records
 
-_NON_NUMERIC = {"NaN": float("nan"), "+NaN": float("nan"), "-NaN": float("nan"), "Infinity": float("inf"),
-                "+Infinity": float("inf"), "+INF": float("inf"), "INF": float("inf"), "-Infinity": float("-inf"),
-                "-INF": float("-inf")}
 _LONG = (-2 ** 63, 2 ** 63 - 1)
-
-
-def _flag(options: dict, key: str, default: bool) -> bool:
-    return str(options.get(key, default)).lower() == "true"
-
-
-@dataclass(frozen=True)
-class JsonOptions:
-    primitives_as_string: bool
-    prefers_decimal: bool
-    allow_comments: bool
-    allow_unquoted_names: bool
-    allow_single_quotes: bool
-    allow_leading_zeros: bool
-    allow_non_numeric: bool
-    allow_any_escape: bool
-    mode: str
-    corrupt_column: str
-    date_format: str | None
-    timestamp_format: str | None
-    timestamp_ntz_format: str | None
-    multiline: bool
-    encoding: str
-    line_sep: str | None
-    sampling_ratio: float
-    drop_all_null: bool
-    infer_timestamp: bool
-    ignore_null_fields: bool
-
-    @classmethod
-    def of(cls, options: dict, settings, ignore_null_fields: str = "true") -> "JsonOptions":
-        mode = str(options.get("mode", "PERMISSIVE")).upper()
-        return cls(
-            primitives_as_string=_flag(options, "primitivesasstring", False),
-            prefers_decimal=_flag(options, "prefersdecimal", False),
-            allow_comments=_flag(options, "allowcomments", False),
-            allow_unquoted_names=_flag(options, "allowunquotedfieldnames", False),
-            allow_single_quotes=_flag(options, "allowsinglequotes", True),
-            allow_leading_zeros=_flag(options, "allownumericleadingzeros", False),
-            allow_non_numeric=_flag(options, "allownonnumericnumbers", True),
-            allow_any_escape=_flag(options, "allowbackslashescapinganycharacter", False),
-            mode=mode if mode in ("PERMISSIVE", "DROPMALFORMED", "FAILFAST") else "PERMISSIVE",
-            corrupt_column=options.get("columnnameofcorruptrecord", settings.corrupt_column),
-            date_format=options.get("dateformat"),
-            timestamp_format=options.get("timestampformat"),
-            timestamp_ntz_format=options.get("timestampntzformat"),
-            multiline=_flag(options, "multiline", False),
-            encoding=options.get("encoding", options.get("charset", "UTF-8")),
-            line_sep=options.get("linesep"),
-            sampling_ratio=float(options.get("samplingratio", 1.0)),
-            drop_all_null=_flag(options, "dropfieldifallnull", False),
-            infer_timestamp=_flag(options, "infertimestamp", False),
-            ignore_null_fields=_flag(options, "ignorenullfields", ignore_null_fields == "true"))
-
-
-# -- parsing -------------------------------------------------------------------------------------
-
-class Malformed(Exception):
-    """A record that is not a JSON object (or array of objects)."""
-
-
-class RawDict(dict):
-    """An object from the span-keeping parser: ``raw[key]`` is each value's JSON text."""
-    raw: dict
-
-
-class RawList(list):
-    """An array from the span-keeping parser: ``raw[i]`` is each element's JSON text."""
-    raw: list
 
 
 class NeedRaw(Exception):
     """A string column met a non-string value of a record parsed without its texts."""
-
-
-class Number(float):
-    """A number with a fraction or an exponent from the span-keeping parser, keeping its ``text``
-    (decimal columns convert the text, exactly)."""
-    text: str
-
-
-class _Parser:
-    """A JSON reader with Jackson's optional leniencies that keeps each value's text."""
-
-    _NUMBER = re.compile(r"-?(\d+)(\.\d+)?([eE][+-]?\d+)?")
-    _NAME = re.compile(r"[A-Za-z_$][\w$]*")
-
-    def __init__(self, opts: JsonOptions, text: str):
-        self.opts, self.s, self.n = opts, text, len(text)
-
-    def fail(self):
-        raise Malformed()
-
-    def blank(self, i: int) -> int:
-        s, n = self.s, self.n
-        while i < n:
-            c = s[i]
-            if c in " \t\r\n":
-                i += 1
-            elif self.opts.allow_comments and s.startswith("//", i):
-                end = s.find("\n", i)
-                i = n if end < 0 else end + 1
-            elif self.opts.allow_comments and s.startswith("/*", i):
-                end = s.find("*/", i + 2)
-                if end < 0:
-                    self.fail()
-                i = end + 2
-            else:
-                break
-        return i
-
-    def value(self, i: int):
-        i = self.blank(i)
-        if i >= self.n:
-            self.fail()
-        c = self.s[i]
-        if c == "{":
-            return self.obj(i + 1)
-        if c == "[":
-            return self.arr(i + 1)
-        if c == '"' or (c == "'" and self.opts.allow_single_quotes):
-            return self.string(i)
-        for word, value in (("true", True), ("false", False), ("null", None)):
-            if self.s.startswith(word, i):
-                return value, i + len(word)
-        for word, value in _NON_NUMERIC.items():
-            if self.s.startswith(word, i) and self.opts.allow_non_numeric:
-                return value, i + len(word)
-        m = self._NUMBER.match(self.s, i)
-        if not m:
-            self.fail()
-        text = m.group(0)
-        digits = m.group(1) or ""
-        if len(digits) > 1 and digits[0] == "0" and not self.opts.allow_leading_zeros:
-            self.fail()
-        if m.group(2) is None and m.group(3) is None:
-            return int(text), m.end()
-        number = Number(float(text))
-        number.text = text
-        return number, m.end()
-
-    def string(self, i: int):
-        quote, s, n = self.s[i], self.s, self.n
-        out, j = [], i + 1
-        while True:
-            if j >= n:
-                self.fail()
-            c = s[j]
-            if c == quote:
-                return "".join(out), j + 1
-            if c == "\\":
-                if j + 1 >= n:
-                    self.fail()
-                e = s[j + 1]
-                simple = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-                if e in simple:
-                    out.append(simple[e])
-                    j += 2
-                elif e == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", s[j + 2:j + 6]):
-                    out.append(chr(int(s[j + 2:j + 6], 16)))
-                    j += 6
-                elif self.opts.allow_any_escape or e == "'":
-                    out.append(e)
-                    j += 2
-                else:
-                    self.fail()
-                continue
-            if ord(c) < 32:
-                self.fail()
-            out.append(c)
-            j += 1
-
-    def obj(self, i: int):
-        result, raw = RawDict(), {}
-        i = self.blank(i)
-        if i < self.n and self.s[i] == "}":
-            result.raw = raw
-            return result, i + 1
-        while True:
-            i = self.blank(i)
-            if i >= self.n:
-                self.fail()
-            c = self.s[i]
-            if c == '"' or (c == "'" and self.opts.allow_single_quotes):
-                key, i = self.string(i)
-            elif self.opts.allow_unquoted_names and self._NAME.match(self.s, i):
-                m = self._NAME.match(self.s, i)
-                key, i = m.group(0), m.end()
-            else:
-                self.fail()
-            i = self.blank(i)
-            if i >= self.n or self.s[i] != ":":
-                self.fail()
-            start = self.blank(i + 1)
-            value, i = self.value(start)
-            result[key], raw[key] = value, self.s[start:i]
-            i = self.blank(i)
-            if i < self.n and self.s[i] == ",":
-                i += 1
-                continue
-            if i < self.n and self.s[i] == "}":
-                result.raw = raw
-                return result, i + 1
-            self.fail()
-
-    def arr(self, i: int):
-        result, raw = RawList(), []
-        i = self.blank(i)
-        if i < self.n and self.s[i] == "]":
-            result.raw = raw
-            return result, i + 1
-        while True:
-            start = self.blank(i)
-            value, i = self.value(start)
-            result.append(value)
-            raw.append(self.s[start:i])
-            i = self.blank(i)
-            if i < self.n and self.s[i] == ",":
-                i += 1
-                continue
-            if i < self.n and self.s[i] == "]":
-                result.raw = raw
-                return result, i + 1
-            self.fail()
-
-
-_DECODER = json.JSONDecoder()
-_EXACT_DECODER = json.JSONDecoder(parse_float=decimal.Decimal)
-
-
-def parse_record(text: str, opts: JsonOptions, exact: bool = False, keep_text: bool = False) -> list:
-    """The rows (dicts) of one record; ``Malformed`` when it has none. ``keep_text``: values keep
-    their JSON text (``RawDict``), for string columns that take non-string values."""
-    start = len(text) - len(text.lstrip(" \t\r\n"))
-    value = None
-    if not keep_text:
-        try:
-            value = (_EXACT_DECODER if exact else _DECODER).raw_decode(text, start)[0]
-        except (ValueError, RecursionError):
-            value = None
-        if value is not None and not opts.allow_non_numeric and re.search(r"\b(NaN|Infinity)\b", text):
-            value = None
-    if value is None:
-        try:
-            value = _Parser(opts, text).value(start)[0]
-        except (RecursionError, IndexError, ValueError):
-            raise Malformed() from None
-    if isinstance(value, dict):
-        return [value]
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return list(value)
-    raise Malformed()
-
-
-def records(text: str, opts: JsonOptions) -> list:
-    """The texts of a piece's records."""
-    if opts.multiline:
-        return [text] if text.strip() else []
-    return [line for line in split_lines(text, opts.line_sep) if line.strip(" \t\r\n")]
 
 
 # -- inference -----------------------------------------------------------------------------------
@@ -442,8 +182,8 @@ def _converter(data_type, opts: JsonOptions, time_zone: str):
         def convert(v, container, key):
             if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool):
                 return float(v)
-            if isinstance(v, str) and v in _NON_NUMERIC:
-                return _NON_NUMERIC[v]
+            if isinstance(v, str) and v in NON_NUMERIC:
+                return NON_NUMERIC[v]
             raise _Bad()
         return convert
     if isinstance(data_type, T.DecimalType):
@@ -683,6 +423,8 @@ def _infer_task(task: list, index: int, opts: JsonOptions, settings):
 
 
 class JsonSource(FileSource):
+    """JSON-lines files, or JSON documents with ``multiLine`` (see the module's contract)."""
+
     name = "json"
     type_name = "JSON"
     arrow_only = False

@@ -32,6 +32,8 @@ def _instants(data_type):
 
 
 class OrcSource(ColumnarFileSource):
+    """ORC files (see the module's contract)."""
+
     name = "orc"
     type_name = "ORC"
 

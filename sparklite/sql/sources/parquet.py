@@ -19,7 +19,6 @@ Contract:
 from __future__ import annotations
 
 import copy
-import operator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,8 +32,12 @@ _CODECS = {"none": None, "uncompressed": None, "snappy": "snappy", "gzip": "gzip
            "lz4": "lz4", "lz4_raw": "lz4", "zstd": "zstd"}
 _EXTENSIONS = {"snappy": ".snappy", "gzip": ".gz", "brotli": ".br", "lz4": ".lz4hadoop", "lz4_raw": ".lz4raw",
                "zstd": ".zstd"}
-_COMPARISONS = {"=": operator.eq, "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-                ">": operator.gt, ">=": operator.ge}
+# whether a row group whose values lie in [low, high] may hold one that satisfies ``value op bound``
+_MAY_HOLD = {"=": lambda low, high, bound: low <= bound <= high, "==": lambda low, high, bound: low <= bound <= high,
+             "!=": lambda low, high, bound: not low == high == bound, "<": lambda low, high, bound: low < bound,
+             "<=": lambda low, high, bound: low <= bound, ">": lambda low, high, bound: high > bound,
+             ">=": lambda low, high, bound: high >= bound,
+             "in": lambda low, high, bounds: any(low <= b <= high for b in bounds)}
 
 
 class TypeMismatch(Exception):
@@ -140,12 +143,13 @@ class ColumnarFileSource(FileSource):
 
     @classmethod
     def file_schema(cls, fs, path: str) -> T.StructType:
+        """The schema one file holds."""
         raise NotImplementedError
 
     def with_filters(self, filters: list) -> "ColumnarFileSource":
         """A copy that skips row groups (Parquet) that ``filters`` rule out."""
         other = copy.copy(self)
-        other.filters = list(filters)
+        other.files, other.filters = self.files, list(filters)     # copying pickles, which leaves files out
         return other
 
     def _columns(self, file_names: list, fields: list) -> list:
@@ -235,6 +239,8 @@ def _merge(left, right):
 
 
 class ParquetSource(ColumnarFileSource):
+    """Parquet files (see the module's contract)."""
+
     name = "parquet"
     type_name = "Parquet"
 
@@ -261,7 +267,7 @@ class ParquetSource(ColumnarFileSource):
             names = parquet.schema_arrow.names
             groups = [g for g in range(metadata.num_row_groups)
                       if piece.start <= _midpoint(metadata.row_group(g)) < piece.start + piece.length
-                      and self._may_match(metadata, g, names)]
+                      and self._may_match(metadata, g)]
             columns = self._columns(names, fields)
             read = [name for _, name in columns if name is not None]
             if not groups:
@@ -274,39 +280,27 @@ class ParquetSource(ColumnarFileSource):
             for batch in parquet.iter_batches(row_groups=groups, columns=read, use_threads=False):
                 yield self._conformed(batch, columns, piece)
 
-    def _may_match(self, metadata, group: int, names: list) -> bool:
+    def _may_match(self, metadata, group: int) -> bool:
         """False when the row group's statistics show no row can satisfy ``filters``."""
         if not self.filters:
             return True
         row_group = metadata.row_group(group)
-        leaf = {row_group.column(i).path_in_schema.lower(): row_group.column(i) for i in range(row_group.num_columns)}
+        chunks = {row_group.column(i).path_in_schema.lower(): row_group.column(i) for i in range(row_group.num_columns)}
         for column, op, value in self.filters:
-            chunk = leaf.get(column.lower())
+            chunk = chunks.get(column.lower())
             stats = chunk.statistics if chunk is not None else None
             if stats is None or not stats.has_min_max:
                 continue
-            low, high = stats.min, stats.max
             try:
-                if op == "in":
-                    if not any(low <= v <= high for v in value):
-                        return False
-                elif op in ("=", "=="):
-                    if not low <= value <= high:
-                        return False
-                elif op in ("<", "<="):
-                    if not _COMPARISONS[op](low, value):
-                        return False
-                elif op in (">", ">="):
-                    if not _COMPARISONS[op](high, value):
-                        return False
-                elif op == "!=" and low == high == value:
+                if not _MAY_HOLD[op](stats.min, stats.max, value):
                     return False
-            except TypeError:
+            except TypeError:      # a value not comparable with the column's: no conclusion
                 continue
         return True
 
 
 def _midpoint(row_group) -> float:
+    """Where a row group's bytes are centred: the split holding this offset reads it (parquet-mr's rule)."""
     starts, size = [], 0
     for i in range(row_group.num_columns):
         chunk = row_group.column(i)
@@ -339,6 +333,7 @@ class ParquetWriter:
 
 
 def unwritable(data_type) -> bool:
+    """Whether Parquet and ORC files cannot hold the type (NULL type, intervals), nested too."""
     if isinstance(data_type, (T.NullType, T.DayTimeIntervalType, T.YearMonthIntervalType, T.CalendarIntervalType)):
         return True
     if isinstance(data_type, T.ArrayType):

@@ -29,6 +29,8 @@ def split_lines(text: str, separator: str | None) -> list:
 
 
 class TextSource(FileSource):
+    """Text files, a row per line or per file (see the module's contract)."""
+
     name = "text"
     type_name = "Text"
 
