@@ -33,6 +33,8 @@ class S3Server:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
+        # moto keeps its accounts in the process: a server started after another starts empty
+        requests.post(f"{self.endpoint}/moto-api/reset").raise_for_status()
         iam = boto3.client("iam", endpoint_url=self.endpoint, region_name=REGION,
                            aws_access_key_id="setup", aws_secret_access_key="setup")
         iam.create_user(UserName="sparklite")
