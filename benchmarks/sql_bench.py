@@ -20,15 +20,16 @@ fails is reported with its first error line; one that takes longer than ``--time
 its process, and a new process goes on with the next query. A watchdog samples the memory of the
 engine's processes every 50 ms and stops them past ``--memory-limit`` (a fraction of the memory
 available at the start), so that a plan that explodes fails its query instead of taking the machine;
-sparklite's processes also have their address space capped there, so that one huge allocation fails at
-once with a MemoryError and the process goes on. Each answer is compared with PySpark's (DuckDB's when
-PySpark did not run): numbers within a relative 1e-6, the rest exactly, TPC-H rows in order, the others
-sorted; a difference is reported, never hidden. Peak RSS is the largest sum, over the engine's process
-and its children (PySpark's JVM, sparklite's workers), of their proportional set sizes (resident memory
-with shared pages split among sharers).
-Totals cover the queries every engine answered. The record goes to
-``benchmarks/results/sql_bench.json``; the table is printed in markdown. A peer that is not installed is
-skipped with a note.
+it limits resident memory, not address space, which allocators reserve far beyond their use.
+
+Each answer is compared with PySpark's (DuckDB's when PySpark did not run): numbers within a relative
+1e-6, the rest exactly, TPC-H rows in order, the others sorted; a difference is reported, never hidden.
+Peak RSS is the largest sum, over the engine's process and its children (PySpark's JVM, sparklite's
+workers), of their proportional set sizes (resident memory with shared pages split among sharers).
+TPC-H totals are given per engine over the queries it answered, and over the queries every engine
+answered, which is where the ratios come from. The record goes to ``benchmarks/results/sql_bench.json``;
+the table is printed in markdown, and each result as it comes on stderr. A peer that is not installed
+is skipped with a note.
 """
 from __future__ import annotations
 
@@ -40,7 +41,6 @@ import math
 import os
 import platform
 import queue
-import resource
 import shutil
 import signal
 import subprocess
@@ -270,13 +270,6 @@ class EngineProcess:
         self.engine, self.sf, self.repeat, self.timeout, self.limit = engine, sf, repeat, timeout, limit
         self.peak_memory, self.over_limit, self.start_seconds = 0, False, []
 
-    def _cap_address_space(self, pid: int) -> None:
-        """One allocation beyond the limit then fails with a MemoryError that the query reports, rather
-        than growing until the watchdog stops the whole process; processes it forks inherit the cap."""
-        # sparklite only: a JVM, DuckDB and Polars reserve far more address space than they use
-        if self.limit and self.engine == "sparklite" and hasattr(resource, "prlimit"):
-            resource.prlimit(pid, resource.RLIMIT_AS, (self.limit, resource.RLIM_INFINITY))
-
     def run(self, tasks: list) -> dict:
         """{task key: {"seconds", "answer"} or {"error"}} for every task."""
         results, pending = {}, list(tasks)
@@ -294,7 +287,6 @@ class EngineProcess:
         with tempfile.TemporaryFile("w+") as stderr:
             process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
                                        start_new_session=True)
-            self._cap_address_space(process.pid)
             lines, stop_sampling = queue.Queue(), threading.Event()
             threading.Thread(target=_forward_lines, args=(process.stdout, lines), daemon=True).start()
             threading.Thread(target=self._sample, args=(process.pid, stop_sampling), daemon=True).start()
@@ -331,7 +323,9 @@ class EngineProcess:
                     return len(tasks)
                 self.start_seconds.append(message["seconds"])
                 continue
-            results[_key(message["task"])] = {k: v for k, v in message.items() if k != "task"}
+            result = results[_key(message["task"])] = {k: v for k, v in message.items() if k != "task"}
+            outcome = f"{result['seconds']:.2f} s" if "seconds" in result else result["error"]
+            print(f"{self.engine} {_key(message['task'])}: {outcome}", file=sys.stderr, flush=True)
             done += 1
         process.wait(timeout=120)
         return done

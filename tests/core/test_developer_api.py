@@ -51,7 +51,14 @@ def test_run_job_with_properties_for_that_job_only(sc, events):
 
 
 def test_a_wait_that_times_out_raises_and_the_job_can_still_be_cancelled(sc):
-    waiter = api.submit_job(sc, sc.parallelize(range(2), 2), lambda it: time.sleep(30) or list(it))
+    def slow(it):
+        # short sleeps: a cancelled task stops at the next one. One long time.sleep would sit in C code
+        # until the reaper killed its executor, with the blocks of whatever test runs then.
+        for _ in range(3000):
+            time.sleep(0.01)
+        return list(it)
+
+    waiter = api.submit_job(sc, sc.parallelize(range(2), 2), slow)
     with pytest.raises(TimeoutError, match=f"job {waiter.job_id}"):
         waiter.result(timeout=0.2)
     assert not waiter.done
