@@ -571,13 +571,13 @@ class DataFrame:
         rdd = query.to_rdd()
         schema, arrow = self.schema, query.schema
         for index in range(rdd.getNumPartitions()):
-            (batches,) = query.run(rdd, lambda it: list(it), [index])
+            (batches,) = query.run(rdd, list, [index])
             if batches:
                 yield from table_to_rows(pa.Table.from_batches(batches, arrow), schema)
 
     def count(self) -> int:
         rdd = self._query.to_rdd()
-        return sum(self._query.run(rdd, lambda batches: sum(b.num_rows for b in batches)))
+        return sum(self._query.run(rdd, _count_rows))
 
     def take(self, num: int) -> list:
         return self.limit(num).collect()
@@ -751,3 +751,9 @@ class DataFrame:
             return lambda a, b: a == b
         return lambda a, b: a.lower() == b.lower()
 
+
+def _count_rows(batches) -> int:
+    return sum(b.num_rows for b in batches)
+
+
+_count_rows._arrow_only = True      # no per-row Python: the task may run on an executor thread

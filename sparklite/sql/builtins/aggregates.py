@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparklite.sql import types as T
+from sparklite.sql.builtins import decimals
 from sparklite.sql.builtins.registry import FunctionSpec, register
 from sparklite.sql.errors import AnalysisException, ArithmeticException
 from sparklite.sql.plan import coercion as C
@@ -40,27 +41,44 @@ def _normalized(array: pa.Array) -> pa.Array:
 
 
 def group_ids(keys: list, num_rows: int) -> tuple[np.ndarray, int, np.ndarray]:
-    """(group of each row, number of groups, the row where each group first appears)."""
+    """(group of each row, number of groups, the row where each group first appears); groups are
+    numbered in order of first appearance."""
     if not keys:
         return np.zeros(num_rows, dtype=np.int64), 1, np.zeros(1, dtype=np.int64)
-    codes = []
+    combined, cardinality = None, 1
     for key in keys:
-        key = _normalized(key)
-        if pa.types.is_struct(key.type) or pa.types.is_list(key.type) or pa.types.is_map(key.type):
-            encoded = pc.dictionary_encode(pa.array([repr(v) for v in key.to_pylist()]), null_encoding="encode")
-        else:
-            encoded = pc.dictionary_encode(key, null_encoding="encode")
-        codes.append(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
-    if len(codes) == 1:
-        combined = codes[0]
-    else:
-        combined = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
-    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    # renumber groups in order of first appearance
-    order = np.argsort(first, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[inverse.reshape(-1)], len(order), first[order]
+        codes, size = _codes(_normalized(key))
+        if combined is None:
+            combined, cardinality = codes, size
+        elif cardinality * size < (1 << 62):
+            combined, cardinality = combined * size + codes, cardinality * size
+        else:          # too many combinations to number directly: renumber what is there so far
+            combined, cardinality = _codes(pa.array(combined))
+            combined, cardinality = combined * size + codes, cardinality * size
+    if len(keys) > 1:
+        combined, cardinality = _codes(pa.array(combined))
+    # dictionary codes number values in order of first appearance, so a new group raises the running max
+    if num_rows == 0:
+        return combined, 0, np.zeros(0, dtype=np.int64)
+    rising = np.empty(num_rows, dtype=bool)
+    running = np.maximum.accumulate(combined)
+    rising[0] = True
+    np.greater(running[1:], running[:-1], out=rising[1:])
+    return combined, cardinality, np.flatnonzero(rising)
+
+
+def _codes(key: pa.Array) -> tuple[np.ndarray, int]:
+    """(int64 code of each row, number of distinct values), codes in order of first appearance; NULL is
+    a value of its own."""
+    if isinstance(key, pa.ChunkedArray):
+        key = key.combine_chunks()
+    if pa.types.is_struct(key.type) or pa.types.is_list(key.type) or pa.types.is_map(key.type) or \
+            pa.types.is_large_list(key.type):
+        key = pa.array([repr(v) for v in key.to_pylist()])
+    elif pa.types.is_string_view(key.type) or pa.types.is_binary_view(key.type):
+        key = key.cast(pa.large_string() if pa.types.is_string_view(key.type) else pa.large_binary())
+    encoded = pc.dictionary_encode(key, null_encoding="encode")
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), len(encoded.dictionary)
 
 
 def grouped(values: pa.Array, groups: Groups, function: str, options=None) -> pa.Array:
@@ -136,6 +154,9 @@ class Sum(Aggregate):
                 raise overflow("long", "try_sum")
             return total
         if isinstance(t, T.DecimalType):
+            fast = _decimal_sum(values, groups, t.precision, t.scale)
+            if fast is not None:
+                return fast
             # summed in 76 digits, then checked against the result's precision (ANSI overflow)
             values = values.cast(pa.decimal256(76, t.scale))
             total = grouped(values, groups, "sum", pc.ScalarAggregateOptions(min_count=1))
@@ -151,6 +172,25 @@ class Sum(Aggregate):
         return grouped(values.cast(T.to_arrow_type(t)), groups, "sum", pc.ScalarAggregateOptions(min_count=1))
 
 
+def _decimal_sum(values: pa.Array, groups: Groups, precision: int, scale: int) -> pa.Array | None:
+    """Per-group sums of decimals as decimal(precision, scale) on int64 unscaled values, or None when
+    they could overflow int64 or the result's precision (then the exact path decides, and raises)."""
+    if not pa.types.is_decimal128(values.type) or values.type.scale != scale:
+        return None
+    parts = decimals.unscaled(values)
+    if parts is None:
+        return None
+    unscaled, valid = parts
+    if decimals.magnitude(unscaled) * max(len(unscaled), 1) >= 1 << 62:
+        return None
+    array = pa.array(unscaled, pa.int64(), mask=None if valid.all() else ~valid)
+    total = grouped(array, groups, "sum", pc.ScalarAggregateOptions(min_count=1))
+    sums = total.fill_null(0).to_numpy(zero_copy_only=False)
+    if precision < 19 and decimals.magnitude(sums) >= 10 ** precision:
+        return None
+    return decimals.from_unscaled(sums, total.is_valid().to_numpy(zero_copy_only=False), precision, scale)
+
+
 class Average(Aggregate):
     """Partial (sum, count); the result is sum / count (double, or a decimal with 4 more digits)."""
 
@@ -158,15 +198,21 @@ class Average(Aggregate):
         values = _as_array(args[0], len(groups.ids))
         if isinstance(call.data_type, T.DecimalType):
             values = values.cast(pa.decimal128(38, call.children[0].data_type.scale))
+            total = _decimal_sum(values, groups, 38, values.type.scale)
         else:
-            values = values.cast(pa.float64())
-        total = grouped(values, groups, "sum", pc.ScalarAggregateOptions(min_count=1))
+            values, total = values.cast(pa.float64()), None
+        if total is None:
+            total = grouped(values, groups, "sum", pc.ScalarAggregateOptions(min_count=1))
         count = grouped(pc.cast(pc.is_valid(values), pa.int64()), groups, "sum").fill_null(0)
         return [total, count]
 
     def merge(self, states, groups, call):
-        return [grouped(states[0], groups, "sum", pc.ScalarAggregateOptions(min_count=1)),
-                grouped(states[1], groups, "sum").fill_null(0)]
+        total = None
+        if pa.types.is_decimal128(states[0].type):
+            total = _decimal_sum(states[0], groups, 38, states[0].type.scale)
+        if total is None:
+            total = grouped(states[0], groups, "sum", pc.ScalarAggregateOptions(min_count=1))
+        return [total, grouped(states[1], groups, "sum").fill_null(0)]
 
     def finish(self, states, call):
         total, count = states

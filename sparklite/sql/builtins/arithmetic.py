@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparklite.sql import types as T
+from sparklite.sql.builtins import decimals
 from sparklite.sql.builtins.registry import FunctionSpec, binary_operator, register
 from sparklite.sql.errors import AnalysisException, ArithmeticException
 from sparklite.sql.plan import coercion as C
@@ -154,7 +155,13 @@ def _zero_divisors(dividend, divisor):
 
 
 def _decimal_apply(op, values, n: int, result: T.DecimalType, try_mode: bool):
-    """Exact decimal arithmetic row by row, rounded HALF_UP to the result's scale."""
+    """Exact decimal arithmetic rounded HALF_UP to the result's scale: on int64 unscaled values when
+    they fit and nothing can go wrong, else row by row (which raises Spark's errors)."""
+    if op in ("add", "subtract", "multiply", "divide") and all(pa.types.is_decimal128(v.type) for v in values):
+        fast = decimals.arithmetic(op, values[0], values[1], (values[0].type.scale, values[1].type.scale),
+                                   result.precision, result.scale)
+        if fast is not None:
+            return fast
     lefts, rights = (_as_pylist(v, n) for v in values)
     quantum = decimal.Decimal(1).scaleb(-result.scale)
     limit = decimal.Decimal(10) ** (result.precision - result.scale)

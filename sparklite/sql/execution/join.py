@@ -252,7 +252,7 @@ _SPARK_TYPES = {"inner": "Inner", "cross": "Cross", "left_outer": "LeftOuter", "
 
 def _collect(ctx, rdd, schema: pa.Schema) -> pa.RecordBatch:
     from sparklite.core.api import run_job
-    parts = run_job(ctx.sc, rdd, lambda it: list(it))
+    parts = run_job(ctx.sc, rdd, list)
     return concat_batches([b for part in parts for b in part], schema)
 
 

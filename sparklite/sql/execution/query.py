@@ -71,7 +71,7 @@ class QueryExecution:
     def collect_table(self, partitions=None) -> pa.Table:
         """Every row (or those of the chosen partitions), as one Arrow table."""
         rdd = self.to_rdd()
-        batches = self.run(rdd, lambda it: list(it), partitions)
+        batches = self.run(rdd, list, partitions)
         schema = self.schema
         flat = [b for part in batches for b in part if b.num_rows]
         if not flat:

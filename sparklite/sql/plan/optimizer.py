@@ -10,7 +10,10 @@ from __future__ import annotations
 from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.plan import logical as L
-from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, SortOrder, SubqueryExpression
+from sparklite.sql.plan.predicates import and_all, conjuncts
+from sparklite.sql.plan.reorder import reorder_joins
+from sparklite.sql.plan.expressions import (Alias, AttributeReference, Call, SortOrder, SubqueryExpression,
+                                            to_attribute)
 from sparklite.sql.plan.subquery import rewrite_subqueries
 
 
@@ -92,7 +95,7 @@ def push_filters_into_joins(plan):
     left_ids = {a.expr_id for a in join.left.output}
     right_ids = {a.expr_id for a in join.right.output}
     to_left, to_right, to_join, kept = [], [], [], []
-    for part in [p for c in _conjuncts(plan.condition) for p in _factor_or(c)]:
+    for part in [p for c in conjuncts(plan.condition) for p in _factor_or(c)]:
         refs = part.references()
         if any(isinstance(x, SubqueryExpression) for x in part.walk()):
             kept.append(part)
@@ -106,12 +109,12 @@ def push_filters_into_joins(plan):
             kept.append(part)
     if not (to_left or to_right or to_join):
         return plan
-    left = L.Filter(_and(to_left), join.left) if to_left else join.left
-    right = L.Filter(_and(to_right), join.right) if to_right else join.right
-    condition = _and(([join.condition] if join.condition is not None else []) + to_join)
+    left = L.Filter(and_all(to_left), join.left) if to_left else join.left
+    right = L.Filter(and_all(to_right), join.right) if to_right else join.right
+    condition = and_all(([join.condition] if join.condition is not None else []) + to_join)
     new_join = L.Join(left, right, "inner" if condition is not None else join.join_type, condition, None, join.hint)
     new_join.plan_id = join.plan_id
-    return L.Filter(_and(kept), new_join) if kept else new_join
+    return L.Filter(and_all(kept), new_join) if kept else new_join
 
 
 def _disjuncts(e) -> list:
@@ -126,7 +129,7 @@ def _factor_or(e) -> list:
     branches = _disjuncts(e)
     if len(branches) < 2:
         return [e]
-    sets = [_conjuncts(b) for b in branches]
+    sets = [conjuncts(b) for b in branches]
     keys = [{c.semantic_key() for c in s} for s in sets]
     common = [c for c in sets[0] if all(c.semantic_key() in k for k in keys[1:])]
     if not common:
@@ -137,28 +140,14 @@ def _factor_or(e) -> list:
         return common
     rest = None
     for r in rests:
-        branch = _and(r)
+        branch = and_all(r)
         rest = branch if rest is None else Call(lookup("or"), [rest, branch], T.BooleanType(),
                                                 rest.nullable or branch.nullable)
     return common + [rest]
 
 
-def _conjuncts(e) -> list:
-    if isinstance(e, Call) and e.spec.name == "and":
-        return _conjuncts(e.children[0]) + _conjuncts(e.children[1])
-    return [e]
-
-
-def _and(parts):
-    result = None
-    for p in parts:
-        result = p if result is None else Call(lookup("and"), [result, p], T.BooleanType(),
-                                               result.nullable or p.nullable)
-    return result
-
-
 RULES = [rewrite_subqueries, apply_hints, drop_hints, eliminate_subquery_aliases, combine_filters,
-         push_filters_into_joins, collapse_project]
+         reorder_joins, push_filters_into_joins, collapse_project]
 
 
 def optimize(plan: L.LogicalPlan, max_iterations: int = 100) -> L.LogicalPlan:
@@ -179,11 +168,24 @@ def _refs(expressions) -> set:
     return out
 
 
+_NARROW = (T.BooleanType, T.ByteType, T.ShortType, T.IntegerType, T.DateType, T.LongType, T.FloatType,
+           T.DoubleType, T.TimestampType, T.TimestampNTZType, T.DecimalType)
+
+
+def _narrowest(expressions: list):
+    """The expression cheapest to read and carry: a plain column of the narrowest fixed-width type."""
+    def cost(e):
+        t = e.data_type
+        width = next((i for i, kind in enumerate(_NARROW) if isinstance(t, kind)), len(_NARROW))
+        return (not isinstance(e, AttributeReference), width)
+    return min(expressions, key=cost, default=None)
+
+
 def prune_columns(plan: L.LogicalPlan, required: set) -> L.LogicalPlan:
     """Column pruning: a data source reads only the columns some operator above uses (Spark's
     ColumnPruning down to the scan)."""
     if isinstance(plan, L.DataSourceRelation):
-        kept = [a for a in plan.output if a.expr_id in required] or plan.output[:1]
+        kept = [a for a in plan.output if a.expr_id in required] or [_narrowest(plan.output)][:len(plan.output)]
         if len(kept) == len(plan.output):
             return plan
         node = L.DataSourceRelation(kept, plan.source, [a.name for a in kept])
@@ -194,7 +196,14 @@ def prune_columns(plan: L.LogicalPlan, required: set) -> L.LogicalPlan:
         return plan
     need = set(required)
     if isinstance(plan, L.Project):
+        kept = [e for e in plan.project_list if to_attribute(e).expr_id in required]
+        if len(kept) < len(plan.project_list):
+            # one column stays when none is used (count(*)): batches keep their row count
+            kept = kept or [_narrowest(plan.project_list)][:len(plan.project_list)]
+            plan = plan.with_new(expressions=kept)
         need = _refs(plan.project_list)
+    elif isinstance(plan, (L.Distinct, L.SetOperation)):
+        need = {a.expr_id for child in plan.children for a in child.output}
     elif isinstance(plan, L.Aggregate):
         need = _refs(plan.grouping) | _refs(plan.aggregates)
     elif isinstance(plan, L.Window):

@@ -9,7 +9,32 @@ left side's).
 """
 from __future__ import annotations
 
+from sparklite.sql import types as T
 from sparklite.sql.plan import logical as L
+
+
+def default_size(t) -> int:
+    """Spark's DataType.defaultSize: the bytes one value is taken to need."""
+    if isinstance(t, (T.BooleanType, T.ByteType)):
+        return 1
+    if isinstance(t, T.ShortType):
+        return 2
+    if isinstance(t, (T.IntegerType, T.FloatType, T.DateType)):
+        return 4
+    if isinstance(t, T.DecimalType):
+        return 8 if t.precision <= 18 else 16
+    if isinstance(t, (T.StringType, T.BinaryType)):
+        return 20
+    if isinstance(t, T.StructType):
+        return sum(default_size(f.dataType) for f in t.fields)
+    if isinstance(t, (T.ArrayType, T.MapType)):
+        return 100
+    return 8
+
+
+def row_width(types) -> int:
+    """A row's size: 8 bytes of header and each value's default size."""
+    return 8 + sum(default_size(t) for t in types)
 
 
 def size_in_bytes(plan: L.LogicalPlan):
@@ -20,7 +45,18 @@ def size_in_bytes(plan: L.LogicalPlan):
     if isinstance(plan, L.OneRowRelation):
         return 1
     if isinstance(plan, L.DataSourceRelation):
-        return getattr(plan.source, "size_in_bytes", None)
+        size = getattr(plan.source, "size_in_bytes", None)
+        schema = getattr(plan.source, "schema", None)
+        if size is None or schema is None:
+            return size
+        # the columns read, as a share of the row (Spark scales a pruned relation by default type sizes)
+        return max(size * row_width(a.data_type for a in plan.output) // row_width(f.dataType for f in schema), 1)
+    if isinstance(plan, L.Project):
+        child = size_in_bytes(plan.child)
+        if child is None:
+            return None
+        return max(child * row_width(e.data_type for e in plan.project_list) //
+                   row_width(a.data_type for a in plan.child.output), 1)
     if isinstance(plan, L.Limit) and plan.limit is not None:
         child = size_in_bytes(plan.child)
         width = max(8 * len(plan.output), 8)

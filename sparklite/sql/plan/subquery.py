@@ -17,21 +17,8 @@ from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.errors import AnalysisException
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.predicates import and_all, conjuncts
 from sparklite.sql.plan.expressions import Alias, Call, Expression, Literal, OuterReference, SubqueryExpression
-
-
-def _and(parts):
-    result = None
-    for p in parts:
-        result = p if result is None else Call(lookup("and"), [result, p], T.BooleanType(),
-                                               result.nullable or p.nullable)
-    return result
-
-
-def _conjuncts(e) -> list:
-    if isinstance(e, Call) and e.spec.name == "and":
-        return _conjuncts(e.children[0]) + _conjuncts(e.children[1])
-    return [e]
 
 
 def _has_outer(e) -> bool:
@@ -50,11 +37,11 @@ def decorrelate(plan: L.LogicalPlan):
     def pull(node):
         if isinstance(node, L.Filter):
             kept, moved = [], []
-            for c in _conjuncts(node.condition):
+            for c in conjuncts(node.condition):
                 (moved if _has_outer(c) else kept).append(c)
             if moved:
                 correlated.extend(_strip_outer(c) for c in moved)
-                return L.Filter(_and(kept), node.child) if kept else node.child
+                return L.Filter(and_all(kept), node.child) if kept else node.child
         return node
     pulled = plan.transform_up(pull)
     if not correlated:
@@ -88,13 +75,13 @@ def _semi_or_anti(outer, sub: SubqueryExpression, negated: bool):
         if negated:
             join_type = "left_anti_null_aware"
         conditions.insert(0, Call(lookup("equal"), [value, column], T.BooleanType(), True))
-    return L.Join(outer, body, join_type, _and(conditions))
+    return L.Join(outer, body, join_type, and_all(conditions))
 
 
 def rewrite_subqueries(plan):
     if not isinstance(plan, L.Filter):
         return plan
-    parts = _conjuncts(plan.condition)
+    parts = conjuncts(plan.condition)
     if not any(isinstance(x, SubqueryExpression) for p in parts for x in p.walk()):
         return plan
     predicates, scalar_parts, plain = [], [], []
@@ -110,14 +97,14 @@ def rewrite_subqueries(plan):
         else:
             plain.append(part)
     # the plain conditions filter (and join, when they are comma joins' keys) below the subqueries' joins
-    child = L.Filter(_and(plain), plan.child) if plain else plan.child
+    child = L.Filter(and_all(plain), plan.child) if plain else plan.child
     for target, negated in predicates:
         child = _semi_or_anti(child, target, negated)
     remaining = []
     for part in scalar_parts:
         child, part = _join_scalar(child, part)
         remaining.append(part)
-    result = L.Filter(_and(remaining), child) if remaining else child
+    result = L.Filter(and_all(remaining), child) if remaining else child
     width = list(plan.child.output)
     if [a.expr_id for a in result.output] != [a.expr_id for a in width]:
         result = L.Project(width, result)
@@ -153,7 +140,7 @@ def _join_scalar(child, condition):
             value = new_top.to_attribute()
         if _is_count(aggregate):
             value = Call(lookup("coalesce"), [value, Literal(0, T.LongType())], T.LongType(), False)
-        child = L.Join(child, grouped, "left_outer", _and(correlated))
+        child = L.Join(child, grouped, "left_outer", and_all(correlated))
         condition = condition.transform_up(lambda x, n=node, v=value: v if x is n else x)
     return child, condition
 

@@ -627,6 +627,11 @@ class FileSource:
         # tasks get their pieces in their split: the list of every file stays on the driver
         return {**self.__dict__, "files": []}
 
+    @property
+    def size_in_bytes(self) -> int:
+        """What Spark's planner takes for the read's size: its files' sizes (on the driver)."""
+        return sum(f.size for f in self.files)
+
     def splittable(self, uri: str) -> bool:
         """Whether a file may be cut into byte ranges read by different tasks."""
         return False
