@@ -354,8 +354,11 @@ class ShuffleManager:
             for r, piece in enumerate(dep.bucketer.split(batch)):
                 if piece is not None:
                     rows[r] += piece.num_rows
-                    pieces[r].append(codec.encode_ipc([piece]))
-        return ShuffleManager._map_output(pieces, rows, context)
+                    pieces[r].append(piece)
+        # one Arrow stream per reducer: a stream per batch and reducer costs a schema message and a
+        # reader each, which with 200 reducers outweighs the data
+        encoded = [[codec.encode_ipc(p)] if p else [] for p in pieces]
+        return ShuffleManager._map_output(encoded, rows, context)
 
     @staticmethod
     def _map_output(pieces: list, rows: list, context):

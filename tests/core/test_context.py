@@ -519,3 +519,21 @@ def test_rerunning_a_shuffle_job_after_cancelling_it_during_the_map_stage(make_s
         t.join(10)
     assert sorted(sums.collect()) == [(0, 0 + 3 + 6 + 9), (1, 1 + 4 + 7 + 10), (2, 2 + 5 + 8 + 11)]
     assert sums.count() == 3
+
+
+def test_python_tasks_run_after_pyarrow_read_a_csv_on_the_main_thread(tmp_path):
+    # pyarrow.csv makes a self-pipe for Ctrl-C; forked workers must inherit it intact, or every
+    # Python task of a context made afterwards dies with SIGABRT. A fresh interpreter, so the read
+    # comes before the context's fork server.
+    import subprocess
+    import sys
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    script = ("import pyarrow.csv, sparklite\n"
+              f"pyarrow.csv.read_csv({str(tmp_path / 'x.csv')!r})\n"
+              "sc = sparklite.SparkContext('local[2]', 'csv-first')\n"
+              "print(sc.parallelize(range(10), 2).map(lambda x: x * 2).sum())\n"
+              "sc.stop()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(sparklite.__file__))})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "90"

@@ -25,6 +25,7 @@ import os
 import select
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -126,8 +127,7 @@ class _ForkedServer:
             try:
                 os.setsid()
                 keep = control.fileno()
-                os.closerange(3, keep)
-                os.closerange(keep + 1, _max_fd())
+                _close_inherited({keep} | _self_pipes())
                 serve(keep)
             finally:
                 os._exit(1)
@@ -156,6 +156,35 @@ class _ForkedServer:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def _self_pipes() -> set:
+    """The descriptors of pipes whose both ends this process holds: self-pipes, such as the one
+    pyarrow makes for Ctrl-C after a CSV read. Its fork handler closes them in every child, and
+    aborts the child if they were closed already."""
+    by_pipe: dict = {}
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return set()
+    for fd in fds:
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISFIFO(info.st_mode):
+            by_pipe.setdefault((info.st_dev, info.st_ino), []).append(fd)
+    return {fd for ends in by_pipe.values() if len(ends) > 1 for fd in ends}
+
+
+def _close_inherited(keep: set) -> None:
+    """Close every descriptor above stderr except ``keep``."""
+    low = 3
+    for fd in sorted(keep):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, _max_fd())
 
 
 def _max_fd() -> int:
