@@ -239,3 +239,15 @@ def test_s3_failed_write_leaves_no_objects(s3_spark, s3):
         failing(spark).write.json(f"s3a://{bucket}/out")
     infos = s3.filesystem().get_file_info(pafs.FileSelector(bucket, recursive=True))
     assert [i.path for i in infos if i.type == pafs.FileType.File] == []
+
+
+@pytest.mark.parametrize("data", [b"", b"a", b"a\n", b"a\nb", b"\n", b"\n\n", b"ab\n\ncd\n", "\u00e9\n\u00fc".encode(),
+                                  b"\xff\nok\n", b"x\r\ny\rz"])
+def test_text_lines_cut_by_arrow_are_the_lines_python_cuts(data):
+    from sparklite.sql.sources.text import lines_array, split_lines
+    fast = lines_array(data)
+    expected = split_lines(data.decode("utf-8", "replace"), None)
+    if b"\r" in data or b"\xff" in data:
+        assert fast is None          # the general path decides line endings and bad bytes
+    else:
+        assert fast.to_pylist() == expected

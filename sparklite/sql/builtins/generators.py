@@ -4,8 +4,8 @@
 Contract: a generator's ``FunctionSpec`` has ``options["generator"]`` = ``(outputs, generate)``:
 ``outputs(call)`` lists the (name, type, nullable) of the columns it adds (``col``; ``key``,
 ``value`` for a map; ``pos`` first for the pos- forms) and ``generate(values, n, call)`` returns
-``(parent, columns)`` — for every output row the index of the input row it came from, and the new
-columns. An ``_outer`` form keeps a row whose array or map is NULL or empty, with NULLs.
+``(parent, columns)`` — for every output row the index of the input row it came from (an array, or
+a function giving it, called only when the input's columns are wanted), and the new columns. An ``_outer`` form keeps a row whose array or map is NULL or empty, with NULLs.
 """
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ def _collection_outputs(with_position: bool):
 def _explode(with_position: bool, outer: bool):
     def generate(values, n, call):
         collection = values[0]
+        if not outer and not with_position and collection.null_count == 0 and \
+                pa.types.is_list(collection.type) and not isinstance(collection, pa.MapArray):
+            # every element of every list, in order, and the row each came from: Arrow does both
+            return (lambda: pc.list_parent_indices(collection)), [pc.list_flatten(collection)]
         offsets_all = collection.offsets.to_numpy(zero_copy_only=False).astype(np.int64)
         lengths = np.diff(offsets_all)[:n] if n else np.zeros(0, np.int64)
         lengths = np.where(collection.is_null().to_numpy(zero_copy_only=False), 0, lengths)

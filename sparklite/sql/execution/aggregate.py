@@ -24,6 +24,33 @@ def _impl(call):
     return Distinct(impl) if call.options.get("distinct") else impl
 
 
+_CHUNK_ROWS = 1 << 20
+
+
+def _chunks(batches, schema: pa.Schema):
+    """The partition's batches gathered into batches of about ``_CHUNK_ROWS`` rows."""
+    pending, rows = [], 0
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= _CHUNK_ROWS:
+            yield concat_batches(pending, schema)
+            pending, rows = [], 0
+    if pending:
+        yield concat_batches(pending, schema)
+
+
+def _regrouped(table: pa.Table, num_keys: int):
+    """(distinct keys, the group of each row, the state columns) of a table of partial states."""
+    key_arrays = [table.column(i).combine_chunks() for i in range(num_keys)]
+    ids, count, first = group_ids(key_arrays, table.num_rows)
+    key_arrays = [k.take(pa.array(first)) for k in key_arrays]
+    states = [table.column(i).combine_chunks() for i in range(num_keys, table.num_columns)]
+    return key_arrays, Groups(ids, count), states
+
+
 class HashAggregateExec(SparkPlan):
     def __init__(self, mode: str, grouping: list, calls: list, child: SparkPlan, output: list, num_states=None):
         self.mode, self.grouping, self.calls, self.children = mode, list(grouping), list(calls), (child,)
@@ -43,19 +70,39 @@ class HashAggregateExec(SparkPlan):
             calls = self.calls
             names = [a.name for a in self._output]
 
-            def partial(batches):
-                batch = concat_batches(list(batches), child.schema)
-                if not keys and batch.num_rows == 0:
-                    return iter(())      # the final side makes the one row of an empty global aggregate
+            def update(batch):
                 key_arrays = [_normalized(evaluate_array(k, batch)) for k in keys]
                 ids, count, first = group_ids(key_arrays, batch.num_rows)
                 groups = Groups(ids, count)
                 columns = [k.take(pa.array(first)) for k in key_arrays]
+                widths = []
                 for call, call_args in zip(calls, args):
                     values = [evaluate_array(a, batch) for a in call_args]
-                    columns += _impl(call).update(values, groups, call)
-                return iter([pa.RecordBatch.from_arrays(columns, names=names[:len(columns)] +
-                                                        [f"s{i}" for i in range(len(columns) - len(names))])])
+                    states = _impl(call).update(values, groups, call)
+                    columns += states
+                    widths.append(len(states))
+                return pa.RecordBatch.from_arrays(columns, names=names[:len(columns)] +
+                                                  [f"s{i}" for i in range(len(columns) - len(names))]), widths
+
+            def partial(batches):
+                # a chunk of rows at a time, its groups' states merged with the earlier chunks' at the end:
+                # memory follows the groups, not the partition
+                updated, widths = [], []
+                for chunk in _chunks(batches, child.schema):
+                    batch, widths = update(chunk)
+                    updated.append(batch)
+                if not updated:
+                    return iter(())      # the final side makes the one row of an empty global aggregate
+                if len(updated) == 1:
+                    return iter(updated)
+                table = pa.Table.from_batches(updated).combine_chunks()
+                key_arrays, groups, states = _regrouped(table, len(keys))
+                columns = list(key_arrays)
+                position = 0
+                for call, width in zip(calls, widths):
+                    columns += _impl(call).merge(states[position:position + width], groups, call)
+                    position += width
+                return iter([pa.RecordBatch.from_arrays(columns, names=table.schema.names)])
             return rdd.map_partitions(partial, arrow_only=True)
         num_keys = len(self.grouping)
         calls, num_states = self.calls, self.num_states
@@ -69,12 +116,7 @@ class HashAggregateExec(SparkPlan):
                 states = None
                 key_arrays, groups = [], Groups(np.zeros(0, dtype=np.int64), 1)
             else:
-                table = pa.Table.from_batches(batches).combine_chunks()
-                key_arrays = [table.column(i).combine_chunks() for i in range(num_keys)]
-                ids, count, first = group_ids(key_arrays, table.num_rows)
-                groups = Groups(ids, count)
-                key_arrays = [k.take(pa.array(first)) for k in key_arrays]
-                states = [table.column(i).combine_chunks() for i in range(num_keys, table.num_columns)]
+                key_arrays, groups, states = _regrouped(pa.Table.from_batches(batches).combine_chunks(), num_keys)
             columns = list(key_arrays)
             position = 0
             for call, width in zip(calls, num_states):

@@ -403,24 +403,29 @@ class DataSourceScanExec(SparkPlan):
 class GenerateExec(SparkPlan):
     """Each input row repeated for every row its generator makes, with the generated columns."""
 
-    def __init__(self, generator, generator_output, child: SparkPlan):
+    def __init__(self, generator, generator_output, child: SparkPlan, child_output: list | None = None):
         self.generator, self.generator_output, self.children = generator, list(generator_output), (child,)
+        self.child_output = list(child.output if child_output is None else child_output)
 
     @property
     def output(self):
-        return list(self.children[0].output) + self.generator_output
+        return self.child_output + self.generator_output
 
     def execute(self, ctx):
         child = self.children[0]
         call = bind(self.generator, child.output)
         generate = call.spec.options["generator"][1]
         schema = self.schema
+        passed = {a.expr_id for a in self.child_output}
+        positions = [i for i, a in enumerate(child.output) if a.expr_id in passed]
 
         def run(batch):
             values = [evaluate_array(a, batch) for a in call.children]
             parent, columns = generate(values, batch.num_rows, call)
-            index = pa.array(parent, pa.int64())
-            kept = list(batch.take(index).columns) if batch.num_columns else []
+            kept = []
+            if positions:
+                index = parent() if callable(parent) else pa.array(parent, pa.int64())
+                kept = [batch.column(i).take(index) for i in positions]
             out = kept + list(columns)
             return pa.RecordBatch.from_arrays([c if c.type == f.type else c.cast(f.type)
                                                for c, f in zip(out, schema)], schema=schema)

@@ -69,7 +69,8 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
         return MapInBatchesExec(plan.func, plan.kind, plan.attributes, plan.grouping,
                                   plan_physical(plan.child, conf))
     if isinstance(plan, L.Generate):
-        return P.GenerateExec(plan.generator, plan.generator_output, plan_physical(plan.child, conf))
+        return P.GenerateExec(plan.generator, plan.generator_output, plan_physical(plan.child, conf),
+                              plan.child_output)
     if isinstance(plan, L.Window):
         return WindowExec(plan.window_expressions, plan.partition, plan.order, plan_physical(plan.child, conf))
     raise NotImplementedError(f"no physical plan yet for {type(plan).__name__}")

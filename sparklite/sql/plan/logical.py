@@ -606,11 +606,13 @@ class Window(UnaryPlan):
 
 class Generate(UnaryPlan):
     """A generator (``explode``...) applied to each row of ``child``: the output is the child's
-    columns then the generator's (``generator_output``)."""
+    columns then the generator's (``generator_output``). ``kept``: the ids of the child's columns
+    that go on (None: all), as column pruning leaves them; the rest are read by the generator only."""
 
-    def __init__(self, generator: Expression, generator_output: list, child: LogicalPlan):
+    def __init__(self, generator: Expression, generator_output: list, child: LogicalPlan, kept: set | None = None):
         super().__init__()
         self.generator, self.generator_output, self.children = generator, list(generator_output), (child,)
+        self.kept = kept
 
     @property
     def expressions(self):
@@ -618,13 +620,18 @@ class Generate(UnaryPlan):
 
     def with_new(self, children=None, expressions=None):
         node = Generate(expressions[0] if expressions is not None else self.generator, self.generator_output,
-                        (children or self.children)[0])
+                        (children or self.children)[0], self.kept)
         node.plan_id = self.plan_id
         return node
 
     @property
+    def child_output(self) -> list:
+        """The child's columns that this node passes on."""
+        return [a for a in self.child.output if self.kept is None or a.expr_id in self.kept]
+
+    @property
     def output(self):
-        return list(self.child.output) + list(self.generator_output)
+        return self.child_output + list(self.generator_output)
 
     def node_string(self):
         return f"Generate {self.generator.sql()}, {attr_list(self.generator_output)}"

@@ -202,6 +202,12 @@ def prune_columns(plan: L.LogicalPlan, required: set) -> L.LogicalPlan:
             kept = kept or [_narrowest(plan.project_list)][:len(plan.project_list)]
             plan = plan.with_new(expressions=kept)
         need = _refs(plan.project_list)
+    elif isinstance(plan, L.Generate):
+        passed = {a.expr_id for a in plan.child_output}
+        kept = {i for i in passed if i in required}
+        if kept != passed:
+            plan = L.Generate(plan.generator, plan.generator_output, plan.child, kept)
+        need = kept | _refs([plan.generator])
     elif isinstance(plan, (L.Distinct, L.SetOperation)):
         need = {a.expr_id for child in plan.children for a in child.output}
     elif isinstance(plan, L.Aggregate):

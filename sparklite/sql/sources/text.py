@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sparklite.sql import types as T
 from sparklite.sql.errors import AnalysisException
@@ -17,6 +19,7 @@ from sparklite.sql.sources.commit import joined_lines, text_codec
 from sparklite.sql.sources.files import (FileSource, compression_of, read_line_range, read_whole, select_columns,
                                          unsupported_type)
 
+_BATCH_ROWS = 1 << 16
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -25,6 +28,24 @@ def split_lines(text: str, separator: str | None) -> list:
     lines = text.split(separator) if separator else _LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()
+    return lines
+
+
+def lines_array(data: bytes) -> pa.Array | None:
+    """The ``\\n``-separated lines of ``data`` as a string array, cut by Arrow from the bytes as they are
+    (no Python string per line); None when the general path must decide: a ``\\r`` (which also ends a
+    line) or bytes that are not UTF-8."""
+    if b"\r" in data or len(data) >= 1 << 31:
+        return None
+    whole = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, len(data)], np.int64)),
+                                                         pa.py_buffer(data)])
+    try:
+        whole.validate(full=True)
+    except pa.ArrowInvalid:
+        return None
+    lines = pc.list_flatten(pc.split_pattern(whole, "\n")).cast(pa.string())
+    if data.endswith(b"\n") or not data:
+        lines = lines.slice(0, len(lines) - 1)      # a final line ending starts no empty line
     return lines
 
 
@@ -53,10 +74,15 @@ class TextSource(FileSource):
             data = read_line_range(fs, path, piece.start, piece.length, (separator or "\n").encode())
         else:
             data = read_whole(fs, path)
-        text = data.decode("utf-8", "replace")
-        values = [text] if self.options.get("wholetext", "false").lower() == "true" else split_lines(text, separator)
-        yield select_columns({f.name: pa.array(values, pa.string()) for f in fields}, [f.name for f in fields],
-                             len(values))
+        whole = self.options.get("wholetext", "false").lower() == "true"
+        column = None if whole or separator else lines_array(data)
+        if column is None:
+            text = data.decode("utf-8", "replace")
+            column = pa.array([text] if whole else split_lines(text, separator), pa.string())
+        # zero-copy slices: operators downstream work on batches that stay in cache
+        for start in range(0, max(len(column), 1), _BATCH_ROWS):
+            piece = column.slice(start, _BATCH_ROWS)
+            yield select_columns({f.name: piece for f in fields}, [f.name for f in fields], len(piece))
 
 
 class TextWriter:
