@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from sparklite.sql import tables
 from sparklite.sql.errors import AnalysisException
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Alias
@@ -27,10 +28,11 @@ def fresh_instance(plan: L.LogicalPlan) -> L.LogicalPlan:
 
 
 class SessionCatalog:
-    def __init__(self, global_views: dict, conf):
+    def __init__(self, global_views: dict, conf, session=None):
         self.temp_views: dict[str, L.LogicalPlan] = {}
         self.global_views = global_views
         self.conf = conf
+        self.session = session
 
     def create_temp_view(self, name: str, plan: L.LogicalPlan, replace: bool, global_view: bool = False) -> None:
         views = self.global_views if global_view else self.temp_views
@@ -51,6 +53,10 @@ class SessionCatalog:
             plan = self.temp_views.get(parts[0].lower())
         elif len(parts) == 2 and parts[0].lower() == GLOBAL_TEMP_DATABASE:
             plan = self.global_views.get(parts[1].lower())
+        if plan is None and self.session is not None:
+            info = tables.lookup(self.session, parts)
+            if info is not None:
+                return L.SubqueryAlias(parts[-1], tables.relation(self.session, info)._plan)
         if plan is None:
             raise AnalysisException(errorClass="TABLE_OR_VIEW_NOT_FOUND",
                                     messageParameters={"relationName": ".".join(f"`{p}`" for p in parts)})
@@ -78,16 +84,20 @@ class Catalog:
 
     def listTables(self, dbName: str | None = None, pattern: str | None = None) -> list:
         import fnmatch
-        tables = []
+        found = []
         if dbName and dbName.lower() == GLOBAL_TEMP_DATABASE:
             names = [(n, [GLOBAL_TEMP_DATABASE]) for n in sorted(self._catalog.global_views)]
         else:
             names = [(n, []) for n in sorted(self._catalog.temp_views)]
+            for info in sorted(self._session._shared["tables"].values(), key=lambda i: i.name.lower()):
+                if not pattern or fnmatch.fnmatch(info.name.lower(), pattern):
+                    found.append(Table(info.name.lower(), "spark_catalog", ["default"], None,
+                                       "MANAGED" if info.managed else "EXTERNAL", False))
         for name, namespace in names:
             if pattern and not fnmatch.fnmatch(name, pattern):
                 continue
-            tables.append(Table(name, None, namespace, None, "TEMPORARY", True))
-        return tables
+            found.append(Table(name, None, namespace, None, "TEMPORARY", True))
+        return found
 
     def tableExists(self, tableName: str, dbName: str | None = None) -> bool:
         from sparklite.sql.column import parse_column_name

@@ -1,9 +1,11 @@
 """SQL statements run for their effect (``spark.sql("SET ...")``, ``CREATE TEMP VIEW``, ``CACHE
-TABLE``, ``SHOW TABLES``, ``DESCRIBE``, ``EXPLAIN``, ``DROP VIEW``): each returns the DataFrame
+TABLE``, ``SHOW TABLES``, ``DESCRIBE``, ``EXPLAIN``, ``DROP VIEW``, and the tables of ``tables``:
+``CREATE TABLE``, ``INSERT``, ``DROP TABLE``): each returns the DataFrame
 Spark returns for it (often empty, sometimes a small table of text)."""
 from __future__ import annotations
 
 
+from sparklite.sql import tables
 from sparklite.sql.errors import AnalysisException
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.sql import Command
@@ -60,6 +62,20 @@ def run_command(session, command: Command):
             if not args["if_exists"]:
                 raise
         return _empty(session)
+    if kind == "create_table":
+        if args["replace"]:
+            tables.drop(session, args["name"], if_exists=True)
+        query = session._dataframe(args["query"]) if args["query"] is not None else None
+        tables.create(session, args["name"], args["schema"], args["provider"], args["partitions"], args["location"],
+                      if_not_exists=args["if_not_exists"], query=query)
+        return _empty(session)
+    if kind == "insert":
+        tables.insert(session, args["name"], session._dataframe(args["query"]), args["overwrite"],
+                      columns=args["columns"])
+        return _empty(session)
+    if kind == "drop" and args["kind"] == "TABLE":
+        tables.drop(session, args["name"], args["if_exists"])
+        return _empty(session)
     if kind == "drop":
         name = args["name"]
         global_view = len(name) == 2 and name[0].lower() == "global_temp"
@@ -69,15 +85,18 @@ def run_command(session, command: Command):
                                     messageParameters={"relationName": ".".join(f"`{p}`" for p in name)})
         return _empty(session)
     if kind == "describe":
+        info = None if len(args["name"]) == 1 and args["name"][0].lower() in session._session_catalog.temp_views \
+            else tables.lookup(session, args["name"])
         df = session.table(".".join(args["name"]))
-        rows = [(f.name, f.dataType.simpleString(), None) for f in df.schema.fields]
+        rows = tables.describe_rows(info) if info is not None else \
+            [(f.name, f.dataType.simpleString(), None) for f in df.schema.fields]
         return _rows(session, rows, "col_name string not null, data_type string not null, comment string")
     if kind == "show_tables":
         import fnmatch
         pattern = args.get("rest", "").strip()
         if pattern.upper().startswith("LIKE"):
             pattern = pattern[4:].strip().strip("'\"")
-        rows = [("", t.name, True) for t in session.catalog.listTables()
+        rows = [("default" if not t.isTemporary else "", t.name, t.isTemporary) for t in session.catalog.listTables()
                 if not pattern or any(fnmatch.fnmatch(t.name, p.strip().replace("%", "*"))
                                       for p in pattern.split("|"))]
         return _rows(session, rows, "namespace string not null, tableName string not null, "

@@ -111,6 +111,10 @@ ERROR_CONDITIONS = {
     "COLUMN_ALREADY_EXISTS": (
         "The column <columnName> already exists. Choose another name or rename the existing column.",
         "42711"),
+    "COLUMN_NOT_DEFINED_IN_TABLE": (
+        "<colType> column <colName> is not defined in table <tableName>, defined table columns are: "
+        "<tableCols>.",
+        "42703"),
     "CONFLICTING_DIRECTORY_STRUCTURES": (
         "Conflicting directory structures detected.\nSuspicious paths:\n<discoveredBasePaths>\nIf provided "
         "paths are partition directories, please set \"basePath\" in the options of the data source to "
@@ -295,6 +299,10 @@ ERROR_CONDITIONS = {
         "<columnOrdinalNumber> column of the <tableOrdinalNumber> table is <dataType1> type which is not "
         "compatible with <dataType2> at the same column of the first table.<hint>.",
         "42825"),
+    "INCOMPATIBLE_DATA_FOR_TABLE.CANNOT_SAFELY_CAST": (
+        "Cannot write incompatible data for the table <tableName>: Cannot safely cast <colName> <srcType>"
+        " to <targetType>.",
+        "KD000"),
     "INCOMPLETE_TYPE_DEFINITION.": (
         "Incomplete complex type:",
         "42K01"),
@@ -327,6 +335,14 @@ ERROR_CONDITIONS = {
     "INDEX_OUT_OF_RANGE": (
         "<arg_name> index out of range, got '<index>'.",
         None),
+    "INSERT_COLUMN_ARITY_MISMATCH.NOT_ENOUGH_DATA_COLUMNS": (
+        "Cannot write to <tableName>, the reason is not enough data columns:\nTable columns: "
+        "<tableColumns>.\nData columns: <dataColumns>.",
+        "21S01"),
+    "INSERT_COLUMN_ARITY_MISMATCH.TOO_MANY_DATA_COLUMNS": (
+        "Cannot write to <tableName>, the reason is too many data columns:\nTable columns: <tableColumns>."
+        "\nData columns: <dataColumns>.",
+        "21S01"),
     "INVALID_ARRAY_INDEX": (
         "The index <indexValue> is out of bounds. The array has <arraySize> elements. Use the SQL "
         "function `get()` to tolerate accessing element at invalid index and return NULL instead.",
@@ -455,6 +471,10 @@ ERROR_CONDITIONS = {
     "LENGTH_SHOULD_BE_THE_SAME": (
         "<arg1> and <arg2> should be of the same length, got <arg1_length> and <arg2_length>.",
         None),
+    "LOCATION_ALREADY_EXISTS": (
+        "Cannot name the managed table as <identifier>, as its associated location <location> already "
+        "exists. Please pick a different table name, or remove the existing location first.",
+        "42710"),
     "MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION": (
         "Malformed records are detected in record parsing: <badRecord>.\nParse Mode: <failFastMode>. To "
         "process malformed records as null result, try setting the option 'mode' as 'PERMISSIVE'. ",
@@ -531,6 +551,9 @@ ERROR_CONDITIONS = {
         "Remainder by zero. Use `try_mod` to tolerate divisor being 0 and return NULL instead. If "
         "necessary set <config> to \"false\" to bypass this error.",
         "22012"),
+    "REQUIRES_SINGLE_PART_NAMESPACE": (
+        "<sessionCatalog> requires a single-part namespace, but got identifier <identifier>.",
+        "42K05"),
     "SCALAR_SUBQUERY_TOO_MANY_ROWS": (
         "More than one row returned by a subquery used as an expression.",
         "21000"),
@@ -543,6 +566,11 @@ ERROR_CONDITIONS = {
     "SQL_CONF_NOT_FOUND": (
         "The SQL config <sqlConf> cannot be found. Please verify that the config exists.",
         "42K0I"),
+    "TABLE_OR_VIEW_ALREADY_EXISTS": (
+        "Cannot create table or view <relationName> because it already exists.\nChoose a different name, "
+        "drop or replace the existing object, or add the IF NOT EXISTS clause to tolerate pre-existing "
+        "objects.",
+        "42P07"),
     "TABLE_OR_VIEW_NOT_FOUND": (
         "The table or view <relationName> cannot be found. Verify the spelling and correctness of the "
         "schema and catalog.\nSearch path: <searchPath>.\nIf you did not qualify the name with a schema, "
@@ -627,6 +655,9 @@ ERROR_CONDITIONS = {
     "UNSUPPORTED_OPERATION": (
         "<operation> is not supported.",
         None),
+    "UNSUPPORTED_OVERWRITE.TABLE": (
+        "Can't overwrite the target that is also being read from. The target table is <table>.",
+        "42902"),
     "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.CORRELATED_REFERENCE": (
         "Unsupported subquery expression: Expressions referencing the outer query are not supported "
         "outside of WHERE/HAVING clauses: <sqlExprs>.",

@@ -260,12 +260,27 @@ class DataFrameWriter(_Options):
         self.format("text").save(path)
 
     def saveAsTable(self, name, format=None, mode=None, partitionBy=None, **options):
-        """Not implemented yet: sparklite has no table catalog."""
-        raise NotImplementedError("DataFrameWriter.saveAsTable is not implemented in sparklite yet (no table catalog)")
+        """Write the rows as the table ``name`` (a managed table in ``spark.sql.warehouse.dir``); an existing
+        table follows ``mode``: error, ignore, append (by column name) or overwrite (replaced)."""
+        from sparklite.sql import tables
+        from sparklite.sql.column import parse_column_name
+        self.mode(mode)
+        if format is not None:
+            self.format(format)
+        if partitionBy is not None:
+            self.partitionBy(partitionBy)
+        self._set(**options)
+        session = self._df.sparkSession
+        tables.create(session, parse_column_name(name), None, self._format, self._partition_by or [],
+                      self._options.get("path"), query=self._df,
+                      mode="error" if self._mode in ("errorifexists", "default") else self._mode)
 
     def insertInto(self, tableName, overwrite=None):
-        """Not implemented yet: sparklite has no table catalog."""
-        raise NotImplementedError("DataFrameWriter.insertInto is not implemented in sparklite yet (no table catalog)")
+        """Insert the rows into the existing table ``tableName``, matching columns by position."""
+        from sparklite.sql import tables
+        from sparklite.sql.column import parse_column_name
+        tables.insert(self._df.sparkSession, parse_column_name(tableName), self._df,
+                      overwrite=bool(overwrite) if overwrite is not None else self._mode == "overwrite")
 
     def bucketBy(self, numBuckets, col, *cols):
         """Not implemented: buckets belong to tables (``saveAsTable``)."""

@@ -93,8 +93,8 @@ class SparkSession:
         self._conf = RuntimeConfig(dict(sparkContext.getConf().getAll()))
         for key, value in (options or {}).items():
             self._conf.set(key, value)
-        self._shared = shared if shared is not None else {"global_views": {}}
-        self._session_catalog = SessionCatalog(self._shared["global_views"], self._conf)
+        self._shared = shared if shared is not None else {"global_views": {}, "tables": {}}
+        self._session_catalog = SessionCatalog(self._shared["global_views"], self._conf, self)
         self.catalog = Catalog(self)
         self._cache_manager = CacheManager(self)
         self._session_functions: dict = {}

@@ -153,6 +153,8 @@ class _Builder:
             target = node.this if node.this is not None else (node.args.get("tables") or [None])[0]
             return Command("drop", {"kind": str(node.args.get("kind") or "").upper(),
                                     "name": self.table_name(target), "if_exists": bool(node.args.get("exists"))})
+        if isinstance(node, exp.Insert):
+            return self.insert(node)
         if isinstance(node, exp.Command):
             return self.command(node)
         raise ParseException(errorClass="PARSE_SYNTAX_ERROR",
@@ -208,7 +210,49 @@ class _Builder:
                                            "global": global_view, "replace": bool(node.args.get("replace")),
                                            "if_not_exists": bool(node.args.get("exists")), "columns": columns,
                                            "query": self.query(node.expression)})
+        if kind == "TABLE" and not temporary:
+            return self.create_table(node, properties)
         raise ParseException(errorClass="PARSE_SYNTAX_ERROR", messageParameters={"error": "'CREATE'", "hint": ""})
+
+    def create_table(self, node, properties):
+        """CREATE TABLE name [(columns)] [USING format] [PARTITIONED BY (columns)] [LOCATION path]
+        [AS query]."""
+        from sparklite.sql.datatypes import _parse_datatype_string
+        _, exp = _sqlglot()
+        target, schema = node.this, None
+        if isinstance(target, exp.Schema):
+            definitions = [c for c in target.expressions if isinstance(c, exp.ColumnDef)]
+            if definitions:
+                schema = _parse_datatype_string(", ".join(
+                    f"`{c.name}` {c.args['kind'].sql(dialect='spark')}" for c in definitions))
+            target = target.this
+        provider, partitions, location = None, [], None
+        for item in (properties.expressions if properties else []):
+            if isinstance(item, exp.FileFormatProperty):
+                provider = item.this.name
+            elif isinstance(item, exp.PartitionedByProperty):
+                columns = item.this.expressions if isinstance(item.this, exp.Schema) else [item.this]
+                partitions = [c.name for c in columns]
+            elif isinstance(item, exp.LocationProperty):
+                location = item.this.name
+        query = self.query(node.expression) if node.expression is not None else None
+        return Command("create_table", {"name": self.table_name(target), "schema": schema, "provider": provider,
+                                        "partitions": partitions, "location": location, "query": query,
+                                        "if_not_exists": bool(node.args.get("exists")),
+                                        "replace": bool(node.args.get("replace"))})
+
+    def insert(self, node):
+        """INSERT INTO | OVERWRITE [TABLE] name [(columns)] query."""
+        _, exp = _sqlglot()
+        target, columns = node.this, None
+        if isinstance(target, exp.Schema):
+            columns = [c.name for c in target.expressions]
+            target = target.this
+        if isinstance(target, exp.Table) and target.args.get("partition") is not None:
+            raise NotImplementedError("INSERT with a PARTITION clause: the partition columns go in the query")
+        return Command("insert", {"name": self.table_name(target), "columns": columns,
+                                  "overwrite": bool(node.args.get("overwrite")),
+                                  "query": self.query(node.expression)})
 
     @staticmethod
     def table_name(node) -> tuple:

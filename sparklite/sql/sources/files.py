@@ -621,6 +621,7 @@ class FileSource:
         self.files, self.options, self.settings = files, options, settings
         self.data_schema, self.partition_schema = data_schema, partition_schema
         self.schema = T.StructType(list(data_schema.fields) + list(partition_schema.fields))
+        self.roots = list(roots)
         self.description = f"{self.name} [{', '.join(roots)}]"
 
     def __getstate__(self):
