@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sparklite.sql import types as T
 from sparklite.sql.builtins.aggregates import Distinct, Groups, _normalized, group_ids
 from sparklite.sql.execution.evaluate import evaluate_array
+from sparklite.sql.plan.expressions import Literal
 from sparklite.sql.execution.physical import SparkPlan, attr_list, bind
 from sparklite.sql.execution.sort import concat_batches
 
@@ -28,7 +30,7 @@ _CHUNK_ROWS = 1 << 20
 
 
 def _chunks(batches, schema: pa.Schema):
-    """The partition's batches gathered into batches of about ``_CHUNK_ROWS`` rows."""
+    """The partition's batches in lists of about ``_CHUNK_ROWS`` rows."""
     pending, rows = [], 0
     for batch in batches:
         if not batch.num_rows:
@@ -36,10 +38,47 @@ def _chunks(batches, schema: pa.Schema):
         pending.append(batch)
         rows += batch.num_rows
         if rows >= _CHUNK_ROWS:
-            yield concat_batches(pending, schema)
+            yield pending
             pending, rows = [], 0
     if pending:
-        yield concat_batches(pending, schema)
+        yield pending
+
+
+def _plain_key(t) -> bool:
+    """Key types Acero groups exactly as Spark does (no float normalization, no nesting)."""
+    return (pa.types.is_integer(t) or pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_date32(t)
+            or pa.types.is_boolean(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t))
+
+
+def _acero_counts(grouping: list, calls: list) -> list | None:
+    """When every aggregate is a plain ``count`` over plain keys (``groupBy(...).count()``), what each
+    counts: None for rows (``count(*)``), else the argument; the partial aggregate is then one Acero hash
+    aggregation. None otherwise."""
+    if not grouping or not all(_plain_key(T.to_arrow_type(g.data_type)) for g in grouping):
+        return None
+    counts = []
+    for call in calls:
+        if call.options.get("distinct") or call.spec.name != "count" or len(call.children) != 1:
+            return None
+        child = call.children[0]
+        counts.append(None if isinstance(child, Literal) and child.value is not None else child)
+    return counts if counts.count(None) <= 1 else None       # Acero names each count of rows alike
+
+
+def _acero_update(pieces: list, keys: list, args: list, counts: list, names: list):
+    key_names = [f"k{i}" for i in range(len(keys))]
+    counted = [i for i, c in enumerate(counts) if c is not None]
+    batches = []
+    for piece in pieces:
+        arrays = [evaluate_array(k, piece) for k in keys] + [evaluate_array(args[i][0], piece) for i in counted]
+        batches.append(pa.RecordBatch.from_arrays(arrays, names=key_names + [f"a{i}" for i in counted]))
+    table = pa.Table.from_batches(batches)
+    aggregates = [([], "count_all") if c is None else (f"a{i}", "count", pc.CountOptions("only_valid"))
+                  for i, c in enumerate(counts)]
+    result = table.group_by(key_names, use_threads=False).aggregate(aggregates)
+    states = [result.column("count_all" if c is None else f"a{i}_count") for i, c in enumerate(counts)]
+    columns = [result.column(k).combine_chunks() for k in key_names] + [c.combine_chunks() for c in states]
+    return pa.RecordBatch.from_arrays(columns, names=names[:len(columns)]), [1] * len(counts)
 
 
 def _regrouped(table: pa.Table, num_keys: int):
@@ -70,7 +109,12 @@ class HashAggregateExec(SparkPlan):
             calls = self.calls
             names = [a.name for a in self._output]
 
-            def update(batch):
+            counts = _acero_counts(self.grouping, calls)
+
+            def update(pieces):
+                if counts is not None:
+                    return _acero_update(pieces, keys, args, counts, names)
+                batch = concat_batches(pieces, child.schema)
                 key_arrays = [_normalized(evaluate_array(k, batch)) for k in keys]
                 ids, count, first = group_ids(key_arrays, batch.num_rows)
                 groups = Groups(ids, count)
