@@ -38,6 +38,9 @@ def bench(argv: list) -> int:
               "install with 'pip install -e .' from a clone", file=sys.stderr)
         return 2
     sys.path.insert(0, checkout)
+    if argv[:1] == ["sql"]:          # sparklite bench sql: the DataFrame/SQL benchmark (TPC-H and more)
+        from benchmarks.sql_bench import main as run_sql_benchmark
+        return run_sql_benchmark(argv[1:])
     from benchmarks.__main__ import main as run_benchmarks
     return run_benchmarks(argv)
 
@@ -72,7 +75,8 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     qs = sub.add_parser("quickstart", help="run a small word count job")
     qs.add_argument("--master", default="local[2]")
-    sub.add_parser("bench", help="run the benchmark suite (options: python -m benchmarks --help)")
+    sub.add_parser("bench", help="run the benchmark suite (options: python -m benchmarks --help; "
+                                 "'bench sql': the SQL benchmark, python -m benchmarks.sql_bench --help)")
     sub.add_parser("version", help="print the version")
     sub.add_parser("run", help="run a Python program (--as-pyspark: its pyspark imports get sparklite)")
     args = parser.parse_args(argv)

@@ -84,3 +84,23 @@ def test_comma_joins_are_reordered_and_keep_their_columns(spark):
     expected = [(ab, f"b{ab}", ai, ai // 2, ai, ab) for ai in range(0, 50, 2) for ab in [ai % 7] if ai // 2 > 3]
     assert _sorted(query.collect()) == _sorted(expected)
     assert "Cartesian" not in query._explain_string("simple") and "NestedLoop" not in query._explain_string("simple")
+
+
+def test_a_filter_on_a_parquet_column_skips_row_groups_its_statistics_rule_out(spark, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from sparklite.sql.execution.physical import DataSourceScanExec
+    path = str(tmp_path / "sorted.parquet")
+    pq.write_table(pa.table({"x": pa.array(range(10_000), pa.int64()), "y": pa.array([i % 3 for i in range(10_000)])}),
+                   path, row_group_size=1000)
+    spark.read.parquet(path).createOrReplaceTempView("sorted_view")
+    query = spark.sql("SELECT x, y FROM sorted_view WHERE x >= 8500 AND y = 1")
+    assert sorted(r.x for r in query.collect()) == [x for x in range(8500, 10_000) if x % 3 == 1]
+    def nodes(plan):
+        yield plan
+        for child in plan.children:
+            yield from nodes(child)
+    scans = [node for node in nodes(query._query.physical) if isinstance(node, DataSourceScanExec)]
+    assert len(scans) == 1 and ("x", ">=", 8500) in scans[0].source.filters
+    read = sum(batch.num_rows for split in scans[0].source.splits() for batch in scans[0].source.read(split, ["x", "y"]))
+    assert read == 2000                      # the row groups of 8000..9999 only

@@ -397,7 +397,9 @@ class DataSourceScanExec(SparkPlan):
                                      arrow_only=self.source.arrow_only)
 
     def node_string(self):
-        return f"FileScan {self.source.description} {attr_list(self._output)}"
+        pushed = getattr(self.source, "filters", None)
+        text = f"FileScan {self.source.description} {attr_list(self._output)}"
+        return text + (f", PushedFilters: [{', '.join(f'{c} {op} {v}' for c, op, v in pushed)}]" if pushed else "")
 
 
 class GenerateExec(SparkPlan):

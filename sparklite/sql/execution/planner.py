@@ -17,11 +17,13 @@ from sparklite.sql.execution.join import HashJoinExec, extract_keys, output_of
 from sparklite.sql.execution.python_exec import MapInBatchesExec
 from sparklite.sql.execution.window import WindowExec
 from sparklite.sql.execution import physical as P
+from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.exchange import ShuffleExchangeExec
 from sparklite.sql.execution.sort import SortExec
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, output_name
 from sparklite.sql.plan.optimizer import optimize
+from sparklite.sql.plan.predicates import conjuncts
 from sparklite.sql.plan.stats import size_in_bytes
 
 
@@ -29,10 +31,10 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
     if isinstance(plan, L.Project):
         child = plan.child
         if isinstance(child, L.Filter):
-            return P.ProjectFilterExec(plan.project_list, child.condition, plan_physical(child.child, conf))
+            return P.ProjectFilterExec(plan.project_list, child.condition, _filtered_input(child, conf))
         return P.ProjectFilterExec(plan.project_list, None, plan_physical(child, conf))
     if isinstance(plan, L.Filter):
-        return P.ProjectFilterExec(None, plan.condition, plan_physical(plan.child, conf))
+        return P.ProjectFilterExec(None, plan.condition, _filtered_input(plan, conf))
     if isinstance(plan, L.LocalRelation):
         return P.LocalTableScanExec(plan.output, plan.table, plan.num_slices)
     if isinstance(plan, L.DataSourceRelation):
@@ -74,6 +76,52 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
     if isinstance(plan, L.Window):
         return WindowExec(plan.window_expressions, plan.partition, plan.order, plan_physical(plan.child, conf))
     raise NotImplementedError(f"no physical plan yet for {type(plan).__name__}")
+
+
+_SCAN_OPERATORS = {"equal": "=", "lessthan": "<", "lessthanorequal": "<=", "greaterthan": ">",
+                   "greaterthanorequal": ">="}
+_FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _filtered_input(plan: L.Filter, conf) -> P.SparkPlan:
+    """The input of a filter; a file scan gets the filter's ``column op constant`` conjuncts, so that
+    it skips the Parquet row groups whose statistics rule them out (the filter still runs above)."""
+    child = plan.child
+    if isinstance(child, L.DataSourceRelation) and hasattr(child.source, "with_filters"):
+        pushed = scan_filters(plan.condition, child)
+        if pushed:
+            return P.DataSourceScanExec(child.output, child.source.with_filters(pushed), child.columns)
+    return plan_physical(child, conf)
+
+
+def scan_filters(condition, relation: L.DataSourceRelation) -> list:
+    """(file column, operator, value) for each conjunct comparing a column of the scan with a constant."""
+    names = dict(zip((a.expr_id for a in relation.output), relation.columns or [a.name for a in relation.output]))
+    found = []
+    for part in conjuncts(condition):
+        if not (isinstance(part, Call) and part.spec.name in _SCAN_OPERATORS):
+            continue
+        column, other = part.children
+        operator = _SCAN_OPERATORS[part.spec.name]
+        if not isinstance(column, AttributeReference):
+            column, other, operator = other, column, _FLIPPED[operator]
+        if not isinstance(column, AttributeReference) or column.expr_id not in names or other.references():
+            continue
+        value = _constant(other)
+        if value is not None and value == value:          # NaN compares with nothing
+            found.append((names[column.expr_id], operator, value))
+    return found
+
+
+def _constant(expr):
+    """The Python value of an expression without columns, or None when it cannot be had here."""
+    try:
+        return evaluate_array(expr, _ONE_ROW)[0].as_py()
+    except Exception:  # a constant that fails to compute here (its error comes when the query runs)
+        return None
+
+
+_ONE_ROW = pa.RecordBatch.from_arrays([pa.array([0])], names=["_"])
 
 
 def plan_join(plan: L.Join, conf) -> P.SparkPlan:

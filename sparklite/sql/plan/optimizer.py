@@ -85,6 +85,24 @@ def collapse_project(plan):
     return L.Project(merged, inner.child)
 
 
+def push_filter_through_project(plan):
+    """Spark's PushPredicateThroughNonJoin for a projection: a filter over deterministic projections
+    filters their input instead (aliases replaced by what they name), so it reaches joins and scans."""
+    if not (isinstance(plan, L.Filter) and isinstance(plan.child, L.Project) and plan.condition.deterministic):
+        return plan
+    project = plan.child
+    if not all(e.deterministic for e in project.project_list) or \
+            any(isinstance(x, SubqueryExpression) for x in plan.condition.walk()):
+        return plan
+    aliases = {e.expr_id: e.child for e in project.project_list if isinstance(e, Alias)}
+
+    def substitute(node):
+        if isinstance(node, AttributeReference) and node.expr_id in aliases:
+            return aliases[node.expr_id]
+        return node
+    return project.with_new(children=(L.Filter(plan.condition.transform_up(substitute), project.child),))
+
+
 def push_filters_into_joins(plan):
     """Spark's PushPredicateThroughJoin for inner and cross joins: a WHERE conjunct reading one side
     filters that side below the join; one reading both sides joins on it (so comma joins get keys)."""
@@ -147,7 +165,7 @@ def _factor_or(e) -> list:
 
 
 RULES = [rewrite_subqueries, apply_hints, drop_hints, eliminate_subquery_aliases, combine_filters,
-         reorder_joins, push_filters_into_joins, collapse_project]
+         reorder_joins, push_filter_through_project, push_filters_into_joins, collapse_project]
 
 
 def optimize(plan: L.LogicalPlan, max_iterations: int = 100) -> L.LogicalPlan:
