@@ -291,6 +291,9 @@ ERROR_CONDITIONS = {
     "GROUP_BY_POS_OUT_OF_RANGE": (
         "GROUP BY position <index> is not in select list (valid range is [1, <size>]).",
         "42805"),
+    "HIGHER_ORDER_FUNCTION_SHOULD_RETURN_COLUMN": (
+        "Function `<func_name>` should return Column, got <return_type>.",
+        None),
     "ILLEGAL_DAY_OF_WEEK": (
         "Illegal input for day of week: <string>.",
         "22009"),
@@ -411,6 +414,14 @@ ERROR_CONDITIONS = {
     "INVALID_JSON_SCHEMA_MAP_TYPE": (
         "Input schema <jsonSchema> can only contain STRING as a key type for a MAP.",
         "22032"),
+    "INVALID_LAMBDA_FUNCTION_CALL.NON_HIGHER_ORDER_FUNCTION": (
+        "Invalid lambda function call. A lambda function should only be used in a higher order function. "
+        "However, its class is <class>, which is not a higher order function.",
+        "42K0D"),
+    "INVALID_LAMBDA_FUNCTION_CALL.NUM_ARGS_MISMATCH": (
+        "Invalid lambda function call. A higher order function expects <expectedNumArgs> arguments, but "
+        "got <actualNumArgs>.",
+        "42K0D"),
     "INVALID_LIMIT_LIKE_EXPRESSION.IS_NEGATIVE": (
         "The limit like expression <expr> is invalid. The <name> expression must be equal to or greater "
         "than 0, but got <v>.",
@@ -687,6 +698,10 @@ ERROR_CONDITIONS = {
         "The <functionName> requires <expectedNum> parameters but the actual number is <actualNum>. "
         "Please, refer to '<docroot>/sql-ref-functions.html' for a fix.",
         "42605"),
+    "WRONG_NUM_ARGS_FOR_HIGHER_ORDER_FUNCTION": (
+        "Function `<func_name>` should take between 1 and 3 arguments, but the provided function takes "
+        "<num_args>.",
+        None),
     "WRONG_NUM_COLUMNS": (
         "Function `<func_name>` should take at least <num_cols> columns.",
         None),

@@ -25,7 +25,8 @@ from sparklite.sql.plan.casting import check_cast
 from sparklite.sql.plan.expressions import (Alias, AttributeReference, Call, Cast, Expression, SortOrder,
                                             SortOrderExpression, UnresolvedAttribute, UnresolvedExtract,
                                             UnresolvedFunction, UnresolvedOrdinal, UnresolvedStar, WindowExpression,
-                                            WindowFrame, OuterReference, SubqueryExpression, MultiAlias, output_name)
+                                            WindowFrame, OuterReference, SubqueryExpression, MultiAlias, output_name,
+                                            LambdaFunction, NamedLambdaVariable, UnresolvedLambda)
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -429,6 +430,9 @@ class Analyzer:
     def resolve_expression(self, e: Expression, child: L.LogicalPlan) -> Expression:
         if e.resolved:
             return e
+        if any(isinstance(node, UnresolvedLambda) for node in e.walk()):
+            e = e.transform_down(lambda node: self.resolve_higher_order(node, child)
+                                 if _takes_lambda(node) else node)
 
         def rule(node):
             if isinstance(node, UnresolvedAttribute):
@@ -484,6 +488,30 @@ class Analyzer:
                 plan = L.Project([Alias(cast_to(column, t), column.name)], plan)
             resolved = SubqueryExpression("in", plan, (cast_to(value, t),))
         return resolved
+
+    def resolve_higher_order(self, node: UnresolvedFunction, child) -> Expression:
+        """A call taking lambdas (``transform(a, x -> x + 1)``): its other arguments first, then each
+        lambda, whose variables get the types the function gives them; names in a lambda's body are
+        its variables before they are columns."""
+        spec = lookup(node.name)
+        typing = spec.options.get("lambda_variables")
+        if typing is None:
+            raise AnalysisException(errorClass="INVALID_LAMBDA_FUNCTION_CALL.NON_HIGHER_ORDER_FUNCTION",
+                                    messageParameters={"class": spec.name})
+        args = [c if isinstance(c, UnresolvedLambda) else self.resolve_expression(c, child) for c in node.children]
+        for i, arg in enumerate(args):
+            if not isinstance(arg, UnresolvedLambda):
+                continue
+            kinds = typing(args, i)
+            if len(arg.names) not in kinds:
+                raise AnalysisException(
+                    errorClass="INVALID_LAMBDA_FUNCTION_CALL.NUM_ARGS_MISMATCH",
+                    messageParameters={"expectedNumArgs": str(max(kinds)), "actualNumArgs": str(len(arg.names))})
+            variables = [NamedLambdaVariable(name, t, nullable)
+                         for name, (t, nullable) in zip(arg.names, kinds[len(arg.names)])]
+            body = self.resolve_expression(_with_variables(arg.children[0], variables, self.case_sensitive), child)
+            args[i] = LambdaFunction(body, variables)
+        return self.resolve_function(UnresolvedFunction(node.name, args, node.is_distinct))
 
     def resolve_function(self, node: UnresolvedFunction) -> Expression:
         registered = self.session_functions.get(node.name.lower())
@@ -558,6 +586,32 @@ class Analyzer:
         return AnalysisException(errorClass="UNRESOLVED_COLUMN.WITH_SUGGESTION",
                                  messageParameters={"objectName": quote_name(node.parts),
                                                     "proposal": ", ".join(ranked)})
+
+
+def _takes_lambda(node) -> bool:
+    return isinstance(node, UnresolvedFunction) and any(isinstance(c, UnresolvedLambda) for c in node.children)
+
+
+def _with_variables(body, variables: list, case_sensitive: bool):
+    """The lambda's body with its variables in place of the names they bind (a nested lambda that binds
+    the same name keeps its own)."""
+    def same(a, b):
+        return a == b if case_sensitive else a.lower() == b.lower()
+
+    def replace(node):
+        if isinstance(node, UnresolvedAttribute):
+            variable = next((v for v in variables if same(v.name, node.parts[0])), None)
+            if variable is not None:
+                result = variable
+                for field in node.parts[1:]:
+                    result = extract.field_by_name(result, field, case_sensitive)
+                return result
+            return node
+        if isinstance(node, UnresolvedLambda):
+            kept = [v for v in variables if not any(same(v.name, n) for n in node.names)]
+            return UnresolvedLambda(node.names, _with_variables(node.children[0], kept, case_sensitive))
+        return node.with_children(tuple(replace(c) for c in node.children))
+    return replace(body)
 
 
 def _as_column(e):

@@ -156,6 +156,21 @@ class UnresolvedFunction(Expression):
         return f"{self.name}({'DISTINCT ' if self.is_distinct else ''}{inner})"
 
 
+class UnresolvedLambda(Expression):
+    """``(x, y) -> body`` (SQL) or a Python lambda (``F.transform(col, lambda x: ...)``) before the
+    higher-order function that takes it gives its variables their types."""
+    resolved_flag = False
+
+    def __init__(self, names: tuple, body):
+        self.names, self.children = tuple(names), (body,)
+
+    def with_children(self, children):
+        return UnresolvedLambda(self.names, children[0])
+
+    def sql(self) -> str:
+        return f"lambdafunction({self.children[0].sql()}, {', '.join(self.names)})"
+
+
 class UnresolvedExtract(Expression):
     """``col[key]`` / ``col.field``: an array element, a map value or a struct field, decided once
     the child's type is known."""
@@ -373,6 +388,59 @@ def _decimal_holds(src: T.DataType, dst: T.DecimalType) -> bool:
     if isinstance(src, T.BooleanType):
         return dst.precision - dst.scale >= 1
     return False
+
+
+class NamedLambdaVariable(LeafExpression):
+    """A variable of a lambda function: an array's element, an index, an accumulator."""
+
+    def __init__(self, name: str, data_type: T.DataType, nullable: bool, expr_id: int | None = None):
+        self.name, self._type, self._nullable = name, data_type, nullable
+        self.expr_id = new_expr_id() if expr_id is None else expr_id
+
+    @property
+    def data_type(self):
+        return self._type
+
+    @property
+    def nullable(self):
+        return self._nullable
+
+    def sql(self) -> str:
+        return "namedlambdavariable()"           # as Spark prints a resolved lambda's variables
+
+    def semantic_key(self):
+        return ("lambda variable", self.expr_id)
+
+
+class LambdaFunction(Expression):
+    """A resolved lambda: ``body`` over ``arguments`` (``NamedLambdaVariable``); the higher-order
+    function that holds it evaluates the body on the elements it feeds."""
+
+    def __init__(self, body, arguments: list):
+        self.children, self.arguments = (body,), list(arguments)
+
+    @property
+    def body(self):
+        return self.children[0]
+
+    @property
+    def data_type(self):
+        return self.body.data_type
+
+    @property
+    def nullable(self):
+        return self.body.nullable
+
+    def with_children(self, children):
+        if tuple(children) == self.children:
+            return self
+        return LambdaFunction(children[0], self.arguments)
+
+    def sql(self) -> str:
+        return f"lambdafunction({self.body.sql()}, {', '.join(a.sql() for a in self.arguments)})"
+
+    def semantic_key(self):
+        return ("lambda", tuple(a.expr_id for a in self.arguments), self.body.semantic_key())
 
 
 class Call(Expression):

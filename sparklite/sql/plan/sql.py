@@ -19,8 +19,8 @@ from sparklite.sql import types as T
 from sparklite.sql.errors import AnalysisException, ParseException
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import (Alias, Cast, Expression, Literal, SortOrder, UnresolvedAttribute,
-                                            UnresolvedExtract, UnresolvedFunction, UnresolvedOrdinal, UnresolvedStar,
-                                            SubqueryExpression, WindowExpression, WindowFrame)
+                                            UnresolvedExtract, UnresolvedFunction, UnresolvedLambda, UnresolvedOrdinal,
+                                            UnresolvedStar, SubqueryExpression, WindowExpression, WindowFrame)
 
 
 @dataclass
@@ -524,6 +524,12 @@ class _Builder:
             if node.args.get("position") is not None:
                 args.append(self.expression(node.args["position"]))
             return UnresolvedFunction("locate", args)
+        if isinstance(node, exp.Lambda):
+            return UnresolvedLambda(tuple(v.name for v in node.expressions), self.expression(node.this))
+        if isinstance(node, exp.Transform):
+            return UnresolvedFunction("transform", [self.expression(node.this), self.expression(node.expression)])
+        if isinstance(node, exp.Identifier):           # a lambda's variable in its body
+            return UnresolvedAttribute((node.name,))
         if isinstance(node, exp.Column):
             if isinstance(node.this, exp.Star):
                 return UnresolvedStar(tuple(p.name for p in node.parts[:-1]))
