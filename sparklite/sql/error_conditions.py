@@ -173,6 +173,14 @@ ERROR_CONDITIONS = {
         "Cannot resolve <sqlExpr> due to data type mismatch: The <inputName> value must to be a "
         "<requireType> literal of <validValues>, but got <inputValue>.",
         "42K09"),
+    "DATATYPE_MISMATCH.INVALID_JSON_MAP_KEY_TYPE": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: Input schema <schema> can only contain "
+        "STRING as a key type for a MAP.",
+        "42K09"),
+    "DATATYPE_MISMATCH.INVALID_JSON_SCHEMA": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: Input schema <schema> must be a struct, an "
+        "array, a map or a variant.",
+        "42K09"),
     "DATATYPE_MISMATCH.INVALID_MAP_KEY_TYPE": (
         "Cannot resolve <sqlExpr> due to data type mismatch: The key of map cannot be/contain <keyType>.",
         "42K09"),
@@ -197,6 +205,10 @@ ERROR_CONDITIONS = {
     "DATATYPE_MISMATCH.NON_FOLDABLE_INPUT": (
         "Cannot resolve <sqlExpr> due to data type mismatch: the input <inputName> should be a foldable "
         "<inputType> expression; however, got <inputExpr>.",
+        "42K09"),
+    "DATATYPE_MISMATCH.NON_STRING_TYPE": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: all arguments of the function <funcName> "
+        "must be strings.",
         "42K09"),
     "DATATYPE_MISMATCH.NULL_TYPE": (
         "Cannot resolve <sqlExpr> due to data type mismatch: Null typed values cannot be used as "
@@ -426,6 +438,9 @@ ERROR_CONDITIONS = {
         "The limit like expression <expr> is invalid. The <name> expression must be equal to or greater "
         "than 0, but got <v>.",
         "42K0E"),
+    "INVALID_OPTIONS.NON_MAP_FUNCTION": (
+        "Invalid options: Must use the `map()` function for options.",
+        "42K06"),
     "INVALID_PARAMETER_VALUE.BIT_POSITION_RANGE": (
         "The value of parameter(s) <parameter> in <functionName> is invalid: expects an integer value in "
         "[0, <upper>), but got <invalidValue>.",
@@ -457,6 +472,10 @@ ERROR_CONDITIONS = {
         "The specified save mode <mode> is invalid. Valid save modes include \"append\", \"overwrite\", "
         "\"ignore\", \"error\", \"errorifexists\", and \"default\".",
         "42000"),
+    "INVALID_SCHEMA.NON_STRING_LITERAL": (
+        "The input schema <inputSchema> is not a valid schema string. The input expression must be string"
+        " literal and not null.",
+        "42K07"),
     "INVALID_TIMEZONE": (
         "The timezone: <timeZone> is invalid. The timezone must be either a region-based zone ID or a "
         "zone offset. Region IDs must have the form 'area/city', such as 'America/Los_Angeles'. Zone "
@@ -546,6 +565,10 @@ ERROR_CONDITIONS = {
     "ORDER_BY_POS_OUT_OF_RANGE": (
         "ORDER BY position <index> is not in select list (valid range is [1, <size>]).",
         "42805"),
+    "PARSE_MODE_UNSUPPORTED": (
+        "The function <funcName> doesn't support the <mode> mode. Acceptable modes are PERMISSIVE and "
+        "FAILFAST.",
+        "42601"),
     "PARSE_SYNTAX_ERROR": (
         "Syntax error at or near <error><hint>.",
         "42601"),

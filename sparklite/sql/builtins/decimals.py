@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 _SAFE = 1 << 62          # bound below which sums of two values and negations stay in int64
 

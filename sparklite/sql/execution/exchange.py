@@ -36,6 +36,23 @@ class SparkHashPartitioner(BatchPartitioner):
         return hash((SparkHashPartitioner, self.numPartitions, len(self.keys)))
 
 
+class SinglePartitioner(BatchPartitioner):
+    """Spark's SinglePartition: every row to the one reduce partition, through a shuffle, so the
+    stage before it keeps its tasks (a global aggregate's partial side, a global sort's input)."""
+
+    def __init__(self):
+        super().__init__(1, None)
+
+    def partition_ids(self, batch: pa.RecordBatch) -> np.ndarray:
+        return np.zeros(batch.num_rows, dtype=np.int64)
+
+    def __eq__(self, other):
+        return isinstance(other, SinglePartitioner)
+
+    def __hash__(self):
+        return hash(SinglePartitioner)
+
+
 class RoundRobinPartitioner(BatchPartitioner):
     """Spark's RoundRobinPartitioning: a map partition's rows go to consecutive partitions."""
 
@@ -71,8 +88,7 @@ class ShuffleExchangeExec(SparkPlan):
         child = self.children[0]
         rdd = child.execute(ctx)
         if self.kind == "single":
-            n = rdd.getNumPartitions()
-            return rdd.coalesce_partitions([list(range(n))]) if n != 1 else rdd
+            return rdd.partition_by(SinglePartitioner()) if rdd.getNumPartitions() != 1 else rdd
         n = self.num_partitions or ctx.shuffle_partitions
         if self.kind == "hash":
             partitioner = SparkHashPartitioner([bind(k, child.output) for k in self.keys], n)

@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sparklite.core.api import ColumnarRDD
 from sparklite.sql.execution.evaluate import evaluate_array
+from sparklite.sql.execution.exchange import SinglePartitioner
 from sparklite.sql.execution.physical import SparkPlan, bind
 
 
@@ -101,7 +101,7 @@ class SortExec(SparkPlan):
         schema = self.schema
         bound = [type(o)(bind(o.child, child.output), o.ascending, o.nulls_first) for o in self.order]
         if self.global_sort and rdd.getNumPartitions() > 1:
-            rdd = ColumnarRDD(rdd.coalesce(1), schema)
+            rdd = rdd.partition_by(SinglePartitioner())
 
         def run(batches):
             batch = concat_batches(list(batches), schema)

@@ -11,6 +11,7 @@ from sparklite.sql.column import Column, literal, name_to_expression, to_express
 from sparklite.sql.functions.collections import *  # noqa: F401,F403  (arrays and maps)
 from sparklite.sql.functions.datetime import *  # noqa: F401,F403  (dates and times)
 from sparklite.sql.functions.higherorder import *  # noqa: F401,F403  (functions taking lambdas)
+from sparklite.sql.functions.jsonfuncs import *  # noqa: F401,F403  (JSON)
 from sparklite.sql.functions.mathfuncs import *  # noqa: F401,F403  (math, bitwise, conversion)
 from sparklite.sql.functions.strings import *  # noqa: F401,F403  (strings, regular expressions, hashes)
 from sparklite.sql.errors import PySparkTypeError
