@@ -476,6 +476,9 @@ ERROR_CONDITIONS = {
         "The input schema <inputSchema> is not a valid schema string. The input expression must be string"
         " literal and not null.",
         "42K07"),
+    "INVALID_SQL_SYNTAX.FUNCTION_WITH_UNSUPPORTED_SYNTAX": (
+        "Invalid SQL syntax: The function <prettyName> does not support <syntax>.",
+        "42000"),
     "INVALID_TIMEZONE": (
         "The timezone: <timeZone> is invalid. The timezone must be either a region-based zone ID or a "
         "zone offset. Region IDs must have the form 'area/city', such as 'America/Los_Angeles'. Zone "

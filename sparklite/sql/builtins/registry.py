@@ -35,10 +35,14 @@ class FunctionSpec:
     options: dict = field(default_factory=dict)
 
     def display(self, arg_sqls: list[str], call) -> str:
+        if "filter_sql" in call.options:       # an aggregate with FILTER (WHERE ...): its own arguments shown
+            arg_sqls = list(call.options["display_args"])
         if self.render is not None:
-            return self.render(arg_sqls, call)
-        distinct = "DISTINCT " if call.options.get("distinct") else ""
-        return f"{call.options.get('display_name', self.name)}({distinct}{', '.join(arg_sqls)})"
+            text = self.render(arg_sqls, call)
+        else:
+            distinct = "DISTINCT " if call.options.get("distinct") else ""
+            text = f"{call.options.get('display_name', self.name)}({distinct}{', '.join(arg_sqls)})"
+        return text + (f" FILTER (WHERE {call.options['filter_sql']})" if "filter_sql" in call.options else "")
 
 
 FUNCTIONS: dict[str, FunctionSpec] = {}

@@ -81,6 +81,13 @@ class Analyzer:
             return plan.with_new(expressions=[condition])
         if isinstance(plan, L.LateralView):
             return self._resolve_lateral_view(plan)
+        if isinstance(plan, L.ColumnAliases):
+            output = plan.child.output
+            if len(plan.names) != len(output):
+                raise AnalysisException(errorClass="ASSIGNMENT_ARITY_MISMATCH",
+                                        messageParameters={"numTarget": str(len(plan.names)),
+                                                           "numExpr": str(len(output))})
+            return L.Project([Alias(a, name) for a, name in zip(output, plan.names)], plan.child)
         if isinstance(plan, L.Distinct):
             output = list(plan.child.output)
             return L.Aggregate(output, output, plan.child)
@@ -163,6 +170,12 @@ class Analyzer:
         left, right = plan.left, plan.right
         if {a.expr_id for a in left.output} & {a.expr_id for a in right.output}:
             right = _new_instance(right)                                         # a self-join: new ids
+        if plan.using == "natural":
+            common = [a.name for a in left.output if any(self._same(a.name, b.name) for b in right.output)]
+            if not common:
+                return L.Join(left, right, "cross" if plan.join_type == "inner" else plan.join_type, None, None,
+                              plan.hint)
+            plan = L.Join(plan.left, plan.right, plan.join_type, None, common, plan.hint)
         if plan.using is not None:
             return self._using_join(plan, left, right)
         condition = plan.condition
@@ -224,6 +237,8 @@ class Analyzer:
         from sparklite.sql.builtins.registry import lookup
         union = self._resolve_union(L.Union(list(plan.children)))       # the same width and type rules
         left, right = union.children
+        if plan.kind.endswith("_all"):
+            return self.execute(_multiset(plan.kind == "intersect_all", left, right))
         if {a.expr_id for a in left.output} & {a.expr_id for a in right.output}:
             right = _new_instance(right)
         condition = None
@@ -518,9 +533,22 @@ class Analyzer:
         if registered is not None:                  # spark.udf.register(name, f): the user's function
             return registered(*[_as_column(c) for c in node.children])._expr
         spec = lookup(node.name)
-        resolved = spec.resolve(list(node.children))
+        children, condition = list(node.children), None
+        if node.filtered:
+            children, condition = children[:-1], children[-1]
+            if not spec.aggregate:
+                raise AnalysisException(errorClass="INVALID_SQL_SYNTAX.FUNCTION_WITH_UNSUPPORTED_SYNTAX",
+                                        messageParameters={"prettyName": f"`{node.name}`", "syntax": "FILTER CLAUSE"})
+            # the aggregate sees only the rows where the condition holds: others give it NULLs, which
+            # aggregates skip (count(*) counts a constant, which becomes NULL there)
+            original = tuple(c.sql() for c in children)
+            case = lookup("casewhen")
+            children = [Call(case, [condition, c], c.data_type, True) for c in children]
+        resolved = spec.resolve(children)
         args, data_type, nullable = resolved[:3]
         options = {"display_name": node.name.lower()} if node.name.lower() != spec.name else {}
+        if condition is not None:
+            options.update(display_args=original, filter_sql=condition.sql())
         if len(resolved) > 3:
             options.update(resolved[3])
         if node.is_distinct:
@@ -586,6 +614,30 @@ class Analyzer:
         return AnalysisException(errorClass="UNRESOLVED_COLUMN.WITH_SUGGESTION",
                                  messageParameters={"objectName": quote_name(node.parts),
                                                     "proposal": ", ".join(ranked)})
+
+
+def _multiset(intersect: bool, left, right) -> L.LogicalPlan:
+    """INTERSECT ALL / EXCEPT ALL as Spark rewrites them: both sides marked (1, 0) and (0, 1), counted
+    per distinct row, and each row replicated min(l, r) times (intersect) or l - r times (except)."""
+    from sparklite.sql.plan.expressions import Literal
+
+    def column(name):
+        return UnresolvedAttribute((name,))
+
+    def call(name, *args):
+        return UnresolvedFunction(name, list(args))
+    names = [f"c{i}" for i in range(len(left.output))]
+    one, zero = Literal(1, T.IntegerType()), Literal(0, T.IntegerType())
+    sides = [L.Project([Alias(a, n) for a, n in zip(side.output, names)] + [Alias(l, "__l"), Alias(r, "__r")], side)
+             for side, l, r in ((left, one, zero), (right, zero, one))]
+    counts = L.Aggregate([column(n) for n in names],
+                         [column(n) for n in names] + [Alias(call("sum", column("__l")), "__l"),
+                                                       Alias(call("sum", column("__r")), "__r")], L.Union(sides))
+    count = call("least", column("__l"), column("__r")) if intersect else \
+        call("subtract", column("__l"), column("__r"))
+    kept = L.Filter(call("greaterthan", count, Literal(0, T.LongType())), counts)
+    replicated = L.Project([column(n) for n in names] + [call("__replicate_rows", count)], kept)
+    return L.Project([Alias(column(n), a.name) for n, a in zip(names, left.output)], replicated)
 
 
 def _takes_lambda(node) -> bool:

@@ -145,15 +145,18 @@ class UnresolvedFunction(Expression):
     """A function call by name, resolved through the function registry."""
     resolved_flag = False
 
-    def __init__(self, name: str, args, is_distinct: bool = False, star: bool = False):
+    def __init__(self, name: str, args, is_distinct: bool = False, star: bool = False, filtered: bool = False):
         self.name, self.children, self.is_distinct, self.star = name, tuple(args), is_distinct, star
+        self.filtered = filtered          # an aggregate's FILTER (WHERE ...): the condition is the last child
 
     def with_children(self, children):
-        return UnresolvedFunction(self.name, children, self.is_distinct, self.star)
+        return UnresolvedFunction(self.name, children, self.is_distinct, self.star, self.filtered)
 
     def sql(self) -> str:
-        inner = "*" if self.star else ", ".join(c.sql() for c in self.children)
-        return f"{self.name}({'DISTINCT ' if self.is_distinct else ''}{inner})"
+        args = self.children[:-1] if self.filtered else self.children
+        inner = "*" if self.star else ", ".join(c.sql() for c in args)
+        text = f"{self.name}({'DISTINCT ' if self.is_distinct else ''}{inner})"
+        return text + (f" FILTER (WHERE {self.children[-1].sql()})" if self.filtered else "")
 
 
 class UnresolvedLambda(Expression):

@@ -330,6 +330,27 @@ class SubqueryAlias(UnaryPlan):
         return f"SubqueryAlias {self.name}"
 
 
+class ColumnAliases(UnaryPlan):
+    """``AS t(a, b)`` / ``WITH t(a, b) AS ...``: the child's columns renamed by position (Spark's
+    UnresolvedSubqueryColumnAliases); the analyzer makes it a projection once the child is resolved."""
+
+    def __init__(self, names: list, child: LogicalPlan):
+        super().__init__()
+        self.names, self.children = list(names), (child,)
+
+    @property
+    def resolved(self):
+        return False
+
+    def with_new(self, children=None, expressions=None):
+        node = ColumnAliases(self.names, (children or self.children)[0])
+        node.plan_id = self.plan_id
+        return node
+
+    def node_string(self):
+        return f"ColumnAliases [{', '.join(self.names)}]"
+
+
 class Repartition(UnaryPlan):
     """``repartition(n)`` (round robin), ``repartition(n, cols)`` (hash), ``repartitionByRange`` and
     ``coalesce(n)`` (no shuffle)."""
@@ -489,8 +510,9 @@ JOIN_NAMES = {"inner": "Inner", "cross": "Cross", "left_outer": "LeftOuter", "ri
 
 
 class Join(LogicalPlan):
-    """``left JOIN right ON condition``; ``using`` names the columns of a USING join (output once,
-    first). ``hint`` is "broadcast" for a side marked with a hint."""
+    """``left JOIN right ON condition``; ``using`` names the columns of a USING join, output once, first
+    (``"natural"``: the columns both sides have, found by the analyzer). ``hint`` is "broadcast" for a
+    side marked with a hint."""
 
     def __init__(self, left: LogicalPlan, right: LogicalPlan, join_type: str, condition: Expression | None,
                  using: list | None = None, hint: dict | None = None):

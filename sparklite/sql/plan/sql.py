@@ -268,7 +268,11 @@ class _Builder:
         saved = dict(self.ctes)
         if with_ is not None:
             for cte in with_.expressions:
-                self.ctes[cte.alias_or_name.lower()] = L.SubqueryAlias(cte.alias_or_name, self.query(cte.this))
+                body = self.query(cte.this)
+                columns = cte.args["alias"].columns if cte.args.get("alias") is not None else None
+                if columns:
+                    body = L.ColumnAliases([c.name for c in columns], body)
+                self.ctes[cte.alias_or_name.lower()] = L.SubqueryAlias(cte.alias_or_name, body)
         try:
             if isinstance(node, exp.Subquery):
                 return self.query(node.this)
@@ -280,10 +284,9 @@ class _Builder:
                 if isinstance(node, exp.Union):
                     plan = L.Union([left, right])
                     plan = L.Distinct(plan) if distinct else plan
-                elif not distinct:
-                    raise _unsupported(f"{type(node).__name__.upper()} ALL")
                 else:
-                    plan = L.SetOperation("intersect" if isinstance(node, exp.Intersect) else "except", left, right)
+                    kind = "intersect" if isinstance(node, exp.Intersect) else "except"
+                    plan = L.SetOperation(kind if distinct else f"{kind}_all", left, right)
                 return self._order_limit(node, plan)
             if isinstance(node, exp.Values):
                 return self.values(node)
@@ -412,8 +415,7 @@ class _Builder:
         right = self.relation(node.this)
         side = str(node.args.get("side") or "").upper()
         kind = str(node.args.get("kind") or "").upper()
-        if node.args.get("method"):
-            raise _unsupported("NATURAL JOIN")
+        natural = str(node.args.get("method") or "").upper() == "NATURAL"
         if kind in ("SEMI", "ANTI"):
             join_type = f"left_{kind.lower()}"
         elif kind == "CROSS":
@@ -422,6 +424,8 @@ class _Builder:
             join_type = {"LEFT": "left_outer", "RIGHT": "right_outer", "FULL": "full_outer"}[side]
         else:
             join_type = "inner"
+        if natural:                 # USING the columns both sides have, found once they are resolved
+            return L.Join(left, right, join_type, None, using="natural")
         using = node.args.get("using")
         if using:
             return L.Join(left, right, join_type, None, using=[u.name for u in using])
@@ -481,9 +485,9 @@ class _Builder:
         else:
             raise _unsupported(type(node).__name__)
         if alias is not None and alias.name:
-            plan = L.SubqueryAlias(alias.name, plan)
             if alias.columns:
-                raise _unsupported("column aliases on a relation")
+                plan = L.ColumnAliases([c.name for c in alias.columns], plan)
+            plan = L.SubqueryAlias(alias.name, plan)
         return plan
 
     def values(self, node) -> L.LogicalPlan:
@@ -524,6 +528,12 @@ class _Builder:
             if node.args.get("position") is not None:
                 args.append(self.expression(node.args["position"]))
             return UnresolvedFunction("locate", args)
+        if isinstance(node, exp.Filter):              # aggregate(...) FILTER (WHERE condition)
+            call = self.expression(node.this)
+            if not isinstance(call, UnresolvedFunction):
+                raise _unsupported("FILTER on something other than an aggregate function")
+            return UnresolvedFunction(call.name, list(call.children) + [self.expression(node.expression.this)],
+                                      call.is_distinct, call.star, filtered=True)
         if isinstance(node, exp.Lambda):
             return UnresolvedLambda(tuple(v.name for v in node.expressions), self.expression(node.this))
         if isinstance(node, exp.Transform):
