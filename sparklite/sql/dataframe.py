@@ -730,6 +730,11 @@ class DataFrame:
         from sparklite.sql.readwriter import DataFrameWriter
         return DataFrameWriter(self)
 
+    def writeTo(self, table: str):
+        """A ``DataFrameWriterV2`` for writing this DataFrame as the table ``table``."""
+        from sparklite.sql.readwriter import DataFrameWriterV2
+        return DataFrameWriterV2(self, table)
+
     # -- views ------------------------------------------------------------------------------
     def createTempView(self, name: str) -> None:
         self._session._session_catalog.create_temp_view(name, self._plan, replace=False)

@@ -679,6 +679,11 @@ ERROR_CONDITIONS = {
         "spark.read.schema(schema).json(file).cache()` and then\n"
         "`df.filter($\"_corrupt_record\".isNotNull).count()`.",
         "0A000"),
+    "UNSUPPORTED_FEATURE.TABLE_OPERATION": (
+        "The feature is not supported: Table <tableName> does not support <operation>. Please check the "
+        "current catalog and namespace to make sure the qualified table name is expected, and also check "
+        "the catalog implementation which is configured by \"spark.sql.catalog\".",
+        "0A000"),
     "UNSUPPORTED_GENERATOR.MULTI_GENERATOR": (
         "The generator is not supported: only one generator allowed per SELECT clause but found <num>: "
         "<generators>.",
@@ -730,6 +735,9 @@ ERROR_CONDITIONS = {
         None),
     "WRONG_NUM_COLUMNS": (
         "Function `<func_name>` should take at least <num_cols> columns.",
+        None),
+    "_LEGACY_ERROR_TEMP_1012": (
+        "Cannot write into v1 table: <identifier>.",
         None),
     "_LEGACY_ERROR_TEMP_1155": (
         "Partition column `<col>` not found in schema <schemaCatalog>.",

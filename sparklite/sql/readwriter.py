@@ -210,7 +210,9 @@ class DataFrameWriter(_Options):
         partition_by = check_partition_columns(schema, self._partition_by, settings.case_sensitive)
         data_schema = T.StructType([f for f in schema.fields if f.name not in {c for c, _ in partition_by}])
         writer = writer_class(name)(data_schema, dict(self._options), settings, **self._defaults(name, session))
-        write_files(self._df, path, writer, self._mode, partition_by, settings)
+        dynamic = str(self._options.get("partitionoverwritemode", session.conf.get(
+            "spark.sql.sources.partitionOverwriteMode", "static"))).lower() == "dynamic"
+        write_files(self._df, path, writer, self._mode, partition_by, settings, dynamic)
 
     @staticmethod
     def _defaults(name: str, session) -> dict:
@@ -293,3 +295,80 @@ class DataFrameWriter(_Options):
     def jdbc(self, *args, **kwargs):
         """Not implemented: sparklite writes files only."""
         raise NotImplementedError("DataFrameWriter.jdbc is not implemented in sparklite")
+
+
+class DataFrameWriterV2:
+    """``df.writeTo("t")``: a table write (see ``sparklite.sql.tables``); ``using`` picks the format,
+    ``partitionedBy`` plain columns, and ``create`` / ``replace`` / ``createOrReplace`` / ``append`` /
+    ``overwritePartitions`` say what happens to the table."""
+
+    def __init__(self, df, table: str):
+        from sparklite.sql.column import parse_column_name
+        self._df, self._parts = df, parse_column_name(table)
+        self._provider, self._partitions, self._options, self._properties = None, [], {}, {}
+
+    def using(self, provider: str) -> "DataFrameWriterV2":
+        self._provider = provider
+        return self
+
+    def option(self, key: str, value) -> "DataFrameWriterV2":
+        self._options[key] = value
+        return self
+
+    def options(self, **options) -> "DataFrameWriterV2":
+        self._options.update(options)
+        return self
+
+    def tableProperty(self, property: str, value: str) -> "DataFrameWriterV2":
+        self._properties[property] = value
+        return self
+
+    def partitionedBy(self, col, *cols) -> "DataFrameWriterV2":
+        from sparklite.sql.column import Column
+        from sparklite.sql.plan.expressions import UnresolvedAttribute
+        names = []
+        for c in (col,) + cols:
+            if isinstance(c, Column):
+                if not isinstance(c._expr, UnresolvedAttribute):
+                    raise NotImplementedError("partitionedBy takes plain columns in sparklite (no partition transforms)")
+                c = c._expr.name
+            names.append(c)
+        self._partitions = names
+        return self
+
+    def clusterBy(self, col, *cols) -> "DataFrameWriterV2":
+        """Not provided: clustering belongs to table formats sparklite does not write."""
+        raise NotImplementedError("DataFrameWriterV2.clusterBy is not implemented in sparklite")
+
+    def create(self) -> None:
+        """Create the table from the rows; it must not exist."""
+        from sparklite.sql import tables
+        tables.create(self._df.sparkSession, self._parts, None, self._provider, self._partitions,
+                      self._options.get("path"), query=self._df)
+
+    def replace(self) -> None:
+        """Refused, as Spark refuses REPLACE TABLE AS SELECT on its session catalog's file tables."""
+        from sparklite.sql import tables
+        raise tables.v1_write_error(self._df.sparkSession, self._parts, "REPLACE TABLE AS SELECT")
+
+    def createOrReplace(self) -> None:
+        """Refused, as ``replace``."""
+        from sparklite.sql import tables
+        raise tables.v1_write_error(self._df.sparkSession, self._parts, "REPLACE TABLE AS SELECT")
+
+    def append(self) -> None:
+        """Refused, as Spark refuses V2 appends to its session catalog's file tables (``insertInto`` or
+        ``INSERT INTO`` append to them)."""
+        from sparklite.sql import tables
+        raise tables.v1_write_error(self._df.sparkSession, self._parts)
+
+    def overwrite(self, condition) -> None:
+        """Not provided: overwriting the rows a condition selects needs a table format with deletes."""
+        raise NotImplementedError("DataFrameWriterV2.overwrite(condition) is not implemented in sparklite; "
+                                  "use overwritePartitions() or createOrReplace()")
+
+    def overwritePartitions(self) -> None:
+        """Refused, as ``append`` (``spark.sql.sources.partitionOverwriteMode=dynamic`` with ``INSERT
+        OVERWRITE`` or ``df.write.mode("overwrite")`` replaces only the partitions written)."""
+        from sparklite.sql import tables
+        raise tables.v1_write_error(self._df.sparkSession, self._parts)

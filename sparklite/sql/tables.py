@@ -174,6 +174,9 @@ def insert(session, parts, df, overwrite: bool, by_name: bool = False, columns: 
     if info is None:
         raise _not_found(parts)
     target = [f for f in info.schema.fields]
+    # the query's own columns, by position: names such as ``0.5`` or repeated ones cannot be looked up
+    outputs = [Column(a) for a in df._query.analyzed.output]
+    position = {c.lower(): i for i, c in enumerate(df.columns)}
     if by_name:
         lowered = {c.lower(): c for c in df.columns}
         missing = [f.name for f in target if f.name.lower() not in lowered]
@@ -184,7 +187,7 @@ def insert(session, parts, df, overwrite: bool, by_name: bool = False, columns: 
                                     messageParameters={"tableName": info.qualified,
                                                        "tableColumns": ", ".join(f"`{f.name}`" for f in target),
                                                        "dataColumns": ", ".join(f"`{c}`" for c in df.columns)})
-        values = [df[lowered[f.name.lower()]] for f in target]
+        values = [outputs[position[f.name.lower()]] for f in target]
     else:
         if columns is not None:
             by_column = {c.lower(): i for i, c in enumerate(columns)}
@@ -202,10 +205,10 @@ def insert(session, parts, df, overwrite: bool, by_name: bool = False, columns: 
                                    "tableColumns": ", ".join(f"`{c}`" for c in (columns or [f.name for f in target])),
                                    "dataColumns": ", ".join(f"`{c}`" for c in df.columns)})
         if columns is not None:
-            values = [df[df.columns[by_column[f.name.lower()]]] if f.name.lower() in by_column
+            values = [outputs[by_column[f.name.lower()]] if f.name.lower() in by_column
                       else Column(literal(None)) for f in target]
         else:
-            values = [df[c] for c in df.columns]
+            values = outputs
     typed = df.select(*values).schema.fields
     for value, f in zip(typed, target):
         if not can_store_assign(value.dataType, f.dataType):
@@ -257,6 +260,17 @@ def _reads(df, info: TableInfo) -> bool:
             if any(str(r).rstrip("/") == location for r in roots):
                 return True
     return False
+
+
+def v1_write_error(session, parts, operation: str | None = None) -> AnalysisException:
+    """What Spark raises for a DataFrameWriterV2 write its session catalog's file tables do not take:
+    appends and partition overwrites (``operation`` None), REPLACE TABLE AS SELECT."""
+    if operation is not None:
+        return AnalysisException(errorClass="UNSUPPORTED_FEATURE.TABLE_OPERATION",
+                                 messageParameters={"tableName": _quoted(parts), "operation": operation})
+    if lookup(session, parts) is None:
+        return _not_found(parts)
+    return AnalysisException(errorClass="_LEGACY_ERROR_TEMP_1012", messageParameters={"identifier": _quoted(parts)})
 
 
 def drop(session, parts, if_exists: bool) -> None:

@@ -38,8 +38,10 @@ from sparklite.sql.sources.files import DEFAULT_PARTITION_NAME, escape_path_name
 SAVE_MODES = {"append", "overwrite", "ignore", "error", "errorifexists", "default"}
 
 
-def write_files(df, path: str, writer, mode: str, partition_by: list, settings) -> None:
-    """Write ``df`` below ``path`` with ``writer`` (see the module's contract)."""
+def write_files(df, path: str, writer, mode: str, partition_by: list, settings, dynamic: bool = False) -> None:
+    """Write ``df`` below ``path`` with ``writer`` (see the module's contract). ``dynamic``: an overwrite
+    of a partitioned write replaces only the partition directories it writes (Spark's dynamic
+    ``partitionOverwriteMode``)."""
     fs, root = settings.resolve(path)
     root = root.rstrip("/") or "/"
     existing = fs.get_file_info(root).type
@@ -92,7 +94,9 @@ def write_files(df, path: str, writer, mode: str, partition_by: list, settings) 
         rdd = ColumnarRDD.from_batches(df.sparkSession.sparkContext, [empty], 1)
     try:
         results = df._query.run(rdd, write_task)
-        _commit(fs, root, staging, results, mode == "overwrite" and existing != pafs.FileType.NotFound)
+        replace = mode == "overwrite" and existing != pafs.FileType.NotFound
+        _commit(fs, root, staging, results, replace and not (dynamic and partition_by),
+                replace and dynamic and bool(partition_by))
     except BaseException:
         _delete_quietly(fs, staging)
         if existing == pafs.FileType.NotFound:
@@ -149,7 +153,12 @@ def _partition_directories(batch, indexes: list, names: list, types: list, time_
     return pc.binary_join_element_wise(*parts, "/")
 
 
-def _commit(fs, root: str, staging: str, results: list, replace: bool) -> None:
+def _commit(fs, root: str, staging: str, results: list, replace: bool, replace_partitions: bool = False) -> None:
+    if replace_partitions:
+        written = {posixpath.dirname(relative) for _, paths in results for relative in paths}
+        for directory in sorted(d for d in written if d):
+            if fs.get_file_info(f"{root}/{directory}").type == pafs.FileType.Directory:
+                fs.delete_dir(f"{root}/{directory}")
     if replace:
         for info in fs.get_file_info(pafs.FileSelector(root)):
             if info.base_name == "_temporary":

@@ -59,6 +59,26 @@ def steps(spark) -> list:
         ("missing insert", lambda: sql("INSERT INTO nope VALUES (1)")),
         ("recreate dropped", lambda: sql("CREATE TABLE t2 (a INT) USING parquet")),
         ("recreated empty", lambda: _rows(sql("SELECT * FROM t2"))),
+        ("v2 create", lambda: data.writeTo("t4").using("parquet").partitionedBy("k").create()),
+        ("v2 created", lambda: _rows(spark.table("t4"))),
+        ("v2 create exists", lambda: data.writeTo("t4").using("parquet").create()),
+        ("v2 append", lambda: data.limit(1).select("v", "id", "k").writeTo("t4").append()),
+        ("v2 appended", lambda: _rows(spark.table("t4"))),
+        ("v2 overwrite partitions", lambda: spark.createDataFrame([(9, "a", 0.5)], "id int, k string, v double")
+         .writeTo("t4").overwritePartitions()),
+        ("v2 partitions replaced", lambda: _rows(spark.table("t4"))),
+        ("v2 replace", lambda: data.select("id").writeTo("t4").using("parquet").replace()),
+        ("v2 replaced", lambda: _rows(spark.table("t4"))),
+        ("v2 replace missing", lambda: data.writeTo("t5").using("parquet").replace()),
+        ("v2 create or replace", lambda: data.select("k").writeTo("t5").using("parquet").createOrReplace()),
+        ("v2 created or replaced", lambda: _rows(spark.table("t5"))),
+        ("v2 append missing", lambda: data.writeTo("t6").append()),
+        ("dynamic overwrite", lambda: (sql("SET spark.sql.sources.partitionOverwriteMode=dynamic"),
+                                       sql("INSERT OVERWRITE TABLE t4 SELECT 9, 0.5, 'a'"),
+                                       sql("SET spark.sql.sources.partitionOverwriteMode=static")) and None),
+        ("dynamic overwritten", lambda: _rows(spark.table("t4"))),
+        ("static overwrite", lambda: sql("INSERT OVERWRITE TABLE t4 SELECT 8, 0.25, 'c'")),
+        ("static overwritten", lambda: _rows(spark.table("t4"))),
     ]
 
 
