@@ -104,3 +104,38 @@ def test_a_filter_on_a_parquet_column_skips_row_groups_its_statistics_rule_out(s
     assert len(scans) == 1 and ("x", ">=", 8500) in scans[0].source.filters
     read = sum(batch.num_rows for split in scans[0].source.splits() for batch in scans[0].source.read(split, ["x", "y"]))
     assert read == 2000                      # the row groups of 8000..9999 only
+
+
+def _shape(text: str) -> list:
+    """The operator of each line of a printed plan, with its depth (ids, expressions and sizes dropped)."""
+    shape = []
+    for line in text.splitlines():
+        stripped = line.lstrip(" :+-|")
+        if not stripped or stripped.startswith("=="):
+            continue
+        depth = (len(line) - len(stripped)) // 3
+        shape.append((depth, stripped.split("(")[0].split(" ")[0]))
+    return shape
+
+
+def test_explain_prints_the_plan_shapes_spark_prints(spark, capsys):
+    orders = spark.createDataFrame([(i, i % 3, float(i)) for i in range(30)], "id int, c int, amount double")
+    names = spark.createDataFrame([(0, "x"), (1, "y"), (2, "z")], "c int, name string")
+    query = orders.filter("amount > 3").join(names, "c").groupBy("name").agg(F.sum("amount").alias("total"))
+    query.explain()
+    printed = capsys.readouterr().out
+    assert printed.startswith("== Physical Plan ==\n")
+    operators = [op for _, op in _shape(printed)]
+    # the final aggregate over an exchange by the key over the partial one, the small side broadcast
+    assert operators[:4] == ["Project", "HashAggregate", "Exchange", "HashAggregate"]
+    assert "BroadcastHashJoin" in operators
+    assert "partial_sum(amount)" in printed and "hashpartitioning(name, 200)" in printed
+    query.explain(True)
+    sections = [line for line in capsys.readouterr().out.splitlines() if line.startswith("== ")]
+    assert sections == ["== Parsed Logical Plan ==", "== Analyzed Logical Plan ==", "== Optimized Logical Plan ==",
+                        "== Physical Plan =="]
+    query.explain(mode="cost")
+    assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("== ")] == [
+        "== Optimized Logical Plan ==", "== Physical Plan =="]
+    with pytest.raises(Exception, match="Unknown explain mode"):
+        query.explain(mode="nonsense")
