@@ -43,7 +43,15 @@ _SPILL_BUCKETS = 32
 
 
 def _frames(pieces: list) -> pa.Buffer:
-    return pa.py_buffer(b"".join(_FRAME.pack(p.size) + p.to_pybytes() for p in pieces))
+    """The pieces, each after its length, in one buffer (each piece copied once)."""
+    out = bytearray(sum(_FRAME.size + p.size for p in pieces))
+    position = 0
+    for p in pieces:
+        _FRAME.pack_into(out, position, p.size)
+        position += _FRAME.size
+        out[position:position + p.size] = memoryview(p)
+        position += p.size
+    return pa.py_buffer(out)
 
 
 def _unframe(buffer):
