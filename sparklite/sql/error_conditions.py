@@ -115,6 +115,12 @@ ERROR_CONDITIONS = {
         "<colType> column <colName> is not defined in table <tableName>, defined table columns are: "
         "<tableCols>.",
         "42703"),
+    "COMPARATOR_RETURNS_NULL": (
+        "The comparator has returned a NULL for a comparison between <firstValue> and <secondValue>.\nIt "
+        "should return a positive integer for \"greater than\", 0 for \"equal\" and a negative integer for "
+        "\"less than\".\nTo revert to deprecated behavior where NULL is treated as 0 (equal), you must set "
+        "\"spark.sql.legacy.allowNullComparisonResultInArraySort\" to \"true\".",
+        "22004"),
     "CONFLICTING_DIRECTORY_STRUCTURES": (
         "Conflicting directory structures detected.\nSuspicious paths:\n<discoveredBasePaths>\nIf provided "
         "paths are partition directories, please set \"basePath\" in the options of the data source to "
@@ -202,6 +208,10 @@ ERROR_CONDITIONS = {
         "Cannot resolve <sqlExpr> due to data type mismatch: Input to <functionName> should have been "
         "<dataType> followed by a value with same key type, but it's [<leftType>, <rightType>].",
         "42K09"),
+    "DATATYPE_MISMATCH.MAP_ZIP_WITH_DIFF_TYPES": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: Input to the <functionName> should have been"
+        " two maps with compatible key types, but it's [<leftType>, <rightType>].",
+        "42K09"),
     "DATATYPE_MISMATCH.NON_FOLDABLE_INPUT": (
         "Cannot resolve <sqlExpr> due to data type mismatch: the input <inputName> should be a foldable "
         "<inputType> expression; however, got <inputExpr>.",
@@ -224,6 +234,10 @@ ERROR_CONDITIONS = {
     "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE": (
         "Cannot resolve <sqlExpr> due to data type mismatch: The <paramIndex> parameter requires the "
         "<requiredType> type, however <inputSql> has the type <inputType>.",
+        "42K09"),
+    "DATATYPE_MISMATCH.UNEXPECTED_RETURN_TYPE": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: The <functionName> requires return "
+        "<expectedType> type, but the actual is <actualType> type.",
         "42K09"),
     "DATATYPE_MISMATCH.VALUE_OUT_OF_RANGE": (
         "Cannot resolve <sqlExpr> due to data type mismatch: The <exprName> must be between <valueRange> "

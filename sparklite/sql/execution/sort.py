@@ -12,8 +12,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sparklite.core.api import BatchPartitioner, run_job
 from sparklite.sql.execution.evaluate import evaluate_array
-from sparklite.sql.execution.exchange import SinglePartitioner
+from sparklite.sql.execution.exchange import SinglePartitioner, coalesce_small_partitions
 from sparklite.sql.execution.physical import SparkPlan, bind
 
 
@@ -87,6 +88,72 @@ def concat_batches(batches, schema: pa.Schema) -> pa.RecordBatch:
     return pa.Table.from_batches(batches, schema).combine_chunks().to_batches()[0]
 
 
+_SAMPLE_PER_BATCH = 20
+
+
+class RangePartitioner(BatchPartitioner):
+    """Spark's RangePartitioning: row i goes to the number of ``bounds`` rows that sort before it, so
+    partition p holds the p-th slice of the order and the partitions read in turn are sorted."""
+
+    def __init__(self, orders: list, bounds: list):
+        super().__init__(len(bounds[0]) + 1, None)
+        self.orders, self.bounds = orders, bounds
+
+    def partition_ids(self, batch: pa.RecordBatch) -> np.ndarray:
+        count, n = len(self.bounds[0]), batch.num_rows
+        keys = []
+        for order, bound in zip(self.orders, self.bounds):
+            value = evaluate_array(order.child, batch)
+            keys.append((pa.concat_arrays([bound, value.cast(bound.type)]), order.ascending,
+                         order.nulls_first_effective))
+        # bounds and rows sorted together, a bound before the rows equal to it
+        flag = np.concatenate([np.zeros(count, dtype=np.int8), np.ones(n, dtype=np.int8)])
+        order = sort_indices(keys + [(pa.array(flag), True, False)], count + n).to_numpy()
+        is_bound = order < count
+        before = np.cumsum(is_bound)
+        ids = np.empty(n, dtype=np.int64)
+        ids[order[~is_bound] - count] = before[~is_bound]
+        return ids
+
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+
+def range_exchange(ctx, rdd, orders: list):
+    """The rows range-partitioned by ``orders``, as Spark's sort exchange does: a sampling job reads a few
+    rows of every batch, the sample's quantiles bound the partitions, and small partitions are then
+    coalesced (adaptive execution). Without rows, everything goes to one partition."""
+    def sample(batches):
+        taken = []
+        for batch in batches:
+            if batch.num_rows:
+                picked = batch.take(pa.array(np.linspace(0, batch.num_rows - 1,
+                                                         min(batch.num_rows, _SAMPLE_PER_BATCH)).astype(np.int64)))
+                taken.append([evaluate_array(o.child, picked) for o in orders])
+        return taken
+    sample._arrow_only = True
+    rows = [keys for part in run_job(ctx.sc, rdd, sample) for keys in part]
+    if not rows:
+        return rdd.partition_by(SinglePartitioner())
+    keys = [pa.concat_arrays([r[i] for r in rows]) for i in range(len(orders))]
+    total = len(keys[0])
+    ordered = sort_indices([(k, o.ascending, o.nulls_first_effective) for k, o in zip(keys, orders)], total)
+    partitions = max(1, min(ctx.shuffle_partitions, total))
+    positions = [int(total * (i + 1) / partitions) for i in range(partitions - 1)]
+    picks = ordered.take(pa.array(positions, pa.int64())) if positions else pa.array([], pa.int64())
+    bounds = [k.take(picks) for k in keys]
+    if not len(bounds[0]):
+        return rdd.partition_by(SinglePartitioner())
+    shuffled = rdd.partition_by(RangePartitioner(orders, bounds))
+    if ctx.conf.get_bool("spark.sql.adaptive.enabled") and \
+            ctx.conf.get_bool("spark.sql.adaptive.coalescePartitions.enabled"):
+        return coalesce_small_partitions(ctx, shuffled)
+    return shuffled
+
+
 class SortExec(SparkPlan):
     def __init__(self, order, global_sort: bool, child: SparkPlan):
         self.order, self.global_sort, self.children = list(order), global_sort, (child,)
@@ -101,7 +168,7 @@ class SortExec(SparkPlan):
         schema = self.schema
         bound = [type(o)(bind(o.child, child.output), o.ascending, o.nulls_first) for o in self.order]
         if self.global_sort and rdd.getNumPartitions() > 1:
-            rdd = rdd.partition_by(SinglePartitioner())
+            rdd = range_exchange(ctx, rdd, bound)
 
         def run(batches):
             batch = concat_batches(list(batches), schema)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sparklite.sql.column import Column, literal, to_expression
 from sparklite.sql.column import column_expression as _column
-from sparklite.sql.errors import PySparkNotImplementedError
+from sparklite.sql.functions.higherorder import array_sort_by
 from sparklite.sql.plan.expressions import UnresolvedFunction
 
 __all__ = [
@@ -111,10 +111,10 @@ def array_join(col, delimiter: str, null_replacement: str | None = None) -> Colu
 
 
 def array_sort(col, comparator=None) -> Column:
-    """The array sorted ascending, NULLs last."""
+    """The array sorted ascending, NULLs last; with ``comparator(left, right)`` (an int: negative, zero or
+    positive), in the order it gives."""
     if comparator is not None:
-        raise PySparkNotImplementedError(errorClass="NOT_IMPLEMENTED",
-                                         messageParameters={"feature": "array_sort with a comparator function"})
+        return array_sort_by(col, comparator)
     return _columns("array_sort", col)
 
 

@@ -1,5 +1,7 @@
 """``pyspark.sql.functions``' higher-order functions, whose last arguments are Python functions over
-columns: ``transform``, ``filter``, ``exists``, ``forall``, ``aggregate`` (``reduce``), ``zip_with``.
+columns: ``transform``, ``filter``, ``exists``, ``forall``, ``aggregate`` (``reduce``), ``zip_with``,
+``map_filter``, ``transform_keys``, ``transform_values``, ``map_zip_with``, and ``array_sort_by``, the
+comparator form of ``array_sort`` (whose wrapper lives with the other array functions).
 
 Contract: a Python function becomes a lambda of the SQL function of the same name
 (``sparklite.sql.builtins.higherorder``): it is called once, with one ``Column`` per parameter standing
@@ -11,13 +13,13 @@ from __future__ import annotations
 import inspect
 import itertools
 
-from sparklite.sql.column import Column
+from sparklite.sql.column import Column, to_expression
 from sparklite.sql.column import column_expression as _column
-from sparklite.sql.column import to_expression
 from sparklite.sql.errors import PySparkTypeError, PySparkValueError
 from sparklite.sql.plan.expressions import UnresolvedAttribute, UnresolvedFunction, UnresolvedLambda
 
-__all__ = ["aggregate", "exists", "filter", "forall", "reduce", "transform", "zip_with"]
+__all__ = ["aggregate", "exists", "filter", "forall", "map_filter", "map_zip_with", "reduce", "transform",
+           "transform_keys", "transform_values", "zip_with"]
 
 _fresh = itertools.count()
 
@@ -85,3 +87,29 @@ def reduce(col, initialValue, merge, finish=None) -> Column:
 def zip_with(left, right, f) -> Column:
     """``f(x, y)`` over the elements of two arrays side by side (the shorter padded with NULLs)."""
     return _call("zip_with", _column(left), _column(right), _lambda(f))
+
+
+def map_filter(col, f) -> Column:
+    """The entries of the map for which ``f(key, value)`` is true."""
+    return _call("map_filter", _column(col), _lambda(f))
+
+
+def transform_keys(col, f) -> Column:
+    """The map with each key replaced by ``f(key, value)``."""
+    return _call("transform_keys", _column(col), _lambda(f))
+
+
+def transform_values(col, f) -> Column:
+    """The map with each value replaced by ``f(key, value)``."""
+    return _call("transform_values", _column(col), _lambda(f))
+
+
+def map_zip_with(col1, col2, f) -> Column:
+    """A map over the keys of both maps, each value ``f(key, value1, value2)`` (NULL for a missing side)."""
+    return _call("map_zip_with", _column(col1), _column(col2), _lambda(f))
+
+
+def array_sort_by(col, comparator) -> Column:
+    """``array_sort(col, comparator)``: the array sorted by ``comparator(left, right)``, a negative,
+    zero or positive integer; not exported, ``array_sort`` calls it."""
+    return _call("array_sort", _column(col), _lambda(comparator))
