@@ -139,3 +139,22 @@ def test_explain_prints_the_plan_shapes_spark_prints(spark, capsys):
         "== Optimized Logical Plan ==", "== Physical Plan =="]
     with pytest.raises(Exception, match="Unknown explain mode"):
         query.explain(mode="nonsense")
+
+
+def test_a_filter_on_a_partition_column_reads_only_the_partitions_it_may_match(spark, tmp_path):
+    from sparklite.sql.execution.physical import DataSourceScanExec
+    path = str(tmp_path / "parted")
+    rows = [(i, f"d{i % 4}", i % 3 if i % 5 else None) for i in range(40)]
+    spark.createDataFrame(rows, "x int, day string, h int").write.partitionBy("day", "h").parquet(path)
+    spark.read.parquet(path).createOrReplaceTempView("parted")
+    query = spark.sql("SELECT x FROM parted WHERE day = 'd1' AND h >= 1")
+    assert sorted(r.x for r in query.collect()) == sorted(i for i, d, h in rows if d == "d1" and h is not None
+                                                           and h >= 1)
+
+    def nodes(plan):
+        yield plan
+        for child in plan.children:
+            yield from nodes(child)
+    (scan,) = [n for n in nodes(query._query.physical) if isinstance(n, DataSourceScanExec)]
+    read = {piece.partition for split in scan.source.splits() for piece in split}
+    assert read == {("d1", 1), ("d1", 2)}          # not d0/d2/d3, not h=0 nor the NULL partition

@@ -26,6 +26,7 @@ Contract:
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import decimal
 import logging
@@ -443,6 +444,20 @@ def constant_column(value, data_type, n: int) -> pa.Array:
 
 # -- splits -------------------------------------------------------------------------------------
 
+_COMPARE = {"=": lambda a, b: a == b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _may_hold(value, operator: str, bound) -> bool:
+    """Whether ``value <operator> bound`` may be true (a NULL partition value never compares true)."""
+    if value is None:
+        return False
+    try:
+        return bool(_COMPARE[operator](value, bound))
+    except (TypeError, KeyError):      # not comparable here: no conclusion
+        return True
+
+
 def plan_splits(files: list, settings: Settings, splittable) -> list:
     """Lists of ``FilePiece``, one per task, packed as Spark's ``FilePartition.getFilePartitions``."""
     open_cost = settings.open_cost
@@ -596,6 +611,7 @@ class FileSource:
     name = "file"
     type_name = "File"
     arrow_only = True
+    filters = None          # (column, operator, value) conjuncts of the query, to skip data they rule out
 
     @classmethod
     def create(cls, session, paths: list, user_schema, options: dict, settings: Settings) -> "FileSource":
@@ -637,9 +653,27 @@ class FileSource:
         """Whether a file may be cut into byte ranges read by different tasks."""
         return False
 
+    def with_filters(self, filters: list) -> "FileSource":
+        """A copy that skips the files whose partition values rule ``filters`` out (and, for Parquet,
+        the row groups whose statistics do)."""
+        other = copy.copy(self)
+        other.files, other.filters = self.files, list(filters)     # copying pickles, which leaves files out
+        return other
+
     def splits(self) -> list:
         """The read's tasks: lists of ``FilePiece``."""
-        return plan_splits(self.files, self.settings, self.splittable)
+        return plan_splits(self._pruned_files(), self.settings, self.splittable)
+
+    def _pruned_files(self) -> list:
+        """Partition pruning: the files of the partitions ``filters`` may match."""
+        if not self.filters or not self.partition_schema.fields:
+            return self.files
+        fold = (lambda n: n) if self.settings.case_sensitive else str.lower
+        names = [fold(f.name) for f in self.partition_schema.fields]
+        checks = [(names.index(fold(c)), op, v) for c, op, v in self.filters if fold(c) in names]
+        if not checks:
+            return self.files
+        return [f for f in self.files if all(_may_hold(f.partition[i], op, v) for i, op, v in checks)]
 
     def read(self, split, columns):
         """The record batches of one split with exactly ``columns``, in order."""

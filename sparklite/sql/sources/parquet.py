@@ -18,7 +18,6 @@ Contract:
 """
 from __future__ import annotations
 
-import copy
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -121,8 +120,6 @@ def conform(array: pa.Array, target: pa.DataType, case_sensitive: bool = False) 
 class ColumnarFileSource(FileSource):
     """A source whose files carry their schema (Parquet, ORC); see the module's contract."""
 
-    filters = None
-
     @classmethod
     def infer_schema(cls, session, files, options, settings):
         merge = str(options.get("mergeschema", session.conf.get(f"spark.sql.{cls.name}.mergeSchema", "false")))
@@ -145,12 +142,6 @@ class ColumnarFileSource(FileSource):
     def file_schema(cls, fs, path: str) -> T.StructType:
         """The schema one file holds."""
         raise NotImplementedError
-
-    def with_filters(self, filters: list) -> "ColumnarFileSource":
-        """A copy that skips row groups (Parquet) that ``filters`` rule out."""
-        other = copy.copy(self)
-        other.files, other.filters = self.files, list(filters)     # copying pickles, which leaves files out
-        return other
 
     def _columns(self, file_names: list, fields: list) -> list:
         """(field, the file's column name or None) for each wanted field."""
