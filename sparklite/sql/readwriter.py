@@ -185,14 +185,18 @@ class DataFrameWriter(_Options):
         self._partition_by = [str(c) for c in cols]
         return self
 
-    def save(self, path=None, format=None, mode=None, partitionBy=None, **options):
-        """Write the rows to ``path`` in the chosen format."""
+    def _settle(self, format, mode, partitionBy, options: dict) -> None:
+        """The arguments ``save`` and ``saveAsTable`` take over the builder's settings."""
         self.mode(mode)
         if format is not None:
             self.format(format)
         if partitionBy is not None:
             self.partitionBy(partitionBy)
         self._set(**options)
+
+    def save(self, path=None, format=None, mode=None, partitionBy=None, **options):
+        """Write the rows to ``path`` in the chosen format."""
+        self._settle(format, mode, partitionBy, options)
         path = path if path is not None else self._options.get("path")
         if path is None:
             raise IllegalArgumentException(errorClass="_LEGACY_ERROR_TEMP_2047", messageParameters={})
@@ -266,12 +270,7 @@ class DataFrameWriter(_Options):
         table follows ``mode``: error, ignore, append (by column name) or overwrite (replaced)."""
         from sparklite.sql import tables
         from sparklite.sql.column import parse_column_name
-        self.mode(mode)
-        if format is not None:
-            self.format(format)
-        if partitionBy is not None:
-            self.partitionBy(partitionBy)
-        self._set(**options)
+        self._settle(format, mode, partitionBy, options)
         session = self._df.sparkSession
         tables.create(session, parse_column_name(name), None, self._format, self._partition_by or [],
                       self._options.get("path"), query=self._df,

@@ -32,15 +32,20 @@ _INT = T.IntegerType()
 _DOCROOT = "https://spark.apache.org/docs/latest"
 
 
-def _array_arg(name: str, args, i: int = 0) -> T.ArrayType:
+def _typed_arg(name: str, args, i: int, kind, required: str):
+    """Argument ``i``'s type, which must be a ``kind`` (Spark's UNEXPECTED_INPUT_TYPE otherwise)."""
     t = args[i].data_type
-    if not isinstance(t, T.ArrayType):
+    if not isinstance(t, kind):
         raise AnalysisException(
             errorClass="DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
             messageParameters={"sqlExpr": f'"{name}({", ".join(a.sql() for a in args)})"',
                                "paramIndex": _ordinal(i), "inputSql": f'"{args[i].sql()}"',
-                               "inputType": f'"{t.simpleString().upper()}"', "requiredType": '"ARRAY"'})
+                               "inputType": f'"{t.simpleString().upper()}"', "requiredType": f'"{required}"'})
     return t
+
+
+def _array_arg(name: str, args, i: int = 0) -> T.ArrayType:
+    return _typed_arg(name, args, i, T.ArrayType, "ARRAY")
 
 
 def _ordinal(i: int) -> str:
@@ -278,14 +283,7 @@ def _zip_with(call, batch, evaluate):
 # -- map_filter / transform_keys / transform_values ----------------------------------------------
 
 def _map_arg(name: str, args, i: int = 0) -> T.MapType:
-    t = args[i].data_type
-    if not isinstance(t, T.MapType):
-        raise AnalysisException(
-            errorClass="DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
-            messageParameters={"sqlExpr": f'"{name}({", ".join(a.sql() for a in args)})"',
-                               "paramIndex": _ordinal(i), "inputSql": f'"{args[i].sql()}"',
-                               "inputType": f'"{t.simpleString().upper()}"', "requiredType": '"MAP"'})
-    return t
+    return _typed_arg(name, args, i, T.MapType, "MAP")
 
 
 def _key_and_value(args, i):
