@@ -158,3 +158,39 @@ def test_a_filter_on_a_partition_column_reads_only_the_partitions_it_may_match(s
     (scan,) = [n for n in nodes(query._query.physical) if isinstance(n, DataSourceScanExec)]
     read = {piece.partition for split in scan.source.splits() for piece in split}
     assert read == {("d1", 1), ("d1", 2)}          # not d0/d2/d3, not h=0 nor the NULL partition
+
+
+def test_a_side_that_turns_out_small_is_broadcast_and_the_other_is_not_shuffled(spark, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from sparklite.core import api
+    from sparklite.core.listener import SparkListener
+    big, small = str(tmp_path / "big.parquet"), str(tmp_path / "small.parquet")
+    pq.write_table(pa.table({"k": pa.array([i % 100 for i in range(20_000)]), "v": pa.array(range(20_000))}), big)
+    pq.write_table(pa.table({"k": pa.array(range(5_000)), "name": pa.array([f"n{i}" for i in range(5_000)])}), small)
+
+    class ShuffleBytes(SparkListener):
+        def __init__(self):
+            self.written = 0
+
+        def onTaskEnd(self, event):
+            self.written += event.metrics.shuffle_write_bytes
+    # the file of names is over the threshold, so the plan shuffles both sides; its filter leaves 3 rows
+    spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "20KB")
+    try:
+        answers = {}
+        for adaptive in ("false", "true"):
+            spark.conf.set("spark.sql.adaptive.enabled", adaptive)
+            counter = ShuffleBytes()
+            spark.sparkContext.addSparkListener(counter)
+            query = spark.read.parquet(big).join(spark.read.parquet(small).filter("k < 3"), "k")
+            assert "ShuffledHashJoin" in query._explain_string("simple")
+            answers[adaptive] = (sorted(tuple(r) for r in query.collect()), counter)
+            api.wait_for_listeners(spark.sparkContext)
+            spark.sparkContext.removeSparkListener(counter)
+        assert answers["true"][0] == answers["false"][0] and len(answers["true"][0]) == 600
+        # without adaptive execution the 20,000 rows were shuffled too
+        assert answers["true"][1].written * 10 < answers["false"][1].written
+    finally:
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "10MB")
+        spark.conf.set("spark.sql.adaptive.enabled", "true")

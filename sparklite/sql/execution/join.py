@@ -18,11 +18,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sparklite.core.api import ColumnarRDD
+from sparklite.core.api import ColumnarRDD, submit_map_stage
 from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.execution.evaluate import evaluate_array
-from sparklite.sql.execution.exchange import SparkHashPartitioner, coalesce_groups
+from sparklite.sql.execution.exchange import (SparkHashPartitioner, byte_size, coalesce_groups,
+                                              coalesce_small_partitions)
 from sparklite.sql.execution.physical import SparkPlan, attr_list, bind
 from sparklite.sql.execution.sort import concat_batches
 from sparklite.sql.plan.expressions import AttributeReference, Call
@@ -213,27 +214,37 @@ class HashJoinExec(SparkPlan):
             rb = concat_batches(list(right_batches), right_schema)
             yield join_batches(lb, rb, left_keys, right_keys, residual, join_type, schema, null_safe)
 
+        def broadcast(build: pa.RecordBatch, stream, build_right: bool):
+            if build_right and join_type in ("right_outer", "full_outer"):
+                stream = ColumnarRDD(stream.coalesce(1), left_schema)      # unmatched build rows: once
+            shared = ctx.sc.broadcast(build)
+            if build_right:
+                return stream.map_partitions(lambda batches: run(batches, [shared.value]), schema=schema,
+                                             arrow_only=True)
+            return stream.map_partitions(lambda batches: run([shared.value], batches), schema=schema,
+                                         arrow_only=True)
+
         if self.strategy == "shuffle":
             n = ctx.shuffle_partitions
-            lrdd = left.execute(ctx).partition_by(SparkHashPartitioner(left_keys, n))
+            adaptive = ctx.conf.get_bool("spark.sql.adaptive.enabled")
             rrdd = right.execute(ctx).partition_by(SparkHashPartitioner(right_keys, n))
-            if ctx.conf.get_bool("spark.sql.adaptive.enabled"):
+            if adaptive and join_type in _BUILD_RIGHT and _small_at_run_time(ctx, rrdd):
+                # adaptive execution: the right side turned out small, so the left is not shuffled
+                return broadcast(_collect(ctx, coalesce_small_partitions(ctx, rrdd), right_schema),
+                                 left.execute(ctx), True)
+            lrdd = left.execute(ctx).partition_by(SparkHashPartitioner(left_keys, n))
+            if adaptive and join_type in _BUILD_LEFT and _small_at_run_time(ctx, lrdd):
+                # the right side is shuffled already: its output is the stream, small partitions merged
+                return broadcast(_collect(ctx, coalesce_small_partitions(ctx, lrdd), left_schema),
+                                 coalesce_small_partitions(ctx, rrdd), False)
+            if adaptive:
                 groups = coalesce_groups(ctx, [lrdd, rrdd])
                 if groups is not None:
                     lrdd, rrdd = lrdd.coalesce_partitions(groups), rrdd.coalesce_partitions(groups)
             return lrdd.zip_partitions([rrdd], run, schema=schema, arrow_only=True)
         if self.strategy in ("broadcast_right", "nested_loop"):
-            build = _collect(ctx, right.execute(ctx), right_schema)
-            stream = left.execute(ctx)
-            if join_type in ("right_outer", "full_outer"):
-                stream = ColumnarRDD(stream.coalesce(1), left_schema)      # unmatched build rows: once
-            shared = ctx.sc.broadcast(build)
-            return stream.map_partitions(lambda batches: run(batches, [shared.value]), schema=schema,
-                                         arrow_only=True)
-        build = _collect(ctx, left.execute(ctx), left_schema)
-        stream = right.execute(ctx)
-        shared = ctx.sc.broadcast(build)
-        return stream.map_partitions(lambda batches: run([shared.value], batches), schema=schema, arrow_only=True)
+            return broadcast(_collect(ctx, right.execute(ctx), right_schema), left.execute(ctx), True)
+        return broadcast(_collect(ctx, left.execute(ctx), left_schema), right.execute(ctx), False)
 
     def node_string(self):
         names = {"shuffle": "ShuffledHashJoin", "broadcast_right": "BroadcastHashJoin",
@@ -250,10 +261,34 @@ _SPARK_TYPES = {"inner": "Inner", "cross": "Cross", "left_outer": "LeftOuter", "
                 "left_anti_null_aware": "LeftAnti"}
 
 
+_BUILD_RIGHT = ("inner", "cross", "left_outer", "left_semi", "left_anti")
+_BUILD_LEFT = ("inner", "cross", "right_outer")
+
+
+def _small_at_run_time(ctx, shuffled) -> bool:
+    """Adaptive execution's switch to a broadcast join: run the side's map stage and see whether what it
+    wrote is under ``spark.sql.adaptive.autoBroadcastJoinThreshold`` (the static threshold by default).
+    The map output is kept either way: the shuffled join reads it when the side is not small."""
+    conf = ctx.conf
+    threshold = byte_size(conf.get("spark.sql.adaptive.autoBroadcastJoinThreshold", None) or
+                          conf.get("spark.sql.autoBroadcastJoinThreshold"))
+    if threshold < 0:
+        return False
+    return sum(submit_map_stage(ctx.sc, shuffled).result().bytes_by_partition) <= threshold
+
+
 def _collect(ctx, rdd, schema: pa.Schema) -> pa.RecordBatch:
     from sparklite.core.api import run_job
-    parts = run_job(ctx.sc, rdd, list)
-    return concat_batches([b for part in parts for b in part], schema)
+    return concat_batches(run_job(ctx.sc, rdd, partition_batch(schema)), schema)
+
+
+def partition_batch(schema: pa.Schema):
+    """A task function giving a partition's rows as one batch: many small batches (a shuffle's
+    output) would each be pickled back to the driver on their own."""
+    def one_batch(batches) -> pa.RecordBatch:
+        return concat_batches(list(batches), schema)
+    one_batch._arrow_only = True          # Arrow kernels only: the task may run on an executor thread
+    return one_batch
 
 
 def output_of(left_output, right_output, join_type: str) -> list[AttributeReference]:

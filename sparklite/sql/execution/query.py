@@ -71,7 +71,7 @@ class QueryExecution:
     def collect_table(self, partitions=None) -> pa.Table:
         """Every row (or those of the chosen partitions), as one Arrow table."""
         rdd = self.to_rdd()
-        batches = self.run(rdd, list, partitions)
+        batches = self.run(rdd, _merged_batches, partitions)
         schema = self.schema
         flat = [b for part in batches for b in part if b.num_rows]
         if not flat:
@@ -95,6 +95,21 @@ class QueryExecution:
             raise
         finally:
             post_event(sc, SQLExecutionEnd(execution_id, time.time(), error))
+
+
+def _merged_batches(batches) -> list:
+    """A partition's batches, merged into one where their schemas agree: each batch of a task's result
+    is pickled on its own, which costs a lot for the many small batches of a shuffle's output."""
+    batches = [b for b in batches if b.num_rows]
+    if len(batches) <= 1:
+        return batches
+    try:
+        return pa.Table.from_batches(batches).combine_chunks().to_batches()
+    except pa.ArrowInvalid:
+        return batches
+
+
+_merged_batches._arrow_only = True        # Arrow kernels only: the task may run on an executor thread
 
 
 def _now_micros() -> int:
