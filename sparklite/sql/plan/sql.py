@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from sparklite.sql import types as T
 from sparklite.sql.errors import AnalysisException, ParseException
 from sparklite.sql.plan import logical as L
-from sparklite.sql.plan.expressions import (Alias, Cast, Expression, Literal, SortOrder, UnresolvedAttribute,
-                                            UnresolvedExtract, UnresolvedFunction, UnresolvedLambda, UnresolvedOrdinal,
-                                            UnresolvedStar, SubqueryExpression, WindowExpression, WindowFrame)
+from sparklite.sql.plan.expressions import (Alias, Cast, Expression, Literal, MultiAlias, SortOrder,
+                                            UnresolvedAttribute, UnresolvedExtract, UnresolvedFunction,
+                                            UnresolvedLambda, UnresolvedOrdinal, UnresolvedStar, SubqueryExpression,
+                                            WindowExpression, WindowFrame)
 
 
 @dataclass
@@ -528,6 +529,8 @@ class _Builder:
             if node.args.get("position") is not None:
                 args.append(self.expression(node.args["position"]))
             return UnresolvedFunction("locate", args)
+        if isinstance(node, exp.Aliases):             # generator(...) AS (a, b): one name per output column
+            return MultiAlias(self.expression(node.this), tuple(i.name for i in node.expressions))
         if isinstance(node, exp.Filter):              # aggregate(...) FILTER (WHERE condition)
             call = self.expression(node.this)
             if not isinstance(call, UnresolvedFunction):
