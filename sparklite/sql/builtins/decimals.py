@@ -120,14 +120,3 @@ def _checked(values: np.ndarray, valid: np.ndarray, precision: int, scale: int) 
     if precision < 19 and magnitude(values) >= 10 ** precision:
         return None
     return from_unscaled(values, valid, precision, scale)
-
-
-def sum_unscaled(array: pa.Array) -> int | None:
-    """The exact unscaled sum of a decimal array's non-NULL values, or None when it could leave int64."""
-    parts = unscaled(array)
-    if parts is None:
-        return None
-    values, _ = parts
-    if magnitude(values) * max(len(values), 1) >= _SAFE:
-        return None
-    return int(values.sum())

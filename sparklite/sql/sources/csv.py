@@ -43,8 +43,7 @@ from sparklite.sql import types as T
 from sparklite.sql.errors import AnalysisException, IllegalArgumentException
 from sparklite.sql.execution.cast import to_string
 from sparklite.sql.sources.commit import joined_lines, text_codec
-from sparklite.sql.sources.datetimes import (DEFAULT_DATE, DEFAULT_TIMESTAMP, DEFAULT_TIMESTAMP_NTZ, DateFormatter,
-                                             DateParser, TimestampFormatter, TimestampParser)
+from sparklite.sql.sources.datetimes import DEFAULT_DATE, DateParser, TimestampParser, write_formatters
 from sparklite.sql.sources.files import (BIG_DECIMAL, INTEGER_BITS, FileSource, compression_of, finish_rows,
                                          only_corrupt_column_error, plan_splits, read_line_range, read_whole,
                                          run_tasks, select_columns, unsupported_type)
@@ -697,11 +696,7 @@ class CsvWriter:
         self.schema, self.time_zone = schema, settings.time_zone
         self.stream_compression, codec_extension = text_codec(options)
         self.extension = ".csv" + codec_extension
-        self.formats = {
-            T.DateType: DateFormatter(self.opts.date_format or DEFAULT_DATE),
-            T.TimestampType: TimestampFormatter(self.opts.timestamp_format or DEFAULT_TIMESTAMP, self.time_zone),
-            T.TimestampNTZType: TimestampFormatter(self.opts.timestamp_ntz_format or DEFAULT_TIMESTAMP_NTZ,
-                                                   self.time_zone)}
+        self.formats = write_formatters(self.opts, self.time_zone)
 
     def open(self, stream):
         return _CsvFile(stream, self)

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
+from sparklite.sql import types as T
 from sparklite.sql.errors import IllegalArgumentException
 from sparklite.sql.execution.cast import parse_date, parse_timestamp
 
@@ -367,3 +368,11 @@ class TimestampFormatter:
                 moment = local.replace(tzinfo=None)
             out.append(self.pattern.format(moment, offset))
         return pa.array(out, pa.string())
+
+
+def write_formatters(opts, time_zone: str) -> dict:
+    """The formatters a text writer (CSV, JSON) uses for dates and timestamps: its options' patterns,
+    or Spark's defaults."""
+    return {T.DateType: DateFormatter(opts.date_format or DEFAULT_DATE),
+            T.TimestampType: TimestampFormatter(opts.timestamp_format or DEFAULT_TIMESTAMP, time_zone),
+            T.TimestampNTZType: TimestampFormatter(opts.timestamp_ntz_format or DEFAULT_TIMESTAMP_NTZ, time_zone)}
