@@ -498,6 +498,30 @@ class DataFrame:
         kind = "hash" if keys else "roundrobin"
         return self._with(L.Repartition(numPartitions, keys, kind, self._plan))
 
+    def repartitionByRange(self, numPartitions, *cols) -> "DataFrame":
+        """Range partitioning, as Spark's: bounds from a sample of the sort keys (every row when the
+        input is small), each row in the partition of the first bound it does not exceed; the
+        partitions read in turn are in the keys' order. With fewer distinct keys than partitions,
+        there are fewer partitions."""
+        if isinstance(numPartitions, (str, Column)):
+            cols, numPartitions = (numPartitions,) + cols, None
+        elif not isinstance(numPartitions, int) or isinstance(numPartitions, bool):
+            raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                                   messageParameters={"expected_type": "Column, int or str",
+                                                      "arg_name": "numPartitions",
+                                                      "arg_type": type(numPartitions).__name__})
+        elif numPartitions < 1:
+            raise PySparkValueError(errorClass="VALUE_NOT_POSITIVE",
+                                    messageParameters={"arg_name": "numPartitions", "arg_value": str(numPartitions)})
+        if not cols:
+            raise PySparkValueError(errorClass="CANNOT_BE_EMPTY",
+                                    messageParameters={"item": "partition-by expression"})
+        keys = []
+        for c in _columns_arg(cols):
+            expr = self._column_expression(c)
+            keys.append(expr if isinstance(expr, SortOrderExpression) else SortOrderExpression(expr, True))
+        return self._with(L.Repartition(numPartitions, keys, "range", self._plan))
+
     def coalesce(self, numPartitions: int) -> "DataFrame":
         return self._with(L.Repartition(numPartitions, [], "coalesce", self._plan))
 

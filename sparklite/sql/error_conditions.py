@@ -455,6 +455,10 @@ ERROR_CONDITIONS = {
     "INVALID_OPTIONS.NON_MAP_FUNCTION": (
         "Invalid options: Must use the `map()` function for options.",
         "42K06"),
+    "INVALID_PANDAS_UDF_PLACEMENT": (
+        "The group aggregate pandas UDF <functionList> cannot be invoked together with as other, non-"
+        "pandas aggregate functions.",
+        "0A000"),
     "INVALID_PARAMETER_VALUE.BIT_POSITION_RANGE": (
         "The value of parameter(s) <parameter> in <functionName> is invalid: expects an integer value in "
         "[0, <upper>), but got <invalidValue>.",

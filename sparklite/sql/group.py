@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sparklite.sql import types as T
 from sparklite.sql.column import Column, name_to_expression
-from sparklite.sql.errors import AnalysisException, PySparkTypeError
+from sparklite.sql.errors import AnalysisException, PySparkTypeError, PySparkValueError
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Alias, Literal, UnresolvedFunction
 
@@ -116,6 +116,42 @@ class GroupedData:
     def applyInArrow(self, func, schema):
         """``func(pyarrow.Table of one group) -> pyarrow.Table``; the results concatenated."""
         return self._df._with(L.MapInBatches(func, "arrow", _attributes(schema), self._df._plan, self._grouping))
+
+
+    def cogroup(self, other: "GroupedData") -> "PandasCogroupedOps":
+        """This grouping and ``other``'s side by side: ``applyInPandas``/``applyInArrow`` then call a
+        function with both groups of each key."""
+        return PandasCogroupedOps(self, other)
+
+
+class PandasCogroupedOps:
+    """Two grouped DataFrames cogrouped by their keys (PySpark's ``PandasCogroupedOps``)."""
+
+    def __init__(self, left: GroupedData, right: GroupedData):
+        self._left, self._right = left, right
+
+    def applyInPandas(self, func, schema):
+        """``func(left, right)`` or ``func(key, left, right)`` over pandas DataFrames of each key's
+        rows on both sides (empty on a side without the key) -> a pandas DataFrame; the results
+        concatenated."""
+        import pandas  # noqa: F401  (optional dependency: a clear ImportError when missing)
+        return self._apply(func, "pandas", schema)
+
+    def applyInArrow(self, func, schema):
+        """As ``applyInPandas``, over pyarrow Tables (the key a tuple of Arrow scalars)."""
+        return self._apply(func, "arrow", schema)
+
+    def _apply(self, func, kind: str, schema):
+        left, right = self._left, self._right
+        if len(left._grouping) != len(right._grouping):
+            raise PySparkValueError(errorClass="CANNOT_BE_EMPTY" if not left._grouping or not right._grouping
+                                    else "LENGTH_SHOULD_BE_THE_SAME",
+                                    messageParameters={"item": "grouping key", "arg1": "left grouping keys",
+                                                       "arg2": "right grouping keys",
+                                                       "arg1_length": str(len(left._grouping)),
+                                                       "arg2_length": str(len(right._grouping))})
+        return left._df._with(L.CoGroupMap(func, kind, _attributes(schema), left._df._plan, right._df._plan,
+                                           left._grouping, right._grouping))
 
 
 def _attributes(schema) -> list:

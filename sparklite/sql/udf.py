@@ -15,15 +15,17 @@ from __future__ import annotations
 import functools
 import traceback
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sparklite.sql import types as T
 from sparklite.sql.column import Column, name_to_expression, to_expression
 from sparklite.sql.conversion import rows_to_table, table_to_rows
 from sparklite.sql.errors import PySparkTypeError, PythonException
-from sparklite.sql.plan.expressions import Expression
+from sparklite.sql.plan.expressions import Call, Expression
 
-ROW, PANDAS, ARROW = "row", "pandas", "arrow"
+ROW, PANDAS, ARROW, PANDAS_AGG = "row", "pandas", "arrow", "pandas_agg"
 
 
 class PythonUDF(Expression):
@@ -105,6 +107,11 @@ class UserDefinedFunction:
 
     def __call__(self, *cols) -> Column:
         args = [name_to_expression(c) if isinstance(c, str) else to_expression(c) for c in cols]
+        if self.kind == PANDAS_AGG:
+            from sparklite.sql.builtins.registry import FunctionSpec
+            spec = FunctionSpec(self._name, None, aggregate=True, deterministic=self.deterministic,
+                                options={"impl": PandasAggregate(self.func)})
+            return Column(Call(spec, args, self.returnType, True, {"udf": id(self.func)}))
         return Column(PythonUDF(self._name, self.func, self.returnType, args, self.kind, self.deterministic))
 
     def asNondeterministic(self) -> "UserDefinedFunction":
@@ -120,13 +127,73 @@ def udf(f=None, returnType="string", useArrow: bool | None = None):
     return UserDefinedFunction(f, returnType)
 
 
+GROUPED_AGG = 202          # PandasUDFType.GROUPED_AGG
+
+
 def pandas_udf(f=None, returnType=None, functionType=None):
-    """A Python function on pandas Series (pandas must be installed); usable as a decorator."""
+    """A Python function on pandas Series (pandas must be installed); usable as a decorator. One
+    whose type hints return a scalar (``def f(v: pd.Series) -> float``), or declared with
+    ``functionType=PandasUDFType.GROUPED_AGG``, is an aggregate: it gets each group's values."""
     import pandas  # noqa: F401  (optional dependency: a clear ImportError when missing)
+
+    def make(func, return_type):
+        aggregate = functionType == GROUPED_AGG or (functionType is None and _returns_scalar(func))
+        return UserDefinedFunction(func, return_type, kind=PANDAS_AGG if aggregate else PANDAS)
     if f is None or isinstance(f, (str, T.DataType)):
         return_type = returnType if f is None else f
-        return lambda func: UserDefinedFunction(func, return_type, kind=PANDAS)
-    return UserDefinedFunction(f, returnType, kind=PANDAS)
+        return lambda func: make(func, return_type)
+    return make(f, returnType)
+
+
+def _returns_scalar(func) -> bool:
+    """Whether ``func``'s return type hint names neither a Series, a DataFrame nor an iterator."""
+    hint = getattr(func, "__annotations__", {}).get("return")
+    if hint is None:
+        return False
+    text = hint if isinstance(hint, str) else getattr(hint, "__name__", "") + repr(hint)
+    return not any(word in text for word in ("Series", "DataFrame", "Iterator", "Iterable"))
+
+
+class PandasAggregate:
+    """A grouped-aggregate pandas UDF as an aggregate's two phases (see ``builtins/aggregates.py``):
+    each group's argument values gathered in lists (NULLs kept, in row order), then the function
+    called on them as pandas Series, once per group."""
+
+    def __init__(self, func):
+        self.func = func
+
+    def update(self, args, groups, call):
+        n = len(groups.ids)
+        arrays = [(pa.repeat(a, n) if a.is_valid else pa.nulls(n, a.type)) if isinstance(a, pa.Scalar) else a
+                  for a in args]
+        return [_lists(a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a, groups.ids, groups.count)
+                for a in arrays]
+
+    def merge(self, states, groups, call):
+        merged = []
+        for lists in states:
+            lengths = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
+            merged.append(_lists(pc.list_flatten(lists), np.repeat(groups.ids, lengths), groups.count))
+        return merged
+
+    def finish(self, states, call):
+        results = []
+        for g in range(len(states[0]) if states else 0):
+            series = [lists[g].values.to_pandas() for lists in states]
+            try:
+                value = self.func(*series)
+            except Exception as error:              # the user's function failed: report it as PySpark does
+                raise python_exception(error) from error
+            results.append(value.item() if hasattr(value, "item") else value)
+        schema = T.StructType([T.StructField("value", call.data_type, True)])
+        return rows_to_table([(v,) for v in results], schema, verify=True).column(0).combine_chunks()
+
+
+def _lists(values: pa.Array, ids: np.ndarray, count: int) -> pa.ListArray:
+    """One list per group 0..count-1 of the values whose row belongs to it, in row order."""
+    order = np.argsort(ids, kind="stable")
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=count))]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), values.take(pa.array(order)))
 
 
 def arrow_udf(f=None, returnType=None):

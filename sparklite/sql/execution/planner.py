@@ -14,12 +14,12 @@ from sparklite.sql.cache import InMemoryRelation
 from sparklite.sql.execution.aggregate import HashAggregateExec
 from sparklite.sql.execution.exchange import byte_size
 from sparklite.sql.execution.join import HashJoinExec, extract_keys, output_of
-from sparklite.sql.execution.python_exec import MapInBatchesExec
+from sparklite.sql.execution.python_exec import CoGroupMapExec, MapInBatchesExec
 from sparklite.sql.execution.window import WindowExec
 from sparklite.sql.execution import physical as P
 from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.exchange import ShuffleExchangeExec
-from sparklite.sql.execution.sort import SortExec
+from sparklite.sql.execution.sort import RangeExchangeExec, SortExec
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, output_name
 from sparklite.sql.plan.optimizer import optimize
@@ -56,6 +56,9 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
     if isinstance(plan, L.Repartition):
         if plan.kind == "coalesce":
             return P.CoalesceExec(plan.num_partitions, plan_physical(plan.child, conf))
+        if plan.kind == "range":
+            return RangeExchangeExec([k.to_order() for k in plan.keys], plan.num_partitions,
+                                     plan_physical(plan.child, conf))
         return ShuffleExchangeExec(plan.kind, plan.keys, plan.num_partitions, plan_physical(plan.child, conf))
     if isinstance(plan, L.Union):
         return P.UnionExec([plan_physical(c, conf) for c in plan.children], plan.output)
@@ -70,6 +73,9 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
     if isinstance(plan, L.MapInBatches):
         return MapInBatchesExec(plan.func, plan.kind, plan.attributes, plan.grouping,
                                   plan_physical(plan.child, conf))
+    if isinstance(plan, L.CoGroupMap):
+        return CoGroupMapExec(plan.func, plan.kind, plan.attributes, plan.left_grouping, plan.right_grouping,
+                              plan_physical(plan.children[0], conf), plan_physical(plan.children[1], conf))
     if isinstance(plan, L.Generate):
         return P.GenerateExec(plan.generator, plan.generator_output, plan_physical(plan.child, conf),
                               plan.child_output)

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sparklite.core.api import BatchPartitioner, run_job
+from sparklite.core.api import BatchPartitioner, TaskContext, run_job
 from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.exchange import SinglePartitioner, coalesce_small_partitions
 from sparklite.sql.execution.physical import SparkPlan, bind
@@ -88,12 +88,10 @@ def concat_batches(batches, schema: pa.Schema) -> pa.RecordBatch:
     return pa.Table.from_batches(batches, schema).combine_chunks().to_batches()[0]
 
 
-_SAMPLE_PER_BATCH = 20
-
-
 class RangePartitioner(BatchPartitioner):
-    """Spark's RangePartitioning: row i goes to the number of ``bounds`` rows that sort before it, so
-    partition p holds the p-th slice of the order and the partitions read in turn are sorted."""
+    """Spark's RangePartitioning: a row goes to the partition of the first bound it does not exceed
+    (the number of bounds that sort strictly before it), so partition p holds the p-th slice of the
+    order and the partitions read in turn are sorted."""
 
     def __init__(self, orders: list, bounds: list):
         super().__init__(len(bounds[0]) + 1, None)
@@ -106,8 +104,8 @@ class RangePartitioner(BatchPartitioner):
             value = evaluate_array(order.child, batch)
             keys.append((pa.concat_arrays([bound, value.cast(bound.type)]), order.ascending,
                          order.nulls_first_effective))
-        # bounds and rows sorted together, a bound before the rows equal to it
-        flag = np.concatenate([np.zeros(count, dtype=np.int8), np.ones(n, dtype=np.int8)])
+        # bounds and rows sorted together, a row before the bounds equal to it
+        flag = np.concatenate([np.ones(count, dtype=np.int8), np.zeros(n, dtype=np.int8)])
         order = sort_indices(keys + [(pa.array(flag), True, False)], count + n).to_numpy()
         is_bound = order < count
         before = np.cumsum(is_bound)
@@ -122,36 +120,74 @@ class RangePartitioner(BatchPartitioner):
         return id(self)
 
 
-def range_exchange(ctx, rdd, orders: list):
-    """The rows range-partitioned by ``orders``, as Spark's sort exchange does: a sampling job reads a few
-    rows of every batch, the sample's quantiles bound the partitions, and small partitions are then
-    coalesced (adaptive execution). Without rows, everything goes to one partition."""
+_SAMPLE_POINTS_PER_PARTITION = 100      # spark.sql.execution.rangeExchange.sampleSizePerPartition
+
+
+def range_exchange(ctx, rdd, orders: list, partitions: int | None = None):
+    """The rows range-partitioned by ``orders`` into at most ``partitions`` (by default the shuffle
+    partitions, then coalesced by adaptive execution), as Spark's RangePartitioner does: a sampling
+    job takes up to ``ceil(3 * min(100 * partitions, 1e6) / input partitions)`` key rows of every
+    input partition (all of them when the partition is that small), each weighing rows/sampled;
+    the bounds are the keys where the running weight crosses each multiple of total/partitions,
+    skipping a key equal to the bound before it. Without rows, everything goes to one partition."""
+    target = partitions or ctx.shuffle_partitions
+    sample_size = min(_SAMPLE_POINTS_PER_PARTITION * target, 1_000_000)
+    per_partition = -(-3 * sample_size // max(rdd.getNumPartitions(), 1))
+
     def sample(batches):
-        taken = []
+        keys = [[] for _ in orders]
         for batch in batches:
             if batch.num_rows:
-                picked = batch.take(pa.array(np.linspace(0, batch.num_rows - 1,
-                                                         min(batch.num_rows, _SAMPLE_PER_BATCH)).astype(np.int64)))
-                taken.append([evaluate_array(o.child, picked) for o in orders])
-        return taken
+                for column, o in zip(keys, orders):
+                    column.append(evaluate_array(o.child, batch))
+        rows = sum(len(a) for a in keys[0])
+        if not rows:
+            return []
+        keys = [pa.concat_arrays([a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in column])
+                for column in keys]
+        if rows > per_partition:
+            context = TaskContext.get()
+            seed = context.partitionId() if context is not None else 0
+            picks = np.sort(np.random.default_rng(seed).choice(rows, per_partition, replace=False))
+            keys = [k.take(pa.array(picks)) for k in keys]
+        return [(rows, keys)]
     sample._arrow_only = True
-    rows = [keys for part in run_job(ctx.sc, rdd, sample) for keys in part]
-    if not rows:
+    sketches = [s for part in run_job(ctx.sc, rdd, sample) for s in part]
+    if not sketches:
         return rdd.partition_by(SinglePartitioner())
-    keys = [pa.concat_arrays([r[i] for r in rows]) for i in range(len(orders))]
-    total = len(keys[0])
-    ordered = sort_indices([(k, o.ascending, o.nulls_first_effective) for k, o in zip(keys, orders)], total)
-    partitions = max(1, min(ctx.shuffle_partitions, total))
-    positions = [int(total * (i + 1) / partitions) for i in range(partitions - 1)]
-    picks = ordered.take(pa.array(positions, pa.int64())) if positions else pa.array([], pa.int64())
-    bounds = [k.take(picks) for k in keys]
+    keys = [pa.concat_arrays([k[i] for _, k in sketches]) for i in range(len(orders))]
+    weights = np.concatenate([np.full(len(k[0]), rows / len(k[0])) for rows, k in sketches])
+    bounds = _determine_bounds(keys, weights, orders, min(target, len(weights)))
     if not len(bounds[0]):
         return rdd.partition_by(SinglePartitioner())
     shuffled = rdd.partition_by(RangePartitioner(orders, bounds))
-    if ctx.conf.get_bool("spark.sql.adaptive.enabled") and \
+    if partitions is None and ctx.conf.get_bool("spark.sql.adaptive.enabled") and \
             ctx.conf.get_bool("spark.sql.adaptive.coalescePartitions.enabled"):
         return coalesce_small_partitions(ctx, shuffled)
     return shuffled
+
+
+def _determine_bounds(keys: list, weights: np.ndarray, orders: list, partitions: int) -> list:
+    """Spark's RangePartitioner.determineBounds over weighted candidate keys."""
+    ordered = sort_indices([(k, o.ascending, o.nulls_first_effective) for k, o in zip(keys, orders)],
+                           len(weights)).to_numpy()
+    cumulative = np.cumsum(weights[ordered], dtype=np.float64)
+    step = float(cumulative[-1]) / partitions if len(cumulative) else 0.0
+    values = list(zip(*[_comparable(k.take(pa.array(ordered))) for k in keys]))
+    picks, target, previous = [], step, None
+    for i, key in enumerate(values):
+        if len(picks) >= partitions - 1:
+            break
+        if cumulative[i] >= target and (previous is None or key != previous):
+            picks.append(int(ordered[i]))
+            target += step
+            previous = key
+    return [k.take(pa.array(picks, pa.int64())) for k in keys]
+
+
+def _comparable(array: pa.Array) -> list:
+    """Values that compare equal as Spark's ordering compares keys (NaN equal to NaN)."""
+    return [("NaN",) if isinstance(v, float) and v != v else v for v in array.to_pylist()]
 
 
 class SortExec(SparkPlan):
@@ -178,3 +214,24 @@ class SortExec(SparkPlan):
 
     def node_string(self):
         return f"Sort [{', '.join(o.sql() for o in self.order)}], {str(self.global_sort).lower()}, 0"
+
+
+class RangeExchangeExec(SparkPlan):
+    """``repartitionByRange``: the child's rows range-partitioned by sort orders (see
+    ``range_exchange``); without a partition count, adaptive execution coalesces the result."""
+
+    def __init__(self, orders: list, num_partitions: int | None, child: SparkPlan):
+        self.orders, self.num_partitions, self.children = list(orders), num_partitions, (child,)
+
+    @property
+    def output(self):
+        return self.children[0].output
+
+    def execute(self, ctx):
+        child = self.children[0]
+        bound = [type(o)(bind(o.child, child.output), o.ascending, o.nulls_first) for o in self.orders]
+        return range_exchange(ctx, child.execute(ctx), bound, self.num_partitions)
+
+    def node_string(self):
+        n = self.num_partitions if self.num_partitions is not None else "200"
+        return f"Exchange rangepartitioning({', '.join(o.sql() for o in self.orders)}, {n})"

@@ -101,6 +101,10 @@ class Analyzer:
             return self._resolve_set_operation(plan)
         if isinstance(plan, L.Union):
             return self._resolve_union(plan)
+        if isinstance(plan, L.CoGroupMap):
+            left, right = plan.children
+            return plan.with_new(expressions=[self.resolve_expression(e, left) for e in plan.left_grouping] +
+                                 [self.resolve_expression(e, right) for e in plan.right_grouping])
         return plan.with_new(expressions=[self.resolve_expression(e, plan.children[0]) for e in plan.expressions]) \
             if plan.expressions else plan
 
@@ -116,6 +120,7 @@ class Analyzer:
             else:
                 items.append(named(self.resolve_expression(e, child), e))
         check_aggregate(grouping, items)
+        check_pandas_aggregates(items)
         return L.Aggregate(grouping, items, child)
 
     def _resolve_grouping_sets(self, plan: L.Aggregate) -> L.LogicalPlan:
@@ -793,6 +798,16 @@ def _ordinal(i: int) -> str:
 
 def is_aggregate_call(e) -> bool:
     return isinstance(e, Call) and e.spec.aggregate
+
+
+def check_pandas_aggregates(items: list) -> None:
+    """Spark runs grouped-aggregate pandas UDFs in an operator of their own: mixed with other
+    aggregates in one aggregation they are refused."""
+    calls = [node for e in items for node in e.walk() if is_aggregate_call(node)]
+    pandas = [c for c in calls if "udf" in c.options]
+    if pandas and len(pandas) < len(calls):
+        names = ", ".join(dict.fromkeys(f"`{c.spec.name}`" for c in pandas))
+        raise AnalysisException(errorClass="INVALID_PANDAS_UDF_PLACEMENT", messageParameters={"functionList": names})
 
 
 def check_aggregate(grouping: list, items: list) -> None:

@@ -689,6 +689,38 @@ class MapInBatches(UnaryPlan):
         return f"{name} {getattr(self.func, '__name__', 'function')}, {attr_list(self.attributes)}"
 
 
+class CoGroupMap(LogicalPlan):
+    """``df1.groupBy(k).cogroup(df2.groupBy(k)).applyInPandas/applyInArrow``: the user's function
+    over the rows of both sides that share each key."""
+
+    def __init__(self, func, kind: str, attributes: list, left: LogicalPlan, right: LogicalPlan,
+                 left_grouping: list, right_grouping: list):
+        super().__init__()
+        self.func, self.kind, self.attributes, self.children = func, kind, list(attributes), (left, right)
+        self.left_grouping, self.right_grouping = list(left_grouping), list(right_grouping)
+
+    @property
+    def expressions(self):
+        return tuple(self.left_grouping) + tuple(self.right_grouping)
+
+    def with_new(self, children=None, expressions=None):
+        left, right = self.left_grouping, self.right_grouping
+        if expressions is not None:
+            left, right = list(expressions[:len(left)]), list(expressions[len(left):])
+        node = CoGroupMap(self.func, self.kind, self.attributes, *(children or self.children), left, right)
+        node.plan_id = self.plan_id
+        return node
+
+    @property
+    def output(self):
+        return self.attributes
+
+    def node_string(self):
+        keys = ", ".join(e.sql() for e in self.expressions)
+        return (f"FlatMapCoGroupsIn{self.kind.capitalize()} [{keys}], "
+                f"{getattr(self.func, '__name__', 'function')}, {attr_list(self.attributes)}")
+
+
 class Expand(UnaryPlan):
     """Every input row once per projection (ROLLUP/CUBE/GROUPING SETS: one per grouping set, with
     the columns outside the set NULL and the set's id in the last column)."""

@@ -209,7 +209,8 @@ def prune_columns(plan: L.LogicalPlan, required: set) -> L.LogicalPlan:
         node = L.DataSourceRelation(kept, plan.source, [a.name for a in kept])
         node.plan_id = plan.plan_id
         return node
-    if isinstance(plan, (L.Union, L.Expand, L.MapInBatches, L.LocalRelation, L.Range, L.RDDRelation)) or \
+    if isinstance(plan, (L.Union, L.Expand, L.MapInBatches, L.CoGroupMap, L.LocalRelation, L.Range,
+                         L.RDDRelation)) or \
             not plan.children:
         return plan
     need = set(required)
