@@ -10,7 +10,8 @@ What it holds:
   (``ColumnarRDD`` with its comparable ``ColumnPartitioner``, any ``BatchPartitioner`` a layer
   defines, and ``arrow_only`` batch functions that stay on executor threads); Spark's
   ``XORShiftRandom`` and the round-robin ``start_position`` of a map partition;
-* inside tasks: ``TaskContext`` and its typed ``TaskMetrics``;
+* inside tasks: ``TaskContext`` and its typed ``TaskMetrics``; ``TaskMemory`` (execution memory from
+  the executor's unified pool) and ``ArrowSpillFile`` (record batches spilled to local disk);
 * events: the listener bus's event classes, ``post_event`` for the events a layer posts itself
   (SQL executions) and ``wait_for_listeners``;
 * files: ``resolve_path`` (a path or URI, ``s3://`` too, to a ``pyarrow.fs`` filesystem and a path
@@ -41,6 +42,7 @@ from sparklite.core.rdds import MapPartitionsRDD, ShuffledRDD
 from sparklite.core.roundrobin import XORShiftRandom, start_position
 from sparklite.core.scheduler.map_output import MapOutputStatistics
 from sparklite.core.scheduler.stages import JobWaiter
+from sparklite.core.spill import ArrowSpillFile, TaskMemory
 from sparklite.core.taskcontext import TaskContext
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "ShuffleDependency", "Aggregator", "Partitioner", "HashPartitioner", "RangePartitioner", "ColumnPartitioner",
     "BatchPartitioner", "XORShiftRandom", "start_position",
     "hash_columns", "portable_hash", "JobWaiter", "MapOutputStatistics", "TaskContext", "TaskMetrics",
+    "TaskMemory", "ArrowSpillFile",
     "SparkListener", "ApplicationStart", "ApplicationEnd", "JobStart", "JobEnd", "StageSubmitted",
     "StageCompleted", "TaskStart", "TaskEnd", "ExecutorAdded", "ExecutorRemoved", "BlockUpdated",
     "EnvironmentUpdate", "SQLExecutionStart", "SQLExecutionEnd", "ExecutorDecommissioned", "resolve_path",

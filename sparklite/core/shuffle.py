@@ -34,6 +34,7 @@ from sparklite.core.dependencies import identity
 from sparklite.core.errors import FetchFailedError
 from sparklite.core.hashing import portable_hash, portable_hash_many
 from sparklite.core.partitioner import HashPartitioner, Partitioner
+from sparklite.core.spill import TaskMemory, spill_dir
 from sparklite.core.storage import codec
 
 _FRAME = struct.Struct("<Q")
@@ -72,41 +73,12 @@ def _deep_size(obj, depth: int = 0) -> int:
     return size
 
 
-class _MemoryGuard:
-    """Tracks a task's estimated memory against execution memory granted by the executor."""
-
-    def __init__(self, context):
-        self.context = context
-        self.granted = 0
-
-    def fits(self, estimate: int) -> bool:
-        if estimate <= self.granted:
-            return True
-        executor = getattr(self.context, "_executor", None)
-        if executor is None:
-            return True
-        want = max(estimate - self.granted, 1 << 20)
-        self.granted += executor.block_store.acquire_execution(want)
-        return estimate <= self.granted
-
-    def release(self) -> None:
-        executor = getattr(self.context, "_executor", None)
-        if executor is not None and self.granted:
-            executor.block_store.release_execution(self.granted)
-        self.granted = 0
-
-
-def _spill_dir(context) -> str:
-    executor = getattr(context, "_executor", None)
-    return executor.block_store.spill_dir if executor is not None else tempfile.gettempdir()
-
-
 class _SpillFile:
     """A run of pickled chunks on local disk, deleted once read through or, at the latest, when the
     task that made it ends (a consumer may stop early: ``sortByKey().take(1)``)."""
 
     def __init__(self, context):
-        fd, self.path = tempfile.mkstemp(prefix="spill-", dir=_spill_dir(context))
+        fd, self.path = tempfile.mkstemp(prefix="spill-", dir=spill_dir(context))
         self.file = os.fdopen(fd, "wb")
         if context is not None:
             context.addTaskCompletionListener(lambda _: self.delete())
@@ -217,7 +189,7 @@ _ONE = 1   # CPython's one int 1: every other value (1.0, True, numpy's 1) takes
 def _aggregate(items, merge_new, merge_existing, context, merge_combiners, mapped_by=None):
     """Merge (key, x) items into a dict, spilling hash-split runs to disk past the memory budget.
     With ``mapped_by`` (only for ``operator.add`` merges), each item is ``mapped_by(record)``."""
-    guard, d, spills = _MemoryGuard(context), {}, []
+    guard, d, spills = TaskMemory(context), {}, []
     items, islice = iter(items), itertools.islice
     if mapped_by is not None:
         fold, last = (_fold_mapped_counting if merge_new is identity else _fold_mapped_adding), mapped_by
@@ -288,7 +260,7 @@ def sort_partition(records, key, reverse: bool = False, context=None):
     """Sort records by ``key``, merging sorted runs spilled to disk past the memory budget."""
     from sparklite.core.taskcontext import TaskContext
     context = context or TaskContext.get()
-    guard, buffer, runs = _MemoryGuard(context), [], []
+    guard, buffer, runs = TaskMemory(context), [], []
     try:
         for n, record in enumerate(records, 1):
             buffer.append(record)

@@ -11,8 +11,9 @@ from sparklite.sql.conf import RuntimeConfig
 from sparklite.sql.dataframe import DataFrame
 from sparklite.sql.session import SparkSession
 from sparklite.sql.group import GroupedData
+from sparklite.sql.observation import Observation
 from sparklite.sql.types import Row
 from sparklite.sql.window import Window, WindowSpec
 
-__all__ = ["SparkSession", "DataFrame", "Column", "Row", "Catalog", "RuntimeConfig", "GroupedData", "Window",
+__all__ = ["SparkSession", "DataFrame", "Column", "Row", "Catalog", "RuntimeConfig", "GroupedData", "Observation", "Window",
            "WindowSpec", "functions", "types"]

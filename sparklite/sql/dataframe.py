@@ -15,6 +15,7 @@ import pyarrow as pa
 from sparklite.sql import types as T
 from sparklite.sql.column import Column, name_to_expression
 from sparklite.sql.conversion import table_to_rows
+from sparklite.sql.dataframe_plans import PlanMethods
 from sparklite.sql.display import show_table
 from sparklite.sql.errors import (AnalysisException, IllegalArgumentException, PySparkAttributeError,
                                   PySparkIndexError, PySparkTypeError, PySparkValueError)
@@ -48,7 +49,7 @@ def _columns_arg(cols) -> list:
     return list(cols)
 
 
-class DataFrame:
+class DataFrame(PlanMethods):
     def __init__(self, plan: L.LogicalPlan, session):
         self._plan = plan
         self._session = session
@@ -301,6 +302,10 @@ class DataFrame:
         orderable = [a for a in self._plan.output if not isinstance(a.data_type, (T.MapType,))]
         sorted_plan = L.Sort([SortOrder(a) for a in orderable], False, self._plan) if orderable else self._plan
         return [self._with(L.Sample(lo, hi, False, seed, sorted_plan)) for lo, hi in zip(bounds, bounds[1:])]
+
+    def sampleBy(self, col, fractions: dict, seed: int | None = None) -> "DataFrame":
+        """A stratified sample without replacement; see ``DataFrameStatFunctions.sampleBy``."""
+        return self.stat.sampleBy(col, fractions, seed)
 
     def limit(self, num: int) -> "DataFrame":
         if int(num) < 0:

@@ -262,6 +262,10 @@ ERROR_CONDITIONS = {
     "DECIMAL_SCALE_EXCEEDS_PRECISION": (
         "Decimal scale (<scale>) cannot be greater than precision (<precision>).",
         "22003"),
+    "DISALLOWED_TYPE_FOR_CONTAINER": (
+        "Argument `<arg_name>`(type: <arg_type>) should only contain a type in [<allowed_types>], got "
+        "<item_type>",
+        None),
     "DIVIDE_BY_ZERO": (
         "Division by zero. Use `try_divide` to tolerate divisor being 0 and return NULL instead. If "
         "necessary set <config> to \"false\" to bypass this error.",
@@ -513,6 +517,9 @@ ERROR_CONDITIONS = {
     "INVALID_TYPENAME_CALL": (
         "StructField does not have typeName. Use typeName on its type explicitly instead.",
         None),
+    "INVALID_UDF_EVAL_TYPE": (
+        "Eval type for UDF must be <eval_type>.",
+        None),
     "INVALID_USAGE_OF_STAR_OR_REGEX": (
         "Invalid usage of <elem> in <prettyName>.",
         "42000"),
@@ -568,6 +575,12 @@ ERROR_CONDITIONS = {
         "No active or default Spark session found. Please create a new Spark session before running the "
         "code.",
         "08003"),
+    "NO_OBSERVE_BEFORE_GET": (
+        "Should observe by calling `DataFrame.observe` before `get`.",
+        None),
+    "NULLABLE_COLUMN_OR_FIELD": (
+        "Column or field <name> is nullable while it's required to be non-nullable.",
+        "42000"),
     "NULL_MAP_KEY": (
         "Cannot use null as map key.",
         "2200E"),
@@ -609,6 +622,9 @@ ERROR_CONDITIONS = {
     "REQUIRES_SINGLE_PART_NAMESPACE": (
         "<sessionCatalog> requires a single-part namespace, but got identifier <identifier>.",
         "42K05"),
+    "REUSE_OBSERVATION": (
+        "An Observation can be used with a DataFrame only once.",
+        None),
     "SCALAR_SUBQUERY_TOO_MANY_ROWS": (
         "More than one row returned by a subquery used as an expression.",
         "21000"),
@@ -731,6 +747,9 @@ ERROR_CONDITIONS = {
         None),
     "VALUE_NOT_BETWEEN": (
         "Value for `<arg_name>` must be between <min> and <max>.",
+        None),
+    "VALUE_NOT_NON_EMPTY_STR": (
+        "Value for `<arg_name>` must be a non-empty string, got '<arg_value>'.",
         None),
     "VALUE_NOT_POSITIVE": (
         "Value for `<arg_name>` must be positive, got '<arg_value>'.",

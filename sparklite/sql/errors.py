@@ -87,6 +87,10 @@ class PySparkNotImplementedError(_Worded, PySparkException, NotImplementedError)
     pass
 
 
+class PySparkAssertionError(_Worded, PySparkException, AssertionError):
+    pass
+
+
 class SparkError(PySparkException):
     """An error Spark raises in the JVM: printed as ``[CONDITION] text SQLSTATE: xxxxx``; when its
     ``message`` is given it is the whole text (Spark's errors without a condition)."""

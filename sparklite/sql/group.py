@@ -7,6 +7,8 @@ names them (``sum(x)``, ``count(1)``). The shortcuts (``count``, ``sum``, ``avg`
 """
 from __future__ import annotations
 
+import warnings
+
 from sparklite.sql import types as T
 from sparklite.sql.column import Column, name_to_expression
 from sparklite.sql.errors import AnalysisException, PySparkTypeError, PySparkValueError
@@ -112,6 +114,17 @@ class GroupedData:
         """``func(pandas.DataFrame of one group) -> pandas.DataFrame``; the results concatenated."""
         import pandas  # noqa: F401  (optional dependency: a clear ImportError when missing)
         return self._df._with(L.MapInBatches(func, "pandas", _attributes(schema), self._df._plan, self._grouping))
+
+    def apply(self, udf):
+        """The older form of ``applyInPandas``: ``udf`` is a ``pandas_udf`` of
+        ``PandasUDFType.GROUPED_MAP`` whose return type is the result's schema."""
+        from sparklite.sql.udf import GROUPED_MAP
+        if getattr(udf, "evalType", None) != GROUPED_MAP:
+            raise PySparkTypeError(errorClass="INVALID_UDF_EVAL_TYPE",
+                                   messageParameters={"eval_type": "SQL_GROUPED_MAP_PANDAS_UDF"})
+        warnings.warn("It is preferred to use 'applyInPandas' over this API. This API will be deprecated in the "
+                      "future releases. See SPARK-28264 for more details.", UserWarning)
+        return self.applyInPandas(udf.func, udf.returnType)
 
     def applyInArrow(self, func, schema):
         """``func(pyarrow.Table of one group) -> pyarrow.Table``; the results concatenated."""

@@ -8,9 +8,11 @@ order, names and types (a fill value is cast to each column's type; ``describe``
 """
 from __future__ import annotations
 
+import sys
+
 from sparklite.sql import types as T
 from sparklite.sql.column import Column, literal, name_to_expression
-from sparklite.sql.errors import PySparkTypeError, PySparkValueError
+from sparklite.sql.errors import IllegalArgumentException, PySparkTypeError, PySparkValueError
 from sparklite.sql.plan.expressions import Cast, UnresolvedFunction
 
 
@@ -187,6 +189,37 @@ def summary(df, statistics: list, cols=None):
 class DataFrameStatFunctions:
     def __init__(self, df):
         self.df = df
+
+    def sampleBy(self, col, fractions: dict, seed: int | None = None):
+        """A stratified sample: a row is kept when a uniform draw (Spark's ``rand(seed)``) falls below
+        its stratum's fraction in ``fractions`` (0 for a stratum not named)."""
+        import random
+        if not isinstance(col, (str, Column)):
+            raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                                   messageParameters={"expected_type": "Column or str", "arg_name": "col",
+                                                      "arg_type": type(col).__name__})
+        if not isinstance(fractions, dict):
+            raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                                   messageParameters={"expected_type": "dict", "arg_name": "fractions",
+                                                      "arg_type": type(fractions).__name__})
+        for key in fractions:
+            if not isinstance(key, (float, int, str)):
+                raise PySparkTypeError(errorClass="DISALLOWED_TYPE_FOR_CONTAINER",
+                                       messageParameters={"arg_name": "fractions", "arg_type": "dict",
+                                                          "allowed_types": "float, int, str",
+                                                          "item_type": type(key).__name__})
+        fractions = {k: float(v) for k, v in fractions.items()}
+        if not all(0.0 <= v <= 1.0 for v in fractions.values()):
+            shown = ", ".join(f"{k} -> {v}" for k, v in fractions.items())
+            raise IllegalArgumentException(f"requirement failed: Fractions must be in [0, 1], but got Map({shown}).")
+        stratum = name_to_expression(col) if isinstance(col, str) else col._expr
+        seed = random.randint(0, sys.maxsize) if seed is None else int(seed)
+        cases = []
+        for key, value in fractions.items():
+            cases += [UnresolvedFunction("equal", [stratum, literal(key)]), literal(value)]
+        fraction = UnresolvedFunction("casewhen", cases + [literal(0.0)])
+        draw = UnresolvedFunction("rand", [literal(seed)])
+        return self.df.filter(Column(UnresolvedFunction("lessthan", [draw, fraction])))
 
     def corr(self, col1: str, col2: str, method: str | None = None) -> float:
         if method not in (None, "pearson"):

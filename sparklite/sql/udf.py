@@ -91,6 +91,7 @@ def python_exception(error: BaseException) -> PythonException:
 
 class UserDefinedFunction:
     """What ``udf``/``pandas_udf``/``arrow_udf`` return: call it on columns to use it."""
+    evalType = 100                    # PySpark's SQL_BATCHED_UDF; pandas_udf sets its own
 
     def __init__(self, func, returnType="string", name: str | None = None, kind: str = ROW,
                  deterministic: bool = True):
@@ -127,7 +128,15 @@ def udf(f=None, returnType="string", useArrow: bool | None = None):
     return UserDefinedFunction(f, returnType)
 
 
-GROUPED_AGG = 202          # PandasUDFType.GROUPED_AGG
+SCALAR, GROUPED_MAP, GROUPED_AGG = 200, 201, 202       # PandasUDFType's values (PySpark's eval types)
+
+
+class PandasUDFType:
+    """The ``functionType`` values of ``pandas_udf`` (type hints are the preferred way)."""
+    SCALAR = SCALAR
+    SCALAR_ITER = 204
+    GROUPED_MAP = GROUPED_MAP
+    GROUPED_AGG = GROUPED_AGG
 
 
 def pandas_udf(f=None, returnType=None, functionType=None):
@@ -137,8 +146,14 @@ def pandas_udf(f=None, returnType=None, functionType=None):
     import pandas  # noqa: F401  (optional dependency: a clear ImportError when missing)
 
     def make(func, return_type):
+        if functionType == GROUPED_MAP:
+            made = UserDefinedFunction(func, return_type, kind=PANDAS)
+            made.evalType = GROUPED_MAP
+            return made
         aggregate = functionType == GROUPED_AGG or (functionType is None and _returns_scalar(func))
-        return UserDefinedFunction(func, return_type, kind=PANDAS_AGG if aggregate else PANDAS)
+        made = UserDefinedFunction(func, return_type, kind=PANDAS_AGG if aggregate else PANDAS)
+        made.evalType = GROUPED_AGG if aggregate else SCALAR
+        return made
     if f is None or isinstance(f, (str, T.DataType)):
         return_type = returnType if f is None else f
         return lambda func: make(func, return_type)

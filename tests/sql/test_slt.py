@@ -63,9 +63,9 @@ class FileState:
 
 @pytest.fixture(scope="module")
 def file_state():
-    from sparklite.sql import Row, SparkSession, Window, functions, types
+    from sparklite.sql import Observation, Row, SparkSession, Window, functions, types
     spark = SparkSession.builder.master("local[2]").config("spark.sql.session.timeZone", "UTC").getOrCreate()
-    yield FileState(spark, {"F": functions, "T": types, "Row": Row, "Window": Window})
+    yield FileState(spark, {"F": functions, "T": types, "Row": Row, "Window": Window, "Observation": Observation})
     spark.stop()
 
 

@@ -13,12 +13,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sparklite.core.api import TaskMemory
 from sparklite.sql import types as T
 from sparklite.sql.builtins.aggregates import Distinct, Groups, _normalized, group_ids
 from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.plan.expressions import Literal
 from sparklite.sql.execution.physical import SparkPlan, attr_list, bind
 from sparklite.sql.execution.sort import concat_batches
+from sparklite.sql.execution.spill import within_memory
 
 
 def _impl(call):
@@ -152,6 +154,12 @@ class HashAggregateExec(SparkPlan):
         calls, num_states = self.calls, self.num_states
         schema = self.schema
 
+        def final_spilling(batches):
+            if not num_keys:             # one row of partial states per task: nothing to spill
+                return final(batches)
+            states = [(batches, lambda b: [b.column(i) for i in range(num_keys)])]
+            return (batch for (group,) in within_memory(states, TaskMemory()) for batch in final(group))
+
         def final(batches):
             batches = [b for b in batches if b.num_rows]
             if not batches:
@@ -176,7 +184,7 @@ class HashAggregateExec(SparkPlan):
                 columns.append(result)
             columns = [c if c.type == f.type else c.cast(f.type) for c, f in zip(columns, schema)]
             return iter([pa.RecordBatch.from_arrays(columns, schema=schema)])
-        return rdd.map_partitions(final, schema=schema, arrow_only=True)
+        return rdd.map_partitions(final_spilling, schema=schema, arrow_only=True)
 
     def node_string(self):
         prefix = "partial_" if self.mode == "partial" else ""

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sparklite.core.api import ColumnarRDD, submit_map_stage
+from sparklite.core.api import ColumnarRDD, TaskMemory, submit_map_stage
 from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.execution.evaluate import evaluate_array
@@ -26,6 +26,7 @@ from sparklite.sql.execution.exchange import (SparkHashPartitioner, byte_size, c
                                               coalesce_small_partitions)
 from sparklite.sql.execution.physical import SparkPlan, attr_list, bind
 from sparklite.sql.execution.sort import concat_batches
+from sparklite.sql.execution.spill import within_memory
 from sparklite.sql.plan.expressions import AttributeReference, Call
 
 
@@ -214,6 +215,13 @@ class HashJoinExec(SparkPlan):
             rb = concat_batches(list(right_batches), right_schema)
             yield join_batches(lb, rb, left_keys, right_keys, residual, join_type, schema, null_safe)
 
+        def run_spilling(left_batches, right_batches):
+            # the build side first, then the stream side; both split by key onto disk past the task's memory
+            sides = [(right_batches, lambda b: [evaluate_array(k, b) for k in right_keys]),
+                     (left_batches, lambda b: [evaluate_array(k, b) for k in left_keys])]
+            for rights, lefts in within_memory(sides, TaskMemory()):
+                yield from run(lefts, rights)
+
         def broadcast(build: pa.RecordBatch, stream, build_right: bool):
             if build_right and join_type in ("right_outer", "full_outer"):
                 stream = ColumnarRDD(stream.coalesce(1), left_schema)      # unmatched build rows: once
@@ -241,7 +249,7 @@ class HashJoinExec(SparkPlan):
                 groups = coalesce_groups(ctx, [lrdd, rrdd])
                 if groups is not None:
                     lrdd, rrdd = lrdd.coalesce_partitions(groups), rrdd.coalesce_partitions(groups)
-            return lrdd.zip_partitions([rrdd], run, schema=schema, arrow_only=True)
+            return lrdd.zip_partitions([rrdd], run_spilling, schema=schema, arrow_only=True)
         if self.strategy in ("broadcast_right", "nested_loop"):
             return broadcast(_collect(ctx, right.execute(ctx), right_schema), left.execute(ctx), True)
         return broadcast(_collect(ctx, left.execute(ctx), left_schema), right.execute(ctx), False)

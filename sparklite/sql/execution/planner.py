@@ -47,7 +47,7 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
         return P.InMemoryTableScanExec(plan.entry, plan_physical(optimize(plan.entry.plan), conf))
     if isinstance(plan, L.OneRowRelation):
         return P.OneRowExec()
-    if isinstance(plan, L.SubqueryAlias):
+    if isinstance(plan, (L.SubqueryAlias, L.CollectMetrics)):      # metrics: recorded after the action
         return plan_physical(plan.child, conf)
     if isinstance(plan, L.Limit):
         return P.LimitExec(plan.limit, plan.offset, plan_physical(plan.child, conf))

@@ -18,9 +18,11 @@ import pyarrow as pa
 from sparklite import SparkJobError
 from sparklite.core.api import SQLExecutionEnd, SQLExecutionStart, post_event, run_job
 from sparklite.errors import PySparkException
+from sparklite.sql.conversion import table_to_rows
 from sparklite.sql.execution.physical import ExecutionContext, arrow_schema
 from sparklite.sql.execution.planner import plan_physical
 from sparklite.sql.errors import SparkRuntimeException
+from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Call, Cast, Literal, SubqueryExpression
 from sparklite.sql.plan.optimizer import optimize
 
@@ -86,7 +88,9 @@ class QueryExecution:
         post_event(sc, SQLExecutionStart(execution_id, description, self.physical.tree_string(), time.time()))
         error = None
         try:
-            return run_job(sc, rdd, func, partitions, {"spark.sql.execution.id": execution_id})
+            result = run_job(sc, rdd, func, partitions, {"spark.sql.execution.id": execution_id})
+            record_metrics(self.session, self.analyzed)
+            return result
         except SparkJobError as failure:
             cause = failure.__cause__
             error = str(cause or failure)
@@ -138,3 +142,14 @@ def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
         return batch
     columns = [c if c.type == f.type else c.cast(f.type) for c, f in zip(batch.columns, schema)]
     return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+def record_metrics(session, plan: L.LogicalPlan) -> None:
+    """After an action: the metrics of every observation (``df.observe``) in ``plan`` not yet
+    recorded, aggregated over the observed node's input."""
+    for node in plan.walk():
+        if isinstance(node, L.CollectMetrics) and node.observation is not None and \
+                not node.observation._recorded.is_set():
+            aggregate = L.Aggregate([], node.metrics, node.child)
+            table = QueryExecution(session, aggregate).collect_table()
+            node.observation._record(table_to_rows(table, aggregate.schema)[0].asDict())

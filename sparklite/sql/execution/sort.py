@@ -3,8 +3,11 @@
 Contract: ``sort_indices(batch, orders)`` gives the row order for a list of (array, ascending,
 nulls_first) keys, stable, with Spark's rules that pyarrow's sort does not follow by itself: NULLs
 where each key says, NaN above every other number (and equal to NaN), -0.0 equal to 0.0.
-``SortExec`` sorts each partition (``sortWithinPartitions``) or, for ORDER BY, the whole input
-gathered into one partition.
+``SortExec`` sorts each partition (``sortWithinPartitions``) or, for ORDER BY, the input
+range-partitioned first (``range_exchange``, also ``repartitionByRange``). ``external_sort`` sorts a
+partition in memory while the task's execution memory holds it and otherwise spills sorted runs and
+merges them: each round takes from every run the rows up to the smallest of the runs' current last
+keys, so the output comes in order a chunk at a time.
 """
 from __future__ import annotations
 
@@ -12,10 +15,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sparklite.core.api import BatchPartitioner, TaskContext, run_job
+from sparklite.core.api import ArrowSpillFile, BatchPartitioner, TaskContext, TaskMemory, run_job
 from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.exchange import SinglePartitioner, coalesce_small_partitions
 from sparklite.sql.execution.physical import SparkPlan, bind
+from sparklite.sql.execution.spill import OVERHEAD
 
 
 def sort_indices(columns: list, num_rows: int) -> pa.Array:
@@ -190,6 +194,85 @@ def _comparable(array: pa.Array) -> list:
     return [("NaN",) if isinstance(v, float) and v != v else v for v in array.to_pylist()]
 
 
+_RUN_SLICE = 65_536
+
+
+def external_sort(batches, schema: pa.Schema, orders: list, memory):
+    """The partition's rows sorted by ``orders``, spilling sorted runs when memory runs out."""
+    held, size, runs = [], 0, []
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        held.append(batch)
+        size += batch.nbytes
+        if not memory.fits(size * OVERHEAD):
+            runs.append(_spilled_run(sort_batch(concat_batches(held, schema), orders), schema))
+            held, size = [], 0
+            memory.release()
+    if not runs:
+        if held:
+            yield sort_batch(concat_batches(held, schema), orders)
+        return
+    streams = [run.read() for run in runs]
+    if held:
+        streams.append(iter([sort_batch(concat_batches(held, schema), orders)]))
+    yield from _merge(streams, schema, orders)
+
+
+def _spilled_run(batch: pa.RecordBatch, schema: pa.Schema) -> ArrowSpillFile:
+    run = ArrowSpillFile(schema)
+    for start in range(0, batch.num_rows, _RUN_SLICE):
+        run.write(batch.slice(start, _RUN_SLICE))
+    run.close()
+    return run
+
+
+class _Run:
+    """A sorted run read a batch at a time: the rows not yet emitted of the current batch."""
+
+    def __init__(self, stream, orders):
+        self.stream, self.orders, self.batch = stream, orders, None
+        self.advance()
+
+    def advance(self) -> None:
+        self.batch = next((b for b in self.stream if b.num_rows), None)
+
+    def keys(self, batch=None) -> list:
+        batch = self.batch if batch is None else batch
+        return [evaluate_array(o.child, batch) for o in self.orders]
+
+
+def _merge(streams: list, schema: pa.Schema, orders: list):
+    runs = [r for r in (_Run(s, orders) for s in streams) if r.batch is not None]
+    flags = [(o.ascending, o.nulls_first_effective) for o in orders]
+    while runs:
+        # the smallest of the runs' last rows: every row up to it can be emitted now
+        lasts = [r.keys(r.batch.slice(r.batch.num_rows - 1, 1)) for r in runs]
+        columns = [pa.concat_arrays([last[i] for last in lasts]) for i in range(len(orders))]
+        smallest = sort_indices([(c, a, n) for c, (a, n) in zip(columns, flags)], len(runs)).to_numpy()[0]
+        bound = [c.slice(int(smallest), 1) for c in columns]
+        taken = []
+        for r in runs:
+            count = _rows_up_to(r.keys(), bound, flags)
+            if count:
+                taken.append(r.batch.slice(0, count))
+                r.batch = r.batch.slice(count) if count < r.batch.num_rows else None
+                if r.batch is None:
+                    r.advance()
+        runs = [r for r in runs if r.batch is not None]
+        yield sort_batch(concat_batches(taken, schema), orders)
+
+
+def _rows_up_to(keys: list, bound: list, flags: list) -> int:
+    """How many rows of a sorted batch sort at or before the one-row ``bound``."""
+    n = len(keys[0])
+    combined = [(pa.concat_arrays([k, b.cast(k.type)]), a, f) for k, b, (a, f) in zip(keys, bound, flags)]
+    flag = np.zeros(n + 1, dtype=np.int8)
+    flag[n] = 1                                            # among equals, rows come before the bound
+    order = sort_indices(combined + [(pa.array(flag), True, False)], n + 1).to_numpy()
+    return int(np.flatnonzero(order == n)[0])
+
+
 class SortExec(SparkPlan):
     def __init__(self, order, global_sort: bool, child: SparkPlan):
         self.order, self.global_sort, self.children = list(order), global_sort, (child,)
@@ -207,9 +290,7 @@ class SortExec(SparkPlan):
             rdd = range_exchange(ctx, rdd, bound)
 
         def run(batches):
-            batch = concat_batches(list(batches), schema)
-            if batch.num_rows:
-                yield sort_batch(batch, bound)
+            return external_sort(batches, schema, bound, TaskMemory())
         return rdd.map_partitions(run, schema=schema, arrow_only=True)
 
     def node_string(self):

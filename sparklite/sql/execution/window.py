@@ -5,6 +5,8 @@ Contract: ``WindowExec`` outputs its child's columns then one column per window 
 a task the rows are sorted once; partition boundaries, peer groups (rows with equal order keys) and
 each expression's frame are numpy arrays of positions (``builtins.windows.Frame``). ROWS frames take
 offsets in rows; RANGE frames with offsets compare the single numeric (or date) order key's values.
+Past the task's execution memory, the rows are split by a hash of the partition keys onto disk and
+each bucket's window partitions are computed in turn (``spill.within_memory``).
 """
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sparklite.core.api import TaskMemory
 from sparklite.sql.builtins.windows import Frame, window_function
 from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.exchange import SparkHashPartitioner, coalesce_small_partitions
 from sparklite.sql.execution.physical import SparkPlan, attr_list, bind
 from sparklite.sql.execution.sort import concat_batches, sort_indices
+from sparklite.sql.execution.spill import within_memory
 from sparklite.sql.plan.expressions import SortOrder, WindowFrame
 
 
@@ -148,7 +152,13 @@ class WindowExec(SparkPlan):
                 columns.append(result)
             columns = [c if c.type == f.type else c.cast(f.type) for c, f in zip(columns, schema)]
             yield pa.RecordBatch.from_arrays(columns, schema=schema)
-        return rdd.map_partitions(run, schema=schema, arrow_only=True)
+
+        def run_spilling(batches):
+            if not partition:           # one window over every row: nothing to split it by
+                return run(batches)
+            inputs = [(batches, lambda b: [evaluate_array(p, b) for p in partition])]
+            return (out for (group,) in within_memory(inputs, TaskMemory()) for out in run(group))
+        return rdd.map_partitions(run_spilling, schema=schema, arrow_only=True)
 
     def node_string(self):
         return (f"Window {attr_list(self.window_expressions)}, [{', '.join(p.sql() for p in self.partition)}], "

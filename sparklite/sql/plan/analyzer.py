@@ -15,6 +15,8 @@ Contract:
 """
 from __future__ import annotations
 
+import re
+
 from sparklite.sql import builtins  # noqa: F401  (registers every function)
 from sparklite.sql import types as T
 from sparklite.sql.builtins import extract
@@ -433,6 +435,10 @@ class Analyzer:
         return L.Generate(call, attributes, child)
 
     def expand_star(self, star: UnresolvedStar, child) -> list:
+        if star.regex is not None:          # colRegex: names matching the pattern, of the qualifier's table
+            flags = 0 if self.case_sensitive else re.IGNORECASE
+            return [a for a in child.output if re.fullmatch(star.regex, a.name, flags) and
+                    (not star.target or (a.qualifier and self._same(a.qualifier[-1], star.target[-1])))]
         if not star.target:
             return list(child.output)
         matched = [a for a in child.output if a.qualifier and self._same(a.qualifier[-1], star.target[-1])]

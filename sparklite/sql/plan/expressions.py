@@ -122,12 +122,16 @@ class UnresolvedAttribute(LeafExpression):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class UnresolvedStar(LeafExpression):
-    """``*`` or ``t.*`` in a select list."""
+    """``*`` or ``t.*`` in a select list; with ``regex``, the columns whose names match it
+    (``colRegex``)."""
     target: tuple | None = None
     plan_id: int | None = None
+    regex: str | None = None
     resolved_flag = False
 
     def sql(self) -> str:
+        if self.regex is not None:
+            return (".".join(self.target) + "." if self.target else "") + f"`{self.regex}`"
         return ".".join(self.target) + ".*" if self.target else "*"
 
 

@@ -689,6 +689,32 @@ class MapInBatches(UnaryPlan):
         return f"{name} {getattr(self.func, '__name__', 'function')}, {attr_list(self.attributes)}"
 
 
+class CollectMetrics(UnaryPlan):
+    """``df.observe(observation, *metrics)``: the rows pass through unchanged; after a query's first
+    action, ``metrics`` (aggregates) over them are handed to ``observation``."""
+
+    def __init__(self, name: str, metrics: list, child: LogicalPlan, observation):
+        super().__init__()
+        self.name, self.metrics, self.children, self.observation = name, list(metrics), (child,), observation
+
+    @property
+    def expressions(self):
+        return tuple(self.metrics)
+
+    def with_new(self, children=None, expressions=None):
+        node = CollectMetrics(self.name, list(expressions) if expressions is not None else self.metrics,
+                              (children or self.children)[0], self.observation)
+        node.plan_id = self.plan_id
+        return node
+
+    @property
+    def output(self):
+        return self.child.output
+
+    def node_string(self):
+        return f"CollectMetrics {self.name}, [{', '.join(m.sql() for m in self.metrics)}]"
+
+
 class CoGroupMap(LogicalPlan):
     """``df1.groupBy(k).cogroup(df2.groupBy(k)).applyInPandas/applyInArrow``: the user's function
     over the rows of both sides that share each key."""

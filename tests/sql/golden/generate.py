@@ -52,8 +52,8 @@ def start_session():
 
 
 def session_names() -> dict:
-    from pyspark.sql import Row, Window, functions, types
-    return {"F": functions, "T": types, "Row": Row, "Window": Window}
+    from pyspark.sql import Observation, Row, Window, functions, types
+    return {"F": functions, "T": types, "Row": Row, "Window": Window, "Observation": Observation}
 
 
 def generate_file(path: Path, spark, names: dict) -> tuple[str, list[str], int]:
