@@ -77,6 +77,11 @@ ERROR_CONDITIONS = {
     "CANNOT_PARSE_DATATYPE": (
         "Unable to parse datatype. <msg>.",
         None),
+    "CANNOT_PARSE_INTERVAL": (
+        "Unable to parse <intervalString>. Please ensure that the value provided is in a valid format for"
+        " defining an interval. You can reference the documentation for the correct format. If the issue "
+        "persists, please double check that the input value is not null or empty and try again.",
+        "22006"),
     "CANNOT_PARSE_TIMESTAMP": (
         "<message>. Use <func> to tolerate invalid input string and return NULL instead.",
         "22007"),
@@ -87,6 +92,9 @@ ERROR_CONDITIONS = {
     "CANNOT_SET_TOGETHER": (
         "<arg_list> should not be set together.",
         None),
+    "CANNOT_TRUNCATE_EXTERNAL_TABLE": (
+        "Operation not allowed: TRUNCATE TABLE on external tables: <tableName>.",
+        "0A000"),
     "CAST_INVALID_INPUT": (
         "The value <expression> of the type <sourceType> cannot be cast to <targetType> because it is "
         "malformed. Correct the value as per the syntax, or change its target type. Use `try_cast` to "
@@ -96,6 +104,10 @@ ERROR_CONDITIONS = {
         "The value <value> of the type <sourceType> cannot be cast to <targetType> due to an overflow. "
         "Use `try_cast` to tolerate overflow and return NULL instead.",
         "22003"),
+    "CATALOG_NOT_FOUND": (
+        "The catalog <catalogName> not found. Consider to set the SQL config <config> to a catalog "
+        "plugin.",
+        "42P08"),
     "CODEC_NOT_AVAILABLE.WITH_AVAILABLE_CODECS_SUGGESTION": (
         "The codec <codecName> is not available. Available codecs are <availableCodecs>.",
         "56038"),
@@ -224,6 +236,10 @@ ERROR_CONDITIONS = {
         "Cannot resolve <sqlExpr> due to data type mismatch: Null typed values cannot be used as "
         "arguments of <functionName>.",
         "42K09"),
+    "DATATYPE_MISMATCH.PARAMETER_CONSTRAINT_VIOLATION": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: The <leftExprName>(<leftExprValue>) must be "
+        "<constraint> the <rightExprName>(<rightExprValue>).",
+        "42K09"),
     "DATATYPE_MISMATCH.SEQUENCE_WRONG_INPUT_TYPES": (
         "Cannot resolve <sqlExpr> due to data type mismatch: <functionName> uses the wrong parameter "
         "type. The parameter type must conform to:\n1. The start and stop expressions must resolve to the "
@@ -275,6 +291,9 @@ ERROR_CONDITIONS = {
         "duplicated keys, you can set <mapKeyDedupPolicy> to \"LAST_WIN\" so that the key inserted at last "
         "takes precedence.",
         "23505"),
+    "EXPECT_TABLE_NOT_VIEW.NO_ALTERNATIVE": (
+        "'<operation>' expects a table but <viewName> is a view. ",
+        "42809"),
     "FAILED_READ_FILE.CANNOT_READ_FILE_FOOTER": (
         "Encountered error while reading file <path>. Could not read footer. Please ensure that the file "
         "is in either ORC or Parquet format.\nIf not, please convert it to a valid format. If the file is "
@@ -486,6 +505,9 @@ ERROR_CONDITIONS = {
         "The value of parameter(s) <parameter> in <functionName> is invalid: Expects a positive or a "
         "negative value for `start`, but got 0.",
         "22023"),
+    "INVALID_PARTITION_OPERATION.PARTITION_SCHEMA_IS_EMPTY": (
+        "The partition command is invalid. Table <name> is not partitioned.",
+        "42601"),
     "INVALID_REGEXP_REPLACE": (
         "Could not perform regexp_replace for source = \"<source>\", pattern = \"<pattern>\", replacement = "
         "\"<replacement>\" and position = <position>.",
@@ -558,6 +580,10 @@ ERROR_CONDITIONS = {
         "The function <funcName> requires the parameter <paramName> to be a foldable expression of the "
         "type <paramType>, but the actual argument is a non-foldable.",
         "42K08"),
+    "NOT_A_PARTITIONED_TABLE": (
+        "Operation <operation> is not allowed for <tableIdentWithDB> because it is not a partitioned "
+        "table.",
+        "42809"),
     "NOT_EXPECTED_TYPE": (
         "Argument `<arg_name>` should be <expected_type>, got <arg_type>.",
         "42K09"),
@@ -628,6 +654,16 @@ ERROR_CONDITIONS = {
     "SCALAR_SUBQUERY_TOO_MANY_ROWS": (
         "More than one row returned by a subquery used as an expression.",
         "21000"),
+    "SCHEMA_ALREADY_EXISTS": (
+        "Cannot create schema <schemaName> because it already exists.\nChoose a different name, drop the "
+        "existing schema, or add the IF NOT EXISTS clause to tolerate pre-existing schema.",
+        "42P06"),
+    "SCHEMA_NOT_FOUND": (
+        "The schema <schemaName> cannot be found. Verify the spelling and correctness of the schema and "
+        "catalog.\nIf you did not qualify the name with a catalog, verify the current_schema() output, or "
+        "qualify the name with the correct catalog.\nTo tolerate the error on drop use DROP SCHEMA IF "
+        "EXISTS.",
+        "42704"),
     "SEED_EXPRESSION_IS_UNFOLDABLE": (
         "The seed expression <seedExpr> of the expression <exprWithSeed> must be foldable.",
         "42K08"),
@@ -671,6 +707,10 @@ ERROR_CONDITIONS = {
     "UNCLOSED_BRACKETED_COMMENT": (
         "Found an unclosed bracketed comment. Please, append */ at the end of the comment.",
         "42601"),
+    "UNEXPECTED_INPUT_TYPE": (
+        "Parameter <paramIndex> of function <functionName> requires the <requiredType> type, however "
+        "<inputSql> has the type <inputType>.",
+        "42K09"),
     "UNEXPECTED_TUPLE_WITH_STRUCT": (
         "Unexpected tuple <tuple> with StructType.",
         None),
@@ -703,6 +743,9 @@ ERROR_CONDITIONS = {
     "UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE": (
         "The <format> datasource doesn't support the column <columnName> of the type <columnType>.",
         "0A000"),
+    "UNSUPPORTED_FEATURE.DROP_DATABASE": (
+        "The feature is not supported: Drop the default database <database>.",
+        "0A000"),
     "UNSUPPORTED_FEATURE.QUERY_ONLY_CORRUPT_RECORD_COLUMN": (
         "The feature is not supported: Queries from raw JSON/CSV/XML files are disallowed when the\n"
         "referenced columns only include the internal corrupt record column\n(named `_corrupt_record` by "
@@ -734,6 +777,14 @@ ERROR_CONDITIONS = {
     "UNSUPPORTED_OVERWRITE.TABLE": (
         "Can't overwrite the target that is also being read from. The target table is <table>.",
         "42902"),
+    "UNSUPPORTED_SHOW_CREATE_TABLE.ON_DATA_SOURCE_TABLE_WITH_AS_SERDE": (
+        "Unsupported a SHOW CREATE TABLE command. The table <tableName> is a Spark data source table. "
+        "Please use SHOW CREATE TABLE without AS SERDE instead.",
+        "0A000"),
+    "UNSUPPORTED_SHOW_CREATE_TABLE.ON_TEMPORARY_VIEW": (
+        "Unsupported a SHOW CREATE TABLE command. The command is not supported on a temporary view "
+        "<tableName>.",
+        "0A000"),
     "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.CORRELATED_REFERENCE": (
         "Unsupported subquery expression: Expressions referencing the outer query are not supported "
         "outside of WHERE/HAVING clauses: <sqlExprs>.",
@@ -762,6 +813,10 @@ ERROR_CONDITIONS = {
         " For example: SELECT <wf_expr> OVER (PARTITION BY window_partition ORDER BY window_ordering) "
         "FROM table.",
         "42601"),
+    "WRONG_COMMAND_FOR_OBJECT_TYPE": (
+        "The operation <operation> requires a <requiredType>. But <objectName> is a <foundType>. Use "
+        "<alternative> instead.",
+        "42809"),
     "WRONG_NUM_ARGS.WITHOUT_SUGGESTION": (
         "The <functionName> requires <expectedNum> parameters but the actual number is <actualNum>. "
         "Please, refer to '<docroot>/sql-ref-functions.html' for a fix.",
@@ -776,8 +831,15 @@ ERROR_CONDITIONS = {
     "_LEGACY_ERROR_TEMP_1012": (
         "Cannot write into v1 table: <identifier>.",
         None),
+    "_LEGACY_ERROR_TEMP_1039": (
+        "Multiple time/session window expressions would result in a cartesian product of rows, therefore "
+        "they are currently not supported.",
+        None),
     "_LEGACY_ERROR_TEMP_1155": (
         "Partition column `<col>` not found in schema <schemaCatalog>.",
+        None),
+    "_LEGACY_ERROR_TEMP_1207": (
+        "The duration and time inputs to window must be an integer, long or string literal.",
         None),
     "_LEGACY_ERROR_TEMP_1290": (
         "Text data source supports only a single column, and you have <schemaSize> columns.",
@@ -791,6 +853,9 @@ ERROR_CONDITIONS = {
         None),
     "_LEGACY_ERROR_TEMP_2128": (
         "The key array and value array of MapData must have the same length.",
+        None),
+    "_LEGACY_ERROR_TEMP_3231": (
+        "Intervals greater than a month is not supported (<interval>).",
         None),
     "_LEGACY_ERROR_TEMP_3242": (
         "sequence step must be an <intervalType> of day granularity if start and end values are dates",

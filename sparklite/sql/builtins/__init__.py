@@ -2,4 +2,5 @@
 all in ``registry.FUNCTIONS``."""
 from sparklite.sql.builtins import (aggregates, arithmetic, collections, constructors, datetime,  # noqa: F401
                                     encodings, extract, formatting, generators, hashes, higherorder, jsonfuncs,
-                                    mathfuncs, predicates, regexp, strings, substrings, taskinfo, windows)
+                                    mathfuncs, modes, predicates, regexp, strings, substrings, taskinfo, timewindow,
+                                    windows)

@@ -8,6 +8,7 @@ here too; ``lit`` makes literals.
 from __future__ import annotations
 
 from sparklite.sql.column import Column, literal, name_to_expression, to_expression
+from sparklite.sql.functions.aggregates import *  # noqa: F401,F403  (aggregates: mode)
 from sparklite.sql.functions.collections import *  # noqa: F401,F403  (arrays and maps)
 from sparklite.sql.functions.datetime import *  # noqa: F401,F403  (dates and times)
 from sparklite.sql.functions.higherorder import *  # noqa: F401,F403  (functions taking lambdas)

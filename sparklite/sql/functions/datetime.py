@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sparklite.sql.column import Column, literal
 from sparklite.sql.column import column_expression as _column
-from sparklite.sql.errors import PySparkValueError
+from sparklite.sql.errors import PySparkTypeError, PySparkValueError
 from sparklite.sql.plan.expressions import UnresolvedFunction
 
 __all__ = [
@@ -19,15 +19,13 @@ __all__ = [
     "datepart", "day", "dayname", "dayofmonth", "dayofweek", "dayofyear", "extract", "from_unixtime",
     "from_utc_timestamp", "hour", "last_day", "localtimestamp", "make_date", "make_timestamp", "make_timestamp_ltz",
     "make_timestamp_ntz", "minute", "month", "monthname", "months_between", "next_day", "now", "quarter", "second",
-    "timestamp_micros", "timestamp_millis", "timestamp_seconds", "to_date", "to_timestamp", "to_timestamp_ltz",
-    "to_timestamp_ntz", "to_unix_timestamp", "to_utc_timestamp", "trunc", "try_make_timestamp",
-    "try_make_timestamp_ltz", "try_make_timestamp_ntz", "try_to_date", "try_to_timestamp", "unix_date", "unix_micros",
-    "unix_millis", "unix_seconds", "unix_timestamp", "weekday", "weekofyear", "year",
+    "session_window", "timestamp_micros", "timestamp_millis", "timestamp_seconds", "to_date", "to_timestamp",
+    "to_timestamp_ltz", "to_timestamp_ntz", "to_unix_timestamp", "to_utc_timestamp", "trunc", "try_make_timestamp",
+    "try_make_timestamp_ltz", "try_make_timestamp_ntz", "try_to_date", "try_to_timestamp", "unix_date",
+    "unix_micros", "unix_millis", "unix_seconds", "unix_timestamp", "weekday", "weekofyear", "window", "year",
 ]
 
 _DEFAULT_PATTERN = "yyyy-MM-dd HH:mm:ss"
-
-
 
 
 def _lit(value):
@@ -282,3 +280,45 @@ def _extract_like(name: str):
 extract = _extract_like("extract")
 date_part = _extract_like("date_part")
 datepart = _extract_like("datepart")
+
+
+def _duration(value, arg_name: str):
+    if not value or type(value) is not str:
+        raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                               messageParameters={"arg_name": arg_name, "expected_type": "str",
+                                                  "arg_type": type(value).__name__})
+    return literal(value)
+
+
+def window(timeColumn, windowDuration: str, slideDuration: str | None = None,
+           startTime: str | None = None) -> Column:
+    """The time window(s) a timestamp falls in, a column ``window`` of ``struct<start, end>``:
+    windows ``windowDuration`` long (``'10 minutes'``), starting every ``slideDuration`` (default:
+    tumbling windows, one per row), offset from the epoch by ``startTime``. Rows whose time is NULL
+    are dropped; a sliding window gives each row once per window holding it."""
+    time = _column(timeColumn, "timeColumn")
+    args = [time, _duration(windowDuration, "windowDuration")]
+    if slideDuration:
+        args.append(_duration(slideDuration, "slideDuration"))
+    if startTime:
+        if not slideDuration:
+            args.append(args[1])
+        args.append(_duration(startTime, "startTime"))
+    return _call("window", *args)
+
+
+def session_window(timeColumn, gapDuration) -> Column:
+    """The session a row's time falls in, a column ``session_window`` of ``struct<start, end>``:
+    grouped by it, rows less than ``gapDuration`` apart (a string such as ``'5 minutes'``, or a
+    column of such strings, read row by row) join one session. Rows whose time is NULL or whose gap
+    is not positive are dropped."""
+    time = _column(timeColumn, "timeColumn")
+    if isinstance(gapDuration, str):
+        gap = literal(gapDuration)
+    elif isinstance(gapDuration, Column):
+        gap = gapDuration._expr
+    else:
+        raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
+                               messageParameters={"expected_type": "Column or str", "arg_name": "gapDuration",
+                                                  "arg_type": type(gapDuration).__name__})
+    return _call("session_window", time, gap)

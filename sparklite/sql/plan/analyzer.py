@@ -24,6 +24,7 @@ from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.errors import AnalysisException
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.casting import check_cast
+from sparklite.sql.plan.timewindow import rewrite_time_windows
 from sparklite.sql.plan.expressions import (Alias, AttributeReference, Call, Cast, Expression, SortOrder,
                                             SortOrderExpression, UnresolvedAttribute, UnresolvedExtract,
                                             UnresolvedFunction, UnresolvedOrdinal, UnresolvedStar, WindowExpression,
@@ -71,6 +72,7 @@ class Analyzer:
         children = tuple(self._resolve_plan(c) for c in plan.children)
         if children != tuple(plan.children):
             plan = plan.with_new(children=children)
+        plan = rewrite_time_windows(plan, self)
         if isinstance(plan, L.Project):
             return self._resolve_project(plan)
         if isinstance(plan, L.Filter):
