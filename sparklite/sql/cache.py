@@ -4,8 +4,10 @@ Contract: ``cache(df, level)`` registers the DataFrame's analyzed plan; the firs
 reads it computes its batches and keeps them in the block store untouched (a ``ColumnarRDD``
 persisted at ``level``, PySpark's ``MEMORY_AND_DISK_DESER`` by default). ``use_cached(plan)``
 replaces every cached subtree of a plan with an ``InMemoryRelation`` over those batches.
-``uncache`` drops the blocks. Plans are matched by identity: a DataFrame derived from a cached one,
-or a view over it, shares its plan object.
+``uncache`` drops the blocks. Plans are matched by identity, seen through the wrappers a table
+lookup puts around a view's plan (its alias and the projection giving its columns new ids): a
+DataFrame derived from a cached one, a view over it, and every ``spark.table`` of a cached view
+share the plan object (so ``CACHE TABLE v`` serves later queries of ``v``).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 from sparklite import StorageLevel
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.expressions import Alias, AttributeReference
 
 
 @dataclass
@@ -37,21 +40,41 @@ class InMemoryRelation(L.LeafPlan):
         return f"InMemoryRelation {L.attr_list(self.output)}, {self.entry.level}"
 
 
+def cache_key(plan: L.LogicalPlan) -> int:
+    """The identity a plan is cached under: that of the plan below its aliases and its renaming
+    projections (``SubqueryAlias``, and a ``Project`` giving each of its child's columns a new id
+    under the same name, in order)."""
+    while True:
+        if isinstance(plan, L.SubqueryAlias):
+            plan = plan.child
+        elif isinstance(plan, L.Project) and _renames_only(plan):
+            plan = plan.child
+        else:
+            return id(plan)
+
+
+def _renames_only(plan: L.Project) -> bool:
+    below = plan.child.output
+    return len(plan.project_list) == len(below) and all(
+        isinstance(e, Alias) and isinstance(e.child, AttributeReference) and e.child.expr_id == a.expr_id and
+        e.name == a.name for e, a in zip(plan.project_list, below))
+
+
 class CacheManager:
     def __init__(self, session):
         self.session = session
         self.entries: dict[int, CachedData] = {}
 
     def cache(self, df, level=None) -> None:
-        key = id(df._plan)
+        key = cache_key(df._plan)
         if key not in self.entries:
             self.entries[key] = CachedData(df._plan, level or StorageLevel.MEMORY_AND_DISK_DESER)
 
     def lookup(self, plan) -> CachedData | None:
-        return self.entries.get(id(plan))
+        return self.entries.get(cache_key(plan))
 
     def uncache(self, df, blocking: bool = False) -> None:
-        entry = self.entries.pop(id(df._plan), None)
+        entry = self.entries.pop(cache_key(df._plan), None)
         if entry is not None and entry.rdd is not None:
             entry.rdd.unpersist(blocking)
 
@@ -66,6 +89,13 @@ class CacheManager:
             return plan
 
         def swap(node):
-            entry = self.entries.get(id(node))
-            return InMemoryRelation(entry, self.session) if entry is not None else node
+            entry = self.entries.get(cache_key(node))
+            if entry is None:
+                return node
+            relation = InMemoryRelation(entry, self.session)
+            if [a.expr_id for a in node.output] == [a.expr_id for a in relation.output]:
+                return relation
+            # the same rows under this reference's own ids
+            return L.Project([Alias(cached, mine.name, mine.expr_id) for cached, mine in
+                              zip(relation.output, node.output)], relation)
         return plan.transform_down(swap)

@@ -154,11 +154,11 @@ class Column:
 
     # -- operators --------------------------------------------------------------------------
     __add__ = _binary("add")
-    __radd__ = _binary("add", True)
+    __radd__ = _binary("add")
     __sub__ = _binary("subtract")
     __rsub__ = _binary("subtract", True)
     __mul__ = _binary("multiply")
-    __rmul__ = _binary("multiply", True)
+    __rmul__ = _binary("multiply")
     __truediv__ = _binary("divide")
     __rtruediv__ = _binary("divide", True)
     __div__ = __truediv__
@@ -171,9 +171,9 @@ class Column:
     __gt__ = _binary("greaterthan")
     __ge__ = _binary("greaterthanorequal")
     __and__ = _binary("and")
-    __rand__ = _binary("and", True)
+    __rand__ = _binary("and")
     __or__ = _binary("or")
-    __ror__ = _binary("or", True)
+    __ror__ = _binary("or")
     bitwiseAND = _binary("bitwise_and")
     bitwiseOR = _binary("bitwise_or")
     bitwiseXOR = _binary("bitwise_xor")

@@ -19,6 +19,7 @@ from sparklite.sql.dataframe_plans import PlanMethods
 from sparklite.sql.display import show_table
 from sparklite.sql.errors import (AnalysisException, IllegalArgumentException, PySparkAttributeError,
                                   PySparkIndexError, PySparkTypeError, PySparkValueError)
+from sparklite.sql.execution.physical import zero_column_batch
 from sparklite.sql.execution.query import QueryExecution
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import (Alias, AttributeReference, SortOrder, SortOrderExpression,
@@ -75,6 +76,8 @@ class DataFrame(PlanMethods):
         return self._execution
 
     def _collect_table(self) -> pa.Table:
+        if not self._plan.output:       # a batch without columns loses its length when pickled: count
+            return pa.Table.from_batches([zero_column_batch(self.count())])
         return self._query.collect_table()
 
     @property
@@ -399,8 +402,12 @@ class DataFrame(PlanMethods):
         if not isinstance(subset, (list, tuple)):
             raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
                                    messageParameters={"expected_type": "list or tuple", "arg_name": "subset", "arg_type": type(subset).__name__})
-        keys = [self._session.analyzer().resolve_attribute(UnresolvedAttribute((name,)), self._plan)
-                for name in subset]
+        same, output = self._name_matcher(), self._plan.output
+        keys = [next((a for a in output if same(a.name, name)), None) for name in subset]
+        if None in keys:
+            name, fields = subset[keys.index(None)], ", ".join(a.name for a in output)
+            raise AnalysisException(f'Cannot resolve column name "{name}" among ({fields}).', messageParameters={
+                "colName": name, "fieldNames": fields}, errorClass="UNRESOLVED_COLUMN_AMONG_FIELD_NAMES")
         key_ids = {k.expr_id for k in keys}
         items = [a if a.expr_id in key_ids else
                  Alias(UnresolvedFunction("first", [a]), a.name, a.expr_id) for a in self._plan.output]

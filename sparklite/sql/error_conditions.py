@@ -169,6 +169,16 @@ ERROR_CONDITIONS = {
     "DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION": (
         "Cannot resolve <sqlExpr> due to data type mismatch: cannot cast <srcType> to <targetType>.",
         "42K09"),
+    "DATATYPE_MISMATCH.CAST_WITH_CONF_SUGGESTION": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: cannot cast <srcType> to <targetType> with "
+        "ANSI mode on.\nIf you have to cast <srcType> to <targetType>, you can set <config> as "
+        "<configVal>.",
+        "42K09"),
+    "DATATYPE_MISMATCH.CAST_WITH_FUNC_SUGGESTION": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: cannot cast <srcType> to <targetType>.\nTo "
+        "convert values from <srcType> to <targetType>, you can use the functions <functionNames> "
+        "instead.",
+        "42K09"),
     "DATATYPE_MISMATCH.CREATE_NAMED_STRUCT_WITHOUT_FOLDABLE_STRING": (
         "Cannot resolve <sqlExpr> due to data type mismatch: Only foldable `STRING` expressions are "
         "allowed to appear at odd position, but they are <inputExprs>.",
@@ -211,6 +221,12 @@ ERROR_CONDITIONS = {
         " left hand side of an IN subquery is not compatible with the data type of the output of the "
         "subquery. Mismatched columns: [<mismatchedColumns>], left side: [<leftType>], right side: "
         "[<rightType>].",
+        "42K09"),
+    "DATATYPE_MISMATCH.IN_SUBQUERY_LENGTH_MISMATCH": (
+        "Cannot resolve <sqlExpr> due to data type mismatch: The number of columns in the left hand side "
+        "of an IN subquery does not match the number of columns in the output of subquery. Left hand side"
+        " columns(length: <leftLength>): [<leftColumns>], right hand side columns(length: <rightLength>):"
+        " [<rightColumns>].",
         "42K09"),
     "DATATYPE_MISMATCH.MAP_CONCAT_DIFF_TYPES": (
         "Cannot resolve <sqlExpr> due to data type mismatch: The <functionName> should all be of type "
@@ -294,6 +310,9 @@ ERROR_CONDITIONS = {
     "EXPECT_TABLE_NOT_VIEW.NO_ALTERNATIVE": (
         "'<operation>' expects a table but <viewName> is a view. ",
         "42809"),
+    "FAILED_FUNCTION_CALL": (
+        "Failed preparing of the function <funcName> for call. Please, double check function's arguments.",
+        "38000"),
     "FAILED_READ_FILE.CANNOT_READ_FILE_FOOTER": (
         "Encountered error while reading file <path>. Could not read footer. Please ensure that the file "
         "is in either ORC or Parquet format.\nIf not, please convert it to a valid format. If the file is "
@@ -455,6 +474,23 @@ ERROR_CONDITIONS = {
     "INVALID_INTERVAL_CASTING": (
         "Interval <start_field> to <end_field> is invalid.",
         None),
+    "INVALID_INTERVAL_FORMAT.INTERVAL_PARSING": (
+        "Error parsing '<input>' to interval. Please ensure that the value provided is in a valid format "
+        "for defining an interval. You can reference the documentation for the correct format. Error "
+        "parsing interval <interval> string.",
+        "22006"),
+    "INVALID_INTERVAL_FORMAT.INVALID_FRACTION": (
+        "Error parsing '<input>' to interval. Please ensure that the value provided is in a valid format "
+        "for defining an interval. You can reference the documentation for the correct format. <unit> "
+        "cannot have fractional part.",
+        "22006"),
+    "INVALID_INTERVAL_FORMAT.UNMATCHED_FORMAT_STRING_WITH_NOTICE": (
+        "Error parsing '<input>' to interval. Please ensure that the value provided is in a valid format "
+        "for defining an interval. You can reference the documentation for the correct format. Interval "
+        "string does not match <intervalStr> format of <supportedFormat> when cast to <typeName>: "
+        "<input>. Set \"spark.sql.legacy.fromDayTimeString.enabled\" to \"true\" to restore the behavior "
+        "before Spark 3.0.",
+        "22006"),
     "INVALID_INTERVAL_FORMAT.UNSUPPORTED_FROM_TO_EXPRESSION": (
         "Error parsing '<input>' to interval. Please ensure that the value provided is in a valid format "
         "for defining an interval. You can reference the documentation for the correct format. Cannot "
@@ -475,6 +511,10 @@ ERROR_CONDITIONS = {
         "The limit like expression <expr> is invalid. The <name> expression must be equal to or greater "
         "than 0, but got <v>.",
         "42K0E"),
+    "INVALID_NUMERIC_LITERAL_RANGE": (
+        "Numeric literal <rawStrippedQualifier> is outside the valid range for <typeName> with minimum "
+        "value of <minValue> and maximum value of <maxValue>. Please adjust the value accordingly.",
+        "22003"),
     "INVALID_OPTIONS.NON_MAP_FUNCTION": (
         "Invalid options: Must use the `map()` function for options.",
         "42K06"),
@@ -520,9 +560,21 @@ ERROR_CONDITIONS = {
         "The input schema <inputSchema> is not a valid schema string. The input expression must be string"
         " literal and not null.",
         "42K07"),
+    "INVALID_SQL_ARG": (
+        "The argument <name> of `sql()` is invalid. Consider to replace it either by a SQL literal or by "
+        "collection constructor functions such as `map()`, `array()`, `struct()`.",
+        "42K08"),
+    "INVALID_SQL_SYNTAX.EMPTY_IN_PREDICATE": (
+        "Invalid SQL syntax: IN predicate requires at least one value. Empty IN clauses like 'IN ()' are "
+        "not allowed. Consider using 'WHERE FALSE' if you need an always-false condition, or provide at "
+        "least one value in the IN list.",
+        "42000"),
     "INVALID_SQL_SYNTAX.FUNCTION_WITH_UNSUPPORTED_SYNTAX": (
         "Invalid SQL syntax: The function <prettyName> does not support <syntax>.",
         "42000"),
+    "INVALID_SUBQUERY_EXPRESSION.SCALAR_SUBQUERY_RETURN_MORE_THAN_ONE_OUTPUT_COLUMN": (
+        "Invalid subquery: Scalar subquery must return only one column, but got <number>.",
+        "42823"),
     "INVALID_TIMEZONE": (
         "The timezone: <timeZone> is invalid. The timezone must be either a region-based zone ID or a "
         "zone offset. Region IDs must have the form 'area/city', such as 'America/Los_Angeles'. Zone "
@@ -545,6 +597,11 @@ ERROR_CONDITIONS = {
     "INVALID_USAGE_OF_STAR_OR_REGEX": (
         "Invalid usage of <elem> in <prettyName>.",
         "42000"),
+    "INVALID_WHERE_CONDITION": (
+        "The WHERE condition <condition> contains invalid expressions: <expressionList>.\nRewrite the "
+        "query to avoid window functions, aggregate functions, and generator functions in the WHERE "
+        "clause.",
+        "42903"),
     "KEY_NOT_EXISTS": (
         "Key `<key>` does not exist.",
         None),
@@ -564,6 +621,10 @@ ERROR_CONDITIONS = {
         "the GROUP BY clause.\nAdd the columns or the expression to the GROUP BY, aggregate the "
         "expression, or use <expressionAnyValue> if you do not care which of the values within a group is"
         " returned.",
+        "42803"),
+    "MISSING_GROUP_BY": (
+        "The query does not include a GROUP BY clause. Add GROUP BY or turn it into the window functions "
+        "using OVER clauses.",
         "42803"),
     "MISSING_WINDOW_SPECIFICATION": (
         "Window specification is not defined in the WINDOW clause for <windowName>. For more information "
@@ -724,6 +785,9 @@ ERROR_CONDITIONS = {
         "A column, variable, or function parameter with name <objectName> cannot be resolved. Did you "
         "mean one of the following? [<proposal>].",
         "42703"),
+    "UNRESOLVED_COLUMN_AMONG_FIELD_NAMES": (
+        "Cannot resolve column name \"<colName>\" among (<fieldNames>).",
+        "42703"),
     "UNRESOLVED_ROUTINE": (
         "Cannot resolve routine <routineName> on search path <searchPath>.",
         "42883"),
@@ -789,10 +853,6 @@ ERROR_CONDITIONS = {
         "Unsupported subquery expression: Expressions referencing the outer query are not supported "
         "outside of WHERE/HAVING clauses: <sqlExprs>.",
         "0A000"),
-    "UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.MUST_AGGREGATE_CORRELATED_SCALAR_SUBQUERY": (
-        "Unsupported subquery expression: Correlated scalar subqueries must be aggregated to return at "
-        "most one row.",
-        "0A000"),
     "VALUE_NOT_ALLOWED": (
         "Value for `<arg_name>` has to be amongst the following values: <allowed_values>.",
         None),
@@ -801,6 +861,10 @@ ERROR_CONDITIONS = {
         None),
     "VALUE_NOT_NON_EMPTY_STR": (
         "Value for `<arg_name>` must be a non-empty string, got '<arg_value>'.",
+        None),
+    "VALUE_NOT_PLAIN_COLUMN_REFERENCE": (
+        "Value `<val>` in `<field_name>` should be a plain column reference such as `df.col` or "
+        "`col('column')`.",
         None),
     "VALUE_NOT_POSITIVE": (
         "Value for `<arg_name>` must be positive, got '<arg_value>'.",
@@ -827,6 +891,16 @@ ERROR_CONDITIONS = {
         None),
     "WRONG_NUM_COLUMNS": (
         "Function `<func_name>` should take at least <num_cols> columns.",
+        None),
+    "_LEGACY_ERROR_TEMP_0026": (
+        "Can only use numbers in the interval value part for multiple unit value pairs interval form, but"
+        " got invalid value: <value>.",
+        None),
+    "_LEGACY_ERROR_TEMP_0029": (
+        "Cannot mix year-month and day-time fields: <literal>.",
+        None),
+    "_LEGACY_ERROR_TEMP_0063": (
+        "<msg>.",
         None),
     "_LEGACY_ERROR_TEMP_1012": (
         "Cannot write into v1 table: <identifier>.",

@@ -15,8 +15,15 @@ from sparklite.sql.errors import AnalysisException, PySparkTypeError, PySparkVal
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Alias, Literal, UnresolvedFunction
 
-_AGGREGATES = {"count", "sum", "avg", "mean", "min", "max", "first", "last", "collect_list", "collect_set",
-               "stddev", "variance", "any_value", "count_if", "bool_and", "bool_or"}
+
+
+def _value_name(value) -> str:
+    """A pivot value as a column name, written as Spark writes it (``null``, ``true``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 class GroupedData:
@@ -28,16 +35,16 @@ class GroupedData:
 
     def pivot(self, pivot_col, values=None) -> "GroupedData":
         """One output column per value of ``pivot_col`` (its distinct values, sorted, when not
-        given) for each aggregate."""
+        given; NULL first) for each aggregate."""
         column = name_to_expression(pivot_col) if isinstance(pivot_col, str) else pivot_col._expr
         if values is None:
             distinct = self._df.select(Column(column)).distinct().collect()
-            values = sorted((r[0] for r in distinct), key=lambda v: (v is None, v))
+            values = sorted((r[0] for r in distinct), key=lambda v: (v is not None, v))
         return GroupedData(self._df, self._grouping, self._sets, (column, list(values)))
 
     def _aggregate(self, expressions: list):
         if self._pivot is not None:
-            expressions = self._pivoted(expressions)
+            return self._pivoted(expressions)
         return self._df._with(L.Aggregate(self._grouping, list(self._grouping) + expressions, self._df._plan,
                                           self._sets))
 
@@ -57,26 +64,28 @@ class GroupedData:
                                        messageParameters={"expected_type": "Column", "arg_name": "exprs", "arg_type": type(e).__name__})
         return self._aggregate([e._expr for e in exprs])
 
-    def _pivoted(self, expressions: list) -> list:
-        """Each aggregate once per pivot value, reading only that value's rows."""
+    def _pivoted(self, expressions: list):
+        """Spark's pivot: the aggregates per (grouping keys, pivot value), then one row per grouping key
+        with a column per pivot value and aggregate, NULL where the key never met the value (the
+        value NULL matches NULL)."""
         from sparklite.sql.column import literal
         column, values = self._pivot
-        out = []
+        n = len(self._grouping)
+        inner = list(self._grouping) + [Alias(column, "__pivot")] + \
+            [Alias(e.child if isinstance(e, Alias) else e, f"__agg{i}") for i, e in enumerate(expressions)]
+        by_value = self._df._with(L.Aggregate(list(self._grouping) + [column], inner, self._df._plan))
+        output = by_value._plan.output
+        keys, pivot, results = output[:n], output[n], output[n + 1:]
+        columns = []
         for value in values:
-            for e in expressions:
-                inner = e.child if isinstance(e, Alias) else e
-                condition = UnresolvedFunction("equal", [column, literal(value)])
-
-                def only_value(node, condition=condition):
-                    if isinstance(node, UnresolvedFunction) and node.children and node.name.lower() in _AGGREGATES:
-                        args = [UnresolvedFunction("casewhen", [condition, a]) for a in node.children]
-                        return UnresolvedFunction(node.name, args, node.is_distinct)
-                    return node
-                name = str(value) if value is not None else "null"
+            matches = UnresolvedFunction("equalnullsafe", [pivot, literal(value)])
+            for e, result in zip(expressions, results):
+                name = _value_name(value)
                 if len(expressions) > 1:
-                    name = f"{name}_{e.name if isinstance(e, Alias) else inner.sql()}"
-                out.append(Alias(inner.transform_up(only_value), name))
-        return out
+                    name = f"{name}_{e.name if isinstance(e, Alias) else e.sql()}"
+                picked = UnresolvedFunction("if", [matches, result, Literal(None, T.NullType())])
+                columns.append(Alias(UnresolvedFunction("first", [picked, Literal(True, T.BooleanType())]), name))
+        return by_value._with(L.Aggregate(keys, keys + columns, by_value._plan))
 
     def count(self):
         return self._aggregate([Alias(UnresolvedFunction("count", [Literal(1, T.IntegerType())]), "count")])

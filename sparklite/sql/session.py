@@ -86,7 +86,14 @@ class SparkSession:
         def _sql_options(self) -> dict:
             return {k: v for k, v in self._options.items() if k not in ("spark.master", "spark.app.name")}
 
-    builder = Builder()
+    class _NewBuilder:
+        """``SparkSession.builder``: a new ``Builder`` at each use, as in PySpark 3.4+, so options
+        given to one session's builder never reach the next one's."""
+
+        def __get__(self, instance, owner) -> "SparkSession.Builder":
+            return owner.Builder()
+
+    builder = _NewBuilder()
 
     def __init__(self, sparkContext: SparkContext, options: dict | None = None, shared=None):
         self._sc = sparkContext
@@ -258,14 +265,28 @@ class SparkSession:
         return self._dataframe(L.UnresolvedRelation(parse_column_name(tableName)))
 
     def sql(self, sqlQuery: str, args=None, **kwargs) -> DataFrame:
-        """Run a SQL statement; a query's result is a DataFrame (commands return their rows)."""
+        """Run a SQL statement; a query's result is a DataFrame (commands return their rows).
+        ``args`` binds its parameters (``:name`` from a dict, ``?`` from a list; a value may be a
+        constant Column); ``kwargs`` are put into the text as ``str.format`` does, a DataFrame as a
+        temporary view's name."""
         from sparklite.sql.plan.sql import parse_statement
         from sparklite.sql.commands import run_command
-        parsed = parse_statement(sqlQuery, args if args is not None else (kwargs or None),
-                                 self._conf.get("spark.sql.session.timeZone"))
-        if isinstance(parsed, L.LogicalPlan):
-            return self._dataframe(parsed)
-        return run_command(self, parsed)
+        from sparklite.sql.sql_formatter import SQLStringFormatter, parameter_value
+        if isinstance(args, dict):
+            args = {k: parameter_value(self, k, v) for k, v in args.items()}
+        elif isinstance(args, (list, tuple)):
+            args = [parameter_value(self, str(i + 1), v) for i, v in enumerate(args)]
+        formatter = SQLStringFormatter(self) if kwargs else None
+        try:
+            if formatter is not None:
+                sqlQuery = formatter.format(sqlQuery, **kwargs)
+            parsed = parse_statement(sqlQuery, args, self._conf.get("spark.sql.session.timeZone"))
+            if isinstance(parsed, L.LogicalPlan):
+                return self._dataframe(parsed)
+            return run_command(self, parsed)
+        finally:
+            if formatter is not None:
+                formatter.clear()
 
 
 def _conf_value(value) -> str:

@@ -13,7 +13,7 @@ import sys
 from sparklite.sql import types as T
 from sparklite.sql.column import Column, literal, name_to_expression
 from sparklite.sql.errors import IllegalArgumentException, PySparkTypeError, PySparkValueError
-from sparklite.sql.plan.expressions import Cast, UnresolvedFunction
+from sparklite.sql.plan.expressions import Cast, Literal, UnresolvedAttribute, UnresolvedFunction
 
 
 def _col(name: str) -> Column:
@@ -47,29 +47,43 @@ def _subset(df, subset) -> list:
     return list(subset)
 
 
+def _resolved_names(df, names) -> set:
+    """The columns ``names`` resolve to (by expression id); an unknown name fails as in Spark."""
+    analyzer = df._session.analyzer()
+    return {analyzer.resolve_attribute(UnresolvedAttribute((name,)), df._plan).expr_id for name in names}
+
+
 def fill(df, value, subset=None):
+    """Replace NULL (and NaN in float/double columns) by ``value`` in the columns it fits, as
+    ``coalesce(nanvl(c, NULL), CAST(value AS type))``: a float/double fill makes the column non-NULL
+    while a Python int, which PySpark sends as a double, leaves an integral column nullable (the
+    narrowing cast may fail); a dict's values keep their own type, and a string column takes
+    any of them as text."""
     if isinstance(value, dict):
-        mapping = value
+        targets = {expr_id: v for name, v in value.items() for expr_id in _resolved_names(df, [name])}
     elif isinstance(value, (bool, int, float, str)):
-        mapping = {name: value for name in _subset(df, subset)}
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        targets = dict.fromkeys(_resolved_names(df, _subset(df, subset)), value)
     else:
         raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
                                messageParameters={"expected_type": "bool, dict, float, int or str",
                                                   "arg_name": "value", "arg_type": type(value).__name__})
     columns = []
-    for f in df.schema.fields:
-        if f.name in mapping and _fits(mapping[f.name], f.dataType):
-            filled = Column(Cast(literal(mapping[f.name]), f.dataType, "ansi", implicit=True))
-            missing = _call("isnull", _col(f.name))
-            if isinstance(f.dataType, (T.FloatType, T.DoubleType)):
-                missing = missing | _call("isnan", _col(f.name))      # NaN counts as missing, as in Spark
-            if isinstance(f.dataType, T.NumericType):
-                columns.append(Column(UnresolvedFunction("casewhen", [missing._expr, filled._expr,
-                                                                      _col(f.name)._expr])).alias(f.name))
-            else:
-                columns.append(_call("coalesce", _col(f.name), filled).alias(f.name))
-        else:
-            columns.append(_col(f.name))
+    for attribute in df._plan.output:
+        fill_value = targets.get(attribute.expr_id)
+        # a dict's value is cast to its column's type whatever it is (to a string always works)
+        applies = _fits(fill_value, attribute.data_type) or \
+            isinstance(value, dict) and isinstance(attribute.data_type, T.StringType)
+        if fill_value is None or not applies:
+            columns.append(Column(attribute))
+            continue
+        current = Column(attribute)
+        if isinstance(attribute.data_type, (T.FloatType, T.DoubleType)):
+            # NaN counts as missing, as in Spark
+            current = _call("nanvl", current, Column(Literal(None, attribute.data_type)))
+        filled = Column(Cast(literal(fill_value), attribute.data_type, "ansi", implicit=True))
+        columns.append(_call("coalesce", current, filled).alias(attribute.name))
     return df.select(*columns)
 
 

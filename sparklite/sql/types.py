@@ -57,21 +57,27 @@ def to_arrow_type(data_type: DataType) -> pa.DataType:
     if isinstance(data_type, DecimalType):
         return pa.decimal128(data_type.precision, data_type.scale)
     if isinstance(data_type, ArrayType):
-        return pa.list_(pa.field("element", to_arrow_type(data_type.elementType), data_type.containsNull))
+        return pa.list_(_arrow_field("element", data_type.elementType, data_type.containsNull))
     if isinstance(data_type, MapType):
-        return pa.map_(to_arrow_type(data_type.keyType),
-                       pa.field("value", to_arrow_type(data_type.valueType), data_type.valueContainsNull))
+        # Arrow's map keys are never null: NULL-typed keys (map() has none) are kept as int8
+        key = pa.int8() if isinstance(data_type.keyType, NullType) else to_arrow_type(data_type.keyType)
+        return pa.map_(key, _arrow_field("value", data_type.valueType, data_type.valueContainsNull))
     if isinstance(data_type, StructType):
-        return pa.struct([pa.field(f.name, to_arrow_type(f.dataType), f.nullable) for f in data_type.fields])
+        return pa.struct([_arrow_field(f.name, f.dataType, f.nullable) for f in data_type.fields])
     arrow_type = _ARROW_ATOMIC.get(type(data_type))
     if arrow_type is None:
         raise error(PySparkTypeError, "UNSUPPORTED_DATA_TYPE_FOR_ARROW_CONVERSION", data_type=data_type)
     return arrow_type
 
 
+def _arrow_field(name: str, data_type: DataType, nullable: bool) -> pa.Field:
+    """An Arrow field; one of NULL type is nullable whatever Spark says (Arrow has no other kind)."""
+    return pa.field(name, to_arrow_type(data_type), nullable or isinstance(data_type, NullType))
+
+
 def to_arrow_schema(schema: StructType) -> pa.Schema:
     """The Arrow schema of a struct type: a field per column with its nullability."""
-    return pa.schema([pa.field(f.name, to_arrow_type(f.dataType), f.nullable) for f in schema.fields])
+    return pa.schema([_arrow_field(f.name, f.dataType, f.nullable) for f in schema.fields])
 
 
 def from_arrow_type(arrow_type: pa.DataType) -> DataType:

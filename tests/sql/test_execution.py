@@ -15,6 +15,7 @@ def spark():
     from sparklite.sql import SparkSession
     session = SparkSession.builder.master("local[2]").config("spark.sql.session.timeZone", "UTC").getOrCreate()
     yield session
+    session.stop()                    # its temporary views must not reach the next module's session
 
 
 def _sorted(rows):

@@ -1,6 +1,6 @@
 """Queries larger than their tasks' execution memory spill to disk and still give the right rows.
 
-A session with ``spark.executor.memory=16m`` (about 10 MB of execution memory for the executor's
+A session with ``spark.executor.memory=8m`` (about 5 MB of execution memory for the executor's
 two task slots) runs a global sort, a group-by with many groups and shuffled joins of every type
 over inputs several times that size; each answer is checked against plain Python, the task
 metrics must show bytes spilled, and no spill file is left in ``spark.local.dir`` afterwards.
@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-ROWS = 300_000
+ROWS = 120_000
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def spilling(tmp_path_factory):
     from sparklite.core.api import SparkListener
     from sparklite.sql import SparkSession
     local_dir = tmp_path_factory.mktemp("local")
-    spark = (SparkSession.builder.master("local[2]").config("spark.executor.memory", "16m")
+    spark = (SparkSession.builder.master("local[2]").config("spark.executor.memory", "8m")
              .config("spark.local.dir", str(local_dir))
              .config("spark.sql.autoBroadcastJoinThreshold", "-1")
              .config("spark.sql.adaptive.autoBroadcastJoinThreshold", "-1").getOrCreate())
@@ -95,9 +95,15 @@ def test_a_group_by_with_more_groups_than_memory_holds_spills_and_counts_every_r
 def test_shuffled_joins_larger_than_memory_spill_by_key_and_match_every_row(spilling, how):
     spark = spilling[0]
     left_keys, right_keys = _keys(4, ROWS // 2, ROWS // 4), _keys(5, ROWS // 2, ROWS // 4)
-    left = spark.createDataFrame([(k, i) for i, k in enumerate(left_keys)], "k int, a int").repartition(4)
-    right = spark.createDataFrame([(k, i) for i, k in enumerate(right_keys)], "k int, b int").repartition(4)
-    rows, spilled = _run(spilling, left.join(right, left.k == right.k, how))
+    # padding makes each side several times what a task may hold, whatever the partitions' sizes
+    left = spark.createDataFrame([(k, i, f"left-padding-{i:012d}") for i, k in enumerate(left_keys)],
+                                 "k int, a int, p string").repartition(4)
+    right = spark.createDataFrame([(k, i, f"right-padding-{i:012d}") for i, k in enumerate(right_keys)],
+                                  "k int, b int, q string").repartition(4)
+    joined = left.join(right, left.k == right.k, how)
+    joined = joined.select("k", "a") if how in ("left_semi", "left_anti") else \
+        joined.select(left.k, "a", right.k, "b")
+    rows, spilled = _run(spilling, joined)
     assert spilled > 0
     by_key = defaultdict(list)
     for i, k in enumerate(right_keys):

@@ -16,6 +16,7 @@ import pickle
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from dataclasses import replace
 
 import pyarrow as pa
@@ -30,6 +31,8 @@ from sparklite.core.executor import Executor, keep_freed_memory
 from sparklite.core.storage import codec
 
 EXIT_STATUS_FILE = "exit-status"
+_REGISTRATION_WAIT = 10.0         # seconds a task waits for its broadcast's registration to arrive
+_DESTROYED_KEPT = 4096            # destroyed broadcast ids remembered, so their use fails at once
 
 
 class _ActorPeers:
@@ -76,6 +79,8 @@ class ExecutorActor:
         self.broadcasts: dict = {}
         self.broadcast_values: dict = {}
         self._lock = threading.Lock()
+        self._registered = threading.Condition(self._lock)
+        self._destroyed: OrderedDict = OrderedDict()       # the last destroyed broadcasts' ids, bounded
         self._exit_record = _record_exit_status(os.path.join(self.executor.block_store.spill_dir, EXIT_STATUS_FILE))
 
     def ping(self) -> str:
@@ -116,12 +121,20 @@ class ExecutorActor:
         return self.executor.block_store.drain_updates()
 
     def register_broadcast(self, bid: int, boxed_ref: list) -> None:
-        self.broadcasts[bid] = boxed_ref[0]
+        with self._registered:
+            if bid not in self._destroyed:            # a destroy may overtake its registration
+                self.broadcasts[bid] = boxed_ref[0]
+            self._registered.notify_all()
 
     def drop_broadcast(self, bid: int, forget: bool) -> None:
-        if forget:
-            self.broadcasts.pop(bid, None)
-        self.broadcast_values.pop(bid, None)
+        with self._registered:
+            if forget:
+                self.broadcasts.pop(bid, None)
+                self._destroyed[bid] = None
+                while len(self._destroyed) > _DESTROYED_KEPT:
+                    self._destroyed.popitem(last=False)
+                self._registered.notify_all()
+            self.broadcast_values.pop(bid, None)
         from sparklite.core import broadcast
         broadcast.drop_local(bid)
 
@@ -191,8 +204,12 @@ class ExecutorActor:
         return None if data is None else pa.py_buffer(data)
 
     def _fetch_broadcast(self, bid: int):
-        with self._lock:
+        with self._registered:
             if bid not in self.broadcast_values:
+                # the actor runs calls on several threads, so a task may start before the call that
+                # registers its broadcast (sent first) has run: wait for it, a bounded time
+                self._registered.wait_for(lambda: bid in self.broadcasts or bid in self._destroyed,
+                                          timeout=_REGISTRATION_WAIT)
                 ref = self.broadcasts.get(bid)
                 if ref is None:
                     raise RuntimeError(f"Broadcast {bid} was destroyed or never registered on "

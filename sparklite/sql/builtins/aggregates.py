@@ -1,5 +1,5 @@
 """Aggregate functions: count, sum, avg, min, max, first, last, collect_list/set, count(DISTINCT),
-the variance family, any/every, count_if, max_by/min_by, each in two phases as Spark runs them.
+the variance family, percentile/median, any/every, count_if, max_by/min_by, each in two phases as Spark runs them.
 
 Contract: an aggregate's ``FunctionSpec`` has ``aggregate=True`` and its ``Aggregate`` in
 ``options["impl"]``. ``update(args, groups)`` turns one partition's rows into per-group partial
@@ -279,17 +279,34 @@ class Extreme(Aggregate):
 
 
 class FirstLast(Aggregate):
+    """first / last: each group's value from its first (last) row, or its first (last) non-NULL
+    value with ``ignore_nulls``; picked by row number, so it works for values of any type."""
+
     def __init__(self, function: str):
         self.function = function
 
     def update(self, args, groups, call):
-        values = _as_array(args[0], len(groups.ids))
-        return [grouped(values, groups, self.function,
-                        pc.ScalarAggregateOptions(skip_nulls=bool(call.options.get("ignore_nulls")), min_count=0))]
+        return [self._pick(_as_array(args[0], len(groups.ids)), groups, call)]
 
     def merge(self, states, groups, call):
-        return [grouped(states[0], groups, self.function,
-                        pc.ScalarAggregateOptions(skip_nulls=bool(call.options.get("ignore_nulls")), min_count=0))]
+        return [self._pick(states[0], groups, call)]
+
+    def _pick(self, values, groups, call):
+        rows = np.arange(len(values), dtype=np.int64)
+        ids = groups.ids
+        if call.options.get("ignore_nulls") and values.null_count:
+            valid = values.is_valid().to_numpy(zero_copy_only=False)
+            rows, ids = rows[valid], ids[valid]
+        if self.function == "first":
+            chosen = np.full(groups.count, len(values), dtype=np.int64)
+            np.minimum.at(chosen, ids, rows)
+            missing = chosen == len(values)
+        else:
+            chosen = np.full(groups.count, -1, dtype=np.int64)
+            np.maximum.at(chosen, ids, rows)
+            missing = chosen < 0
+        return values.take(pa.array(np.where(missing, 0, chosen), mask=missing)) if len(values) else \
+            pa.nulls(groups.count, values.type)
 
 
 class Collect(Aggregate):
@@ -312,6 +329,7 @@ class Collect(Aggregate):
 
     def _lists(self, values, groups):
         if self.distinct:
+            values = _normalized(values)        # a set holds 0.0 for -0.0, as Spark's collect_set
             _, _, first = group_ids([pa.array(groups.ids, pa.int64()), values], len(groups.ids))
             first = np.sort(first)
             values = values.take(pa.array(first))
@@ -627,18 +645,16 @@ _aggregate("covar_pop", _resolve_two_numbers, CoMoments("covar_pop"))
 
 
 class Percentile(Collect):
-    """percentile (interpolated between the two nearest values, as Spark's exact percentile),
-    median, and percentile_approx (the smallest value with at least that fraction at or below it)."""
+    """percentile and median: interpolated between the two nearest values, as Spark's exact
+    percentile (``percentile_approx`` is in ``approx``)."""
 
-    def __init__(self, interpolate: bool):
+    def __init__(self):
         super().__init__(False)
-        self.interpolate = interpolate
 
     def update(self, args, groups, call):
         return super().update(args[:1], groups, call)
 
     def finish(self, states, call):
-        import math
         p = call.options["fraction"]
         out = []
         for values in states[0].to_pylist():
@@ -646,16 +662,13 @@ class Percentile(Collect):
                 out.append(None)
                 continue
             values = sorted(values)
-            if self.interpolate:
-                position = p * (len(values) - 1)
-                low, high = math.floor(position), math.ceil(position)
-                out.append(values[low] + (values[high] - values[low]) * (position - low))
-            else:
-                out.append(values[min(max(int(math.ceil(p * len(values))) - 1, 0), len(values) - 1)])
+            position = p * (len(values) - 1)
+            low, high = math.floor(position), math.ceil(position)
+            out.append(values[low] + (values[high] - values[low]) * (position - low))
         return pa.array(out, T.to_arrow_type(call.data_type))
 
 
-def _resolve_percentile(interpolate: bool, default=None):
+def _resolve_percentile(default=None):
     def resolve(args):
         from sparklite.sql.plan.expressions import Literal
         value = _numeric_arg("percentile", args[0])
@@ -665,9 +678,8 @@ def _resolve_percentile(interpolate: bool, default=None):
             raise AnalysisException(errorClass="DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
                                     messageParameters={"sqlExpr": '"percentile"', "inputName": "`percentage`",
                                                        "inputType": '"DOUBLE"', "inputExpr": '"percentage"'})
-        result = T.DoubleType() if interpolate else value.data_type
-        arg = C.cast_to(value, T.DoubleType()) if interpolate else value
-        return [arg], result, True, {"fraction": float(fraction.value)}
+        shown = [fraction] if default is None else []       # percentile(x, p, 1) names its fraction
+        return [C.cast_to(value, T.DoubleType())] + shown, T.DoubleType(), True, {"fraction": float(fraction.value)}
     return resolve
 
 
@@ -676,9 +688,9 @@ def _median_default():
     return Literal(0.5, T.DoubleType())
 
 
-_aggregate("percentile", _resolve_percentile(True), Percentile(True))
-_aggregate("median", lambda args: _resolve_percentile(True, _median_default())(args), Percentile(True))
-_aggregate("percentile_approx", _resolve_percentile(False), Percentile(False), aliases=("approx_percentile",))
+_aggregate("percentile", _resolve_percentile(), Percentile(),
+           render=lambda args, call: f"percentile({args[0]}, {args[1]}, 1)")
+_aggregate("median", lambda args: _resolve_percentile(_median_default())(args), Percentile())
 
 
 class CountIf(Aggregate):

@@ -16,7 +16,7 @@ from sparklite.sql.builtins import decimals
 from sparklite.sql.builtins.registry import FunctionSpec, binary_operator, register
 from sparklite.sql.errors import AnalysisException, ArithmeticException
 from sparklite.sql.plan import coercion as C
-from sparklite.sql.plan.expressions import Cast, Literal
+from sparklite.sql.plan.expressions import Cast
 
 _DECIMAL_CONTEXT = decimal.Context(prec=120, rounding=decimal.ROUND_HALF_UP, Emax=999999, Emin=-999999)
 
@@ -62,17 +62,12 @@ def _numeric_operand(e, other=None):
     return e
 
 
-def _literal_decimal(e) -> T.DecimalType:
-    """An integral literal widens to the fewest digits that hold it (Spark's literal rule)."""
-    if isinstance(e, Literal) and C.is_integral(e.data_type) and e.value is not None:
-        return T.DecimalType(max(len(str(abs(e.value))), 1), 0)
-    return C.decimal_of(e.data_type)
-
-
 def _arith_resolver(kind: str, symbol: str):
     def resolve(args):
         if kind in ("add", "subtract") and _interval_operand(args):
             return _resolve_datetime_interval(args, kind)
+        if kind in ("add", "subtract") and _both_intervals(args):
+            return list(args), _interval_union(*(a.data_type for a in args)), args[0].nullable or args[1].nullable
         left, right = _numeric_operand(args[0], args[1]), _numeric_operand(args[1], args[0])
         lt, rt = left.data_type, right.data_type
         if not (C.is_numeric(lt) and C.is_numeric(rt)):
@@ -88,14 +83,15 @@ def _arith_resolver(kind: str, symbol: str):
         if kind == "divide" and not decimal_side:
             return [C.cast_to(left, T.DoubleType()), C.cast_to(right, T.DoubleType())], T.DoubleType(), True
         if decimal_side and not floating:
-            a, b = _literal_decimal(left), _literal_decimal(right)
+            a, b = C.operand_decimal(left), C.operand_decimal(right)
             result = {"add": C.add_result, "subtract": C.add_result, "multiply": C.multiply_result,
                       "divide": C.divide_result, "remainder": C.remainder_result,
                       "div": C.integral_divide_result}[kind](a, b)
             args = [C.cast_to(left, a), C.cast_to(right, b)]
             if kind == "div":
                 return args, T.LongType(), True
-            return args, result, values_nullable
+            # an integer literal cast to its few digits is nullable (Spark's Cast.forceNullable), so is the result
+            return args, result, kind in ("divide", "remainder") or any(a.nullable for a in args)
         if kind == "div":
             if floating:
                 raise mismatch(f"({args[0].sql()} div {args[1].sql()})", lt, rt, "div")
@@ -113,6 +109,17 @@ def _interval_operand(args) -> bool:
     left, right = (a.data_type for a in args)
     return (isinstance(left, _DATETIMES) and isinstance(right, _INTERVALS)) or \
         (isinstance(left, _INTERVALS) and isinstance(right, _DATETIMES))
+
+
+def _both_intervals(args) -> bool:
+    """Two intervals of one kind (both day-time or both year-month) add up to an interval."""
+    left, right = (a.data_type for a in args)
+    return any(isinstance(left, k) and isinstance(right, k) for k in _INTERVALS)
+
+
+def _interval_union(a, b):
+    """The interval type spanning both: DAY plus HOUR is DAY TO HOUR."""
+    return type(a)(min(a.startField, b.startField), max(a.endField, b.endField))
 
 
 def _resolve_datetime_interval(args, kind: str):
@@ -330,13 +337,15 @@ def _pmod_kernel(values, n, call):
 register(FunctionSpec("pmod", _resolve_pmod, _pmod_kernel))
 
 
-def _resolve_negative(args):
+def _resolve_unary(args, word: str):
+    """``-x`` and ``+x`` take a number or an interval (a string is read as a double)."""
     (child,) = args
     child = _numeric_operand(child)
-    if not C.is_numeric(child.data_type):
+    if not isinstance(child.data_type, (T.NumericType,) + _INTERVALS):
         raise AnalysisException(errorClass="DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
-                                messageParameters={"sqlExpr": f"(- {args[0].sql()})", "paramIndex": "first",
-                                                   "requiredType": '"NUMERIC"',
+                                messageParameters={"sqlExpr": f'"({word} {args[0].sql()})"', "paramIndex": "first",
+                                                   "requiredType": '("NUMERIC" or "INTERVAL DAY TO SECOND" or '
+                                                                   '"INTERVAL YEAR TO MONTH" or "INTERVAL")',
                                                    "inputSql": f'"{args[0].sql()}"',
                                                    "inputType": f'"{child.data_type.simpleString().upper()}"'})
     return [child], child.data_type, child.nullable
@@ -344,11 +353,13 @@ def _resolve_negative(args):
 
 def _negative_kernel(values, n, call):
     (v,) = values
-    if pa.types.is_integer(v.type):
+    if pa.types.is_integer(v.type) or pa.types.is_duration(v.type):
         try:
             return pc.negate_checked(v)
         except pa.ArrowInvalid:
-            raise overflow({64: "long", 32: "integer", 16: "short", 8: "byte"}[v.type.bit_width], None) from None
+            raise ArithmeticException(errorClass="ARITHMETIC_OVERFLOW",
+                                      messageParameters={"message": "overflow", "alternative": "",
+                                                         "config": '"spark.sql.ansi.enabled"'}) from None
     if pa.types.is_decimal(v.type):
         return pa.array([None if x is None else -x for x in v.to_pylist()], v.type)
     return pc.negate(v)
@@ -363,8 +374,8 @@ def _unary_render(word: str, symbol: str):
     return render
 
 
-register(FunctionSpec("negative", _resolve_negative, _negative_kernel, render=_unary_render("negative", "-"),
-                      aliases=("unary_negative",)))
-register(FunctionSpec("positive", lambda args: ([args[0]], args[0].data_type, args[0].nullable),
+register(FunctionSpec("negative", lambda args: _resolve_unary(args, "-"), _negative_kernel,
+                      render=_unary_render("negative", "-"), aliases=("unary_negative",)))
+register(FunctionSpec("positive", lambda args: _resolve_unary(args, "+"),
                       lambda values, n, call: values[0], render=_unary_render("positive", "+"),
                       aliases=("unary_positive",)))

@@ -18,13 +18,16 @@ from sparklite.sql.builtins.registry import FunctionSpec, register
 from sparklite.sql.errors import AnalysisException
 
 
-def _collection_outputs(with_position: bool):
+def _collection_outputs(with_position: bool, outer: bool):
     def outputs(call):
         t = call.children[0].data_type
         cols = [("pos", T.IntegerType(), False)] if with_position else []
         if isinstance(t, T.MapType):
-            return cols + [("key", t.keyType, False), ("value", t.valueType, t.valueContainsNull)]
-        return cols + [("col", t.elementType, t.containsNull)]
+            cols += [("key", t.keyType, False), ("value", t.valueType, t.valueContainsNull)]
+        else:
+            cols.append(("col", t.elementType, t.containsNull))
+        # an _outer form pads a missing collection with a NULL row, so every column it adds may be NULL
+        return [(name, data_type, nullable or outer) for name, data_type, nullable in cols]
     return outputs
 
 
@@ -78,7 +81,7 @@ def _resolve_collection(name: str):
 for _name, _pos, _outer in [("explode", False, False), ("explode_outer", False, True),
                             ("posexplode", True, False), ("posexplode_outer", True, True)]:
     register(FunctionSpec(_name, _resolve_collection(_name),
-                          options={"generator": (_collection_outputs(_pos), _explode(_pos, _outer))}))
+                          options={"generator": (_collection_outputs(_pos, _outer), _explode(_pos, _outer))}))
 
 
 def _inline_outputs(call):

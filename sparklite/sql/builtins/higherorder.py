@@ -22,7 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparklite.sql import types as T
-from sparklite.sql.builtins.collections import _build_map, _check_map_key, _codes, _Lists, _within
+from sparklite.sql.builtins.listkit import Lists, check_map_key, element_codes, positions_within
+from sparklite.sql.builtins.maps import build_map
 from sparklite.sql.builtins.registry import FunctionSpec, lookup, register
 from sparklite.sql.errors import AnalysisException, SparkRuntimeException
 from sparklite.sql.plan.coercion import wider_type
@@ -296,7 +297,7 @@ def _key_and_value(args, i):
 def _entries(array: pa.Array):
     """(the keys and the values of every entry of the non-NULL maps in order, the row of each entry,
     each row's entry count)."""
-    lists = _Lists.of(array)
+    lists = Lists.of(array)
     keys, items = lists.flat.flatten()
     return keys, items, lists.parent.astype(np.int64), lists.lengths
 
@@ -329,7 +330,7 @@ def _map_filter(call, batch, evaluate):
 def _resolve_transform_keys(args):
     t = _map_arg("transform_keys", args)
     body = args[1]
-    _check_map_key(f'"transform_keys({", ".join(a.sql() for a in args)})"', body.data_type)
+    check_map_key(f'"transform_keys({", ".join(a.sql() for a in args)})"', body.data_type)
     return list(args), T.MapType(body.data_type, t.valueType, t.valueContainsNull), args[0].nullable
 
 
@@ -338,7 +339,7 @@ def _transform_keys(call, batch, evaluate):
     keys, items, rows, _ = _entries(array)
     new_keys = _apply(call.children[1], batch, rows, [keys, items], evaluate)
     valid = array.is_valid().to_numpy(zero_copy_only=False)
-    return _build_map(rows, new_keys, items, valid, T.to_arrow_type(call.data_type))
+    return build_map(rows, new_keys, items, valid, T.to_arrow_type(call.data_type))
 
 
 def _resolve_transform_values(args):
@@ -395,7 +396,7 @@ def _map_zip_with(call, batch, evaluate):
     keys2, items2, rows2, _ = _entries(right)
     key_type = T.to_arrow_type(call.data_type.keyType)
     keys1, keys2 = keys1.cast(key_type), keys2.cast(key_type)
-    codes = _codes(pa.concat_arrays([keys1, keys2]))
+    codes = element_codes(pa.concat_arrays([keys1, keys2]))
     scale = int(codes.max(initial=0)) + 2
     pairs1, pairs2 = rows1 * scale + codes[:len(keys1)], rows2 * scale + codes[len(keys1):]
     # each entry of the first map finds its partner in the second by (row, key code)
@@ -479,7 +480,7 @@ def _merge_sorted(comparator: LambdaFunction, batch, flat, lengths, evaluate) ->
         merges = (lengths + 2 * width - 1) // (2 * width)
         row = np.repeat(np.arange(len(lengths), dtype=np.int64), merges)
         end = starts[row] + lengths[row]
-        low = starts[row] + 2 * width * _within(merges)
+        low = starts[row] + 2 * width * positions_within(merges)
         mid, high = np.minimum(low + width, end), np.minimum(low + 2 * width, end)
         merged = order.copy()
         i, j, out = low.copy(), mid.copy(), low.copy()
@@ -502,7 +503,7 @@ def _merge_sorted(comparator: LambdaFunction, batch, flat, lengths, evaluate) ->
             out[active] += 1
         # the left run's rest goes after what was merged; the right run's rest is already in place
         rest = mid - i
-        merged[np.repeat(out, rest) + _within(rest)] = order[np.repeat(i, rest) + _within(rest)]
+        merged[np.repeat(out, rest) + positions_within(rest)] = order[np.repeat(i, rest) + positions_within(rest)]
         order = merged
         width *= 2
     return order

@@ -1,8 +1,8 @@
-"""Math, bitwise and conversion functions: ``abs``, ``round``/``bround``, ``ceil``/``floor``, the
+"""Math and conversion functions: ``abs``, ``round``/``bround``, ``ceil``/``floor``, the
 double-valued math functions (``sqrt``, ``exp``, the logarithms, trigonometry, ``pow``, ...),
-``factorial``, ``width_bucket``, ``conv``/``hex``/``unhex``/``bin``, ``rand``/``randn``, the
-bitwise operators and shifts, ``bit_count``/``bit_get``, and the casting functions ``int(x)``,
-``date(x)``, ... with Spark 4.3's ANSI semantics.
+``factorial``, ``width_bucket``, ``rand``/``randn`` and the casting functions ``int(x)``,
+``date(x)``, ... with Spark 4.3's ANSI semantics; and the argument checks the family shares with
+``bits.py`` (the bitwise operators, shifts and ``conv``/``hex``/``bin``).
 
 Contract:
 * Types are Spark's: the double functions take any numeric or string argument as a double and
@@ -37,7 +37,7 @@ from sparklite.core.api import TaskContext, XORShiftRandom
 from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import FunctionSpec, register
 from sparklite.sql.display import format_column
-from sparklite.sql.errors import AnalysisException, ArithmeticException, NumberFormatException, SparkRuntimeException
+from sparklite.sql.errors import AnalysisException, ArithmeticException, NumberFormatException
 from sparklite.sql.plan import coercion as C
 from sparklite.sql.plan.casting import check_cast
 from sparklite.sql.plan.expressions import Call, Cast, Literal
@@ -45,21 +45,21 @@ from sparklite.sql.plan.expressions import Call, Cast, Literal
 _DOCROOT = "https://spark.apache.org/docs/latest"
 _ORDINALS = ("first", "second", "third", "fourth")
 _ATOMIC = (T.NumericType, T.BooleanType, T.DateType, T.TimestampType, T.TimestampNTZType, T.BinaryType)
-_INT64_MAX = (1 << 63) - 1
-_M64 = (1 << 64) - 1
+INT64_MAX = (1 << 63) - 1
+M64 = (1 << 64) - 1
 
 
 # -- argument checks shared by the family ------------------------------------------------------
 
-def _type_text(t) -> str:
+def type_text(t) -> str:
     return f'"{t.simpleString().upper()}"'
 
 
-def _call_sql(name: str, args) -> str:
+def call_sql(name: str, args) -> str:
     return f"{name}({', '.join(a.sql() for a in args)})"
 
 
-def _arity(name: str, args, *counts: int, shown: str | None = None) -> None:
+def arity(name: str, args, *counts: int, shown: str | None = None) -> None:
     if len(args) not in counts:
         expected = shown or (str(counts[0]) if len(counts) == 1 else f"[{', '.join(map(str, counts))}]")
         raise AnalysisException(errorClass="WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
@@ -67,11 +67,11 @@ def _arity(name: str, args, *counts: int, shown: str | None = None) -> None:
                                                    "actualNum": str(len(args)), "docroot": _DOCROOT})
 
 
-def _unexpected(sql: str, index: int, required: str, arg) -> AnalysisException:
+def unexpected(sql: str, index: int, required: str, arg) -> AnalysisException:
     return AnalysisException(errorClass="DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
                              messageParameters={"sqlExpr": f'"{sql}"', "paramIndex": _ORDINALS[index],
                                                 "requiredType": required, "inputSql": f'"{arg.sql()}"',
-                                                "inputType": _type_text(arg.data_type)})
+                                                "inputType": type_text(arg.data_type)})
 
 
 def _implicit(e, target):
@@ -87,10 +87,10 @@ def _implicit(e, target):
     return None
 
 
-def _argument(sql: str, args, index: int, target, required: str | None = None):
+def coerced_argument(sql: str, args, index: int, target, required: str | None = None):
     cast = _implicit(args[index], target)
     if cast is None:
-        raise _unexpected(sql, index, required or _type_text(target), args[index])
+        raise unexpected(sql, index, required or type_text(target), args[index])
     return cast
 
 
@@ -119,7 +119,7 @@ def _integer_text(text: str, target):
     if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text.strip()):
         raise NumberFormatException(
             errorClass="CAST_INVALID_INPUT",
-            messageParameters={"expression": f"'{text}'", "sourceType": '"STRING"', "targetType": _type_text(target),
+            messageParameters={"expression": f"'{text}'", "sourceType": '"STRING"', "targetType": type_text(target),
                                "ansiConfig": '"spark.sql.ansi.enabled"'})
     return int(decimal.Decimal(text.strip()))
 
@@ -130,16 +130,16 @@ def _int_constant(e) -> int | None:
 
 
 def _floats(values: pa.Array) -> np.ndarray:
-    """The values as float64, NULLs read as 0 (callers mask them with ``_nulls``)."""
+    """The values as float64, NULLs read as 0 (callers mask them with ``null_array``)."""
     return pc.fill_null(values, 0).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
 
 
-def _integers(values: pa.Array) -> np.ndarray:
-    """The values as int64, NULLs read as 0 (callers mask them with ``_nulls``)."""
+def integer_values(values: pa.Array) -> np.ndarray:
+    """The values as int64, NULLs read as 0 (callers mask them with ``null_array``)."""
     return pc.fill_null(values, 0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
-def _nulls(*arrays) -> np.ndarray:
+def null_array(*arrays) -> np.ndarray:
     mask = np.zeros(len(arrays[0]), dtype=bool)
     for a in arrays:
         if a.null_count:
@@ -147,7 +147,7 @@ def _nulls(*arrays) -> np.ndarray:
     return mask
 
 
-def _overflow(message: str) -> ArithmeticException:
+def overflow_error(message: str) -> ArithmeticException:
     return ArithmeticException(errorClass="ARITHMETIC_OVERFLOW",
                                messageParameters={"message": message, "alternative": "",
                                                   "config": '"spark.sql.ansi.enabled"'})
@@ -192,15 +192,15 @@ _ALIASES = {"signum": ("sign",)}
 
 def _unary_double(name: str, function, floor, shown: str) -> FunctionSpec:
     def resolve(args):
-        _arity(name, args, 1)
-        return [_argument(_call_sql(shown, args), args, 0, T.DoubleType())], T.DoubleType(), True
+        arity(name, args, 1)
+        return [coerced_argument(call_sql(shown, args), args, 0, T.DoubleType())], T.DoubleType(), True
 
     def kernel(values, n, call):
         (x,) = values
         numbers = _floats(x)
         with np.errstate(all="ignore"):
             result = function(numbers)
-        mask = _nulls(x)
+        mask = null_array(x)
         if floor is not None:
             mask |= numbers <= floor        # no logarithm: NULL, as in Hive
         return pa.array(result, pa.float64(), mask=mask)
@@ -231,20 +231,20 @@ _BINARY_DOUBLE = {
 def _binary_double(name: str, function, shown: str, logarithm: bool) -> FunctionSpec:
     def resolve(args):
         if name == "log":
-            _arity(name, args, 1, 2)
+            arity(name, args, 1, 2)
             if len(args) == 1:          # log(x) is the logarithm in base e(), and says so in its name
                 args = [Call(_E, [], T.DoubleType(), False), args[0]]
         else:
-            _arity(name, args, 2)
-        sql = _call_sql(shown, args)
-        coerced = [_argument(sql, args, i, T.DoubleType()) for i in range(2)]
+            arity(name, args, 2)
+        sql = call_sql(shown, args)
+        coerced = [coerced_argument(sql, args, i, T.DoubleType()) for i in range(2)]
         return coerced, T.DoubleType(), logarithm or any(a.nullable for a in coerced)
 
     def kernel(values, n, call):
         a, b = (_floats(v) for v in values)
         with np.errstate(all="ignore"):
             result = function(a, b)
-        mask = _nulls(*values)
+        mask = null_array(*values)
         if logarithm:
             mask |= (a <= 0) | (b <= 0)
         return pa.array(result, pa.float64(), mask=mask)
@@ -257,7 +257,7 @@ for _name, (_function, _shown, _log) in _BINARY_DOUBLE.items():
 
 def _math_constant(name: str, value: float) -> FunctionSpec:
     def resolve(args):
-        _arity(name.lower(), args, 0)
+        arity(name.lower(), args, 0)
         return [], T.DoubleType(), False
     return register(FunctionSpec(name.lower(), resolve, lambda values, n, call: pa.scalar(value),
                                  render=lambda args, call: f"{name}()"))
@@ -270,10 +270,10 @@ _E = _math_constant("E", math.e)
 # -- abs, round, bround, ceil, floor -----------------------------------------------------------
 
 def _resolve_abs(args):
-    _arity("abs", args, 1)
+    arity("abs", args, 1)
     arg = _to_double(args[0])
     if not isinstance(arg.data_type, (T.NumericType, T.DayTimeIntervalType, T.YearMonthIntervalType)):
-        raise _unexpected(_call_sql("abs", args), 0,
+        raise unexpected(call_sql("abs", args), 0,
                           '("NUMERIC" or "INTERVAL DAY TO SECOND" or "INTERVAL YEAR TO MONTH")', args[0])
     return [arg], arg.data_type, arg.nullable
 
@@ -286,7 +286,7 @@ def _abs_kernel(values, n, call):
         try:
             return pc.abs_checked(x)
         except pa.ArrowInvalid:
-            raise _overflow("overflow") from None
+            raise overflow_error("overflow") from None
     return pc.abs(x)
 
 
@@ -350,7 +350,7 @@ def _round_floating(x: pa.Array, scale: int, mode: str) -> pa.Array:
             out.append(number)      # already that short: unchanged
         else:
             out.append(float(value.quantize(quantum, context=context)) + 0.0)   # + 0.0: BigDecimal has no -0
-    return pa.array(out, x.type, mask=_nulls(x))
+    return pa.array(out, x.type, mask=null_array(x))
 
 
 def _round_values(x: pa.Array, scale: int | None, mode: str, result_type) -> pa.Array:
@@ -367,18 +367,18 @@ def _round_values(x: pa.Array, scale: int | None, mode: str, result_type) -> pa.
     try:
         return rounded.cast(arrow_type)
     except pa.ArrowInvalid:
-        raise _overflow("Overflow") from None
+        raise overflow_error("Overflow") from None
 
 
 def _round_resolver(name: str, mode: str):
     def resolve(args):
-        _arity(name, args, 1, 2)
+        arity(name, args, 1, 2)
         args = list(args) + [Literal(0, T.IntegerType())] * (2 - len(args))
-        sql = _call_sql(name, args)
+        sql = call_sql(name, args)
         child = _to_double(args[0])
         if not isinstance(child.data_type, T.NumericType):
-            raise _unexpected(sql, 0, '"NUMERIC"', args[0])
-        scale_arg = _argument(sql, args, 1, T.IntegerType())
+            raise unexpected(sql, 0, '"NUMERIC"', args[0])
+        scale_arg = coerced_argument(sql, args, 1, T.IntegerType())
         if not scale_arg.foldable:
             raise AnalysisException(errorClass="DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
                                     messageParameters={"sqlExpr": f'"{sql}"', "inputName": "`scale`",
@@ -405,7 +405,7 @@ def _ceil_floor(name: str, mode: str) -> FunctionSpec:
     shown = name.upper()
 
     def resolve(args):
-        _arity(name, args, 1, 2, shown="2")
+        arity(name, args, 1, 2, shown="2")
         child = args[0]
         t = child.data_type
         if len(args) == 1:
@@ -414,7 +414,7 @@ def _ceil_floor(name: str, mode: str) -> FunctionSpec:
             elif isinstance(t, (T.FloatType, T.NullType)) or C.is_string(t):
                 child = C.cast_to(child, T.DoubleType())
             elif not isinstance(t, (T.DoubleType, T.DecimalType)):
-                raise _unexpected(_call_sql(shown, args), 0, '("DOUBLE" or "DECIMAL" or "BIGINT")', child)
+                raise unexpected(call_sql(shown, args), 0, '("DOUBLE" or "DECIMAL" or "BIGINT")', child)
             t = child.data_type
             if isinstance(t, T.DecimalType):
                 result = t if t.scale == 0 else C.bounded_decimal(t.precision - t.scale + 1, 0)
@@ -433,7 +433,7 @@ def _ceil_floor(name: str, mode: str) -> FunctionSpec:
         elif type(t) in _DECIMAL_FORMS:
             form = T.DecimalType(*_DECIMAL_FORMS[type(t)])
         else:
-            raise _unexpected(_call_sql(name, args), 0, '"DECIMAL"', child)
+            raise unexpected(call_sql(name, args), 0, '"DECIMAL"', child)
         scale = _int_constant(scale_arg)
         return [C.cast_to(child, form), scale_arg], _round_type(form, 0 if scale is None else scale), True, \
             {"scale": scale}
@@ -448,10 +448,10 @@ def _ceil_floor(name: str, mode: str) -> FunctionSpec:
             return x
         numbers = _floats(x)
         whole = np.ceil(numbers) if mode == "CEILING" else np.floor(numbers)
-        mask = _nulls(x)
+        mask = null_array(x)
         # Java's (long) cast makes NaN 0; ANSI refuses what a bigint cannot hold
         if np.any(~mask & ((whole < -2.0 ** 63) | (whole >= 2.0 ** 63))):
-            raise _overflow("overflow")
+            raise overflow_error("overflow")
         return pa.array(np.where(np.isnan(whole), 0, whole).astype(np.int64), pa.int64(), mask=mask)
 
     def render(args, call):
@@ -469,33 +469,33 @@ _FACTORIALS = np.array([math.factorial(i) for i in range(21)], dtype=np.int64)
 
 
 def _resolve_factorial(args):
-    _arity("factorial", args, 1)
-    return [_argument(_call_sql("factorial", args), args, 0, T.IntegerType())], T.LongType(), True
+    arity("factorial", args, 1)
+    return [coerced_argument(call_sql("factorial", args), args, 0, T.IntegerType())], T.LongType(), True
 
 
 def _factorial_kernel(values, n, call):
     (x,) = values
-    numbers = _integers(x)
+    numbers = integer_values(x)
     defined = (numbers >= 0) & (numbers <= 20)
-    return pa.array(_FACTORIALS[np.where(defined, numbers, 0)], pa.int64(), mask=_nulls(x) | ~defined)
+    return pa.array(_FACTORIALS[np.where(defined, numbers, 0)], pa.int64(), mask=null_array(x) | ~defined)
 
 
 register(FunctionSpec("factorial", _resolve_factorial, _factorial_kernel))
 
 
 def _resolve_width_bucket(args):
-    _arity("width_bucket", args, 4)
-    sql = _call_sql("width_bucket", args)
+    arity("width_bucket", args, 4)
+    sql = call_sql("width_bucket", args)
     required = '("DOUBLE" or "INTERVAL YEAR TO MONTH" or "INTERVAL DAY TO SECOND")'
-    bounds = [_argument(sql, args, i, T.DoubleType(), required) for i in range(3)]
-    count = _argument(sql, args, 3, T.LongType())
+    bounds = [coerced_argument(sql, args, i, T.DoubleType(), required) for i in range(3)]
+    count = coerced_argument(sql, args, 3, T.LongType())
     return bounds + [count], T.LongType(), True
 
 
 def _width_bucket_kernel(values, n, call):
     value, low, high = (_floats(v) for v in values[:3])
-    buckets = _integers(values[3])
-    undefined = (buckets <= 0) | (buckets == _INT64_MAX) | np.isnan(value) | (low == high) \
+    buckets = integer_values(values[3])
+    undefined = (buckets <= 0) | (buckets == INT64_MAX) | np.isnan(value) | (low == high) \
         | ~np.isfinite(low) | ~np.isfinite(high)
     lower, upper = np.minimum(low, high), np.maximum(low, high)
     counts = buckets.astype(np.float64)
@@ -505,125 +505,10 @@ def _width_bucket_kernel(values, n, call):
         descending = np.where(value > upper, 0, np.where(
             value <= lower, buckets + 1, (counts * (upper - value) / (upper - lower)).astype(np.int64) + 1))
     result = np.where(low < high, ascending, descending)
-    return pa.array(np.where(undefined, 0, result), pa.int64(), mask=_nulls(*values) | undefined)
+    return pa.array(np.where(undefined, 0, result), pa.int64(), mask=null_array(*values) | undefined)
 
 
 register(FunctionSpec("width_bucket", _resolve_width_bucket, _width_bucket_kernel))
-
-
-# -- conv, hex, unhex, bin ---------------------------------------------------------------------
-
-def _resolve_conv(args):
-    _arity("conv", args, 3)
-    sql = _call_sql("conv", args)
-    coerced = [_argument(sql, args, 0, T.StringType())] + [_argument(sql, args, i, T.IntegerType()) for i in (1, 2)]
-    return coerced, T.StringType(), True
-
-
-def _digit_values(text: str, base: int) -> list[int]:
-    """The leading digits of ``text`` in ``base`` (Spark stops at the first character that is not one)."""
-    digits = []
-    for ch in text:
-        value = int(ch, 36) if ch.isascii() and ch.isalnum() else base
-        if value >= base:
-            break
-        digits.append(value)
-    return digits
-
-
-def _convert(text: str, from_base: int, to_base: int) -> str | None:
-    """Spark's NumberConverter: the number read as an unsigned 64-bit value (a leading '-' negates
-    it), written unsigned in a positive base and signed in a negative one."""
-    if not 2 <= from_base <= 36 or not 2 <= abs(to_base) <= 36 or not text:
-        return None
-    negative = text.startswith("-")
-    value = 0
-    for digit in _digit_values(text[1:] if negative else text, from_base):
-        value = value * from_base + digit
-        if value > _M64:
-            raise _overflow("Overflow in function conv()")
-    if negative and to_base > 0:
-        value = _M64 if value > _INT64_MAX else -value & _M64
-    if to_base < 0 and value > _INT64_MAX:
-        value, negative = -value & _M64, True
-    base = abs(to_base)
-    out = ""
-    while True:
-        value, digit = divmod(value, base)
-        out = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[digit] + out
-        if not value:
-            break
-    return "-" + out if negative and to_base < 0 else out
-
-
-def _conv_kernel(values, n, call):
-    # one number at a time: a digit-by-digit conversion with no Arrow kernel
-    rows = zip(*(v.to_pylist() for v in values))
-    return pa.array([None if None in row else _convert(row[0].strip(" "), row[1], row[2]) for row in rows],
-                    pa.string())
-
-
-register(FunctionSpec("conv", _resolve_conv, _conv_kernel))
-
-
-def _resolve_hex(args):
-    _arity("hex", args, 1)
-    arg = args[0]
-    t = arg.data_type
-    if C.is_string(t) or isinstance(t, T.BinaryType):
-        coerced = arg
-    elif isinstance(t, (T.NumericType, T.NullType)):
-        coerced = C.cast_to(arg, T.LongType())
-    else:
-        coerced = _argument(_call_sql("hex", args), args, 0, T.StringType(), '("BIGINT" or "BINARY" or "STRING")')
-    return [coerced], T.StringType(), coerced.nullable
-
-
-def _hex_kernel(values, n, call):
-    (x,) = values
-    # row by row: Arrow has no hex text of integers or bytes
-    if pa.types.is_integer(x.type):
-        return pa.array([None if v is None else format(v & _M64, "X") for v in x.to_pylist()], pa.string())
-    data = x.cast(pa.binary()).to_pylist()
-    return pa.array([None if v is None else v.hex().upper() for v in data], pa.string())
-
-
-register(FunctionSpec("hex", _resolve_hex, _hex_kernel))
-
-_HEX_TEXT = re.compile(r"[0-9A-Fa-f]*")
-
-
-def _resolve_unhex(args):
-    _arity("unhex", args, 1)
-    return [_argument(_call_sql("unhex", args), args, 0, T.StringType())], T.BinaryType(), True
-
-
-def _unhex(text: str) -> bytes | None:
-    if not _HEX_TEXT.fullmatch(text):
-        return None
-    return bytes.fromhex("0" + text if len(text) % 2 else text)
-
-
-def _unhex_kernel(values, n, call):
-    # row by row: Arrow has no hex decoding
-    return pa.array([None if v is None else _unhex(v) for v in values[0].to_pylist()], pa.binary())
-
-
-register(FunctionSpec("unhex", _resolve_unhex, _unhex_kernel))
-
-
-def _resolve_bin(args):
-    _arity("bin", args, 1)
-    arg = _argument(_call_sql("bin", args), args, 0, T.LongType())
-    return [arg], T.StringType(), arg.nullable
-
-
-def _bin_kernel(values, n, call):
-    # row by row: Arrow has no binary text of integers
-    return pa.array([None if v is None else format(v & _M64, "b") for v in values[0].to_pylist()], pa.string())
-
-
-register(FunctionSpec("bin", _resolve_bin, _bin_kernel))
 
 
 # -- rand, randn -------------------------------------------------------------------------------
@@ -675,7 +560,7 @@ def _generator(call) -> SparkRandom:
 
 def _rand_resolver(name: str):
     def resolve(args):
-        _arity(name, args, 0, 1)
+        arity(name, args, 0, 1)
         if not args:
             return [], T.DoubleType(), False, {"seed": random.getrandbits(64) - (1 << 63), "seed_sql": ""}
         (arg,) = args
@@ -684,7 +569,7 @@ def _rand_resolver(name: str):
                                     messageParameters={"seedExpr": f'"{arg.sql()}"',
                                                        "exprWithSeed": f'"{name}({arg.sql()})"'})
         if not isinstance(arg.data_type, (T.IntegerType, T.LongType, T.NullType)):
-            raise _unexpected(f"{name}({arg.sql()})", 0, '("INT" or "BIGINT")', arg)
+            raise unexpected(f"{name}({arg.sql()})", 0, '("INT" or "BIGINT")', arg)
         return [], T.DoubleType(), False, {"seed": _int_constant(arg) or 0, "seed_sql": arg.sql()}
 
     def kernel(values, n, call):
@@ -701,161 +586,11 @@ register(_rand_resolver("rand"))
 register(_rand_resolver("randn"))
 
 
-# -- bitwise operators, shifts, bit_count, bit_get ---------------------------------------------
-
-def _bitwise_operand(e, other):
-    """A string operand of a bitwise operator is read as a bigint; NULL takes the other side's type."""
-    t = e.data_type
-    if C.is_string(t):
-        return C.cast_to(e, T.LongType())
-    if isinstance(t, T.NullType):
-        o = other.data_type
-        return C.cast_to(e, o if C.is_integral(o) else T.LongType() if C.is_string(o) else T.IntegerType())
-    return e
-
-
-def _decimal_operand(e, decimal_side: bool):
-    """How Spark shows an integer beside a decimal in a type error: as the decimal it would widen to."""
-    if decimal_side and C.is_integral(e.data_type):
-        if isinstance(e, Literal) and e.value is not None:
-            return T.DecimalType(max(len(str(abs(e.value))), 1), 0)
-        return C.decimal_of(e.data_type)
-    return e.data_type
-
-
-def _bitwise_resolver(symbol: str):
-    def resolve(args):
-        _arity(symbol, args, 2)
-        left, right = _bitwise_operand(args[0], args[1]), _bitwise_operand(args[1], args[0])
-        lt, rt = left.data_type, right.data_type
-        sql = f'"({args[0].sql()} {symbol} {args[1].sql()})"'
-        if C.is_integral(lt) and C.is_integral(rt):
-            wide = C.wider_type(lt, rt)
-            return [C.cast_to(left, wide), C.cast_to(right, wide)], wide, left.nullable or right.nullable
-        decimal_side = isinstance(lt, T.DecimalType) or isinstance(rt, T.DecimalType)
-        shown_left, shown_right = _decimal_operand(left, decimal_side), _decimal_operand(right, decimal_side)
-        if shown_left == shown_right:
-            raise AnalysisException(errorClass="DATATYPE_MISMATCH.BINARY_OP_WRONG_TYPE",
-                                    messageParameters={"sqlExpr": sql, "inputType": '"INTEGRAL"',
-                                                       "actualDataType": _type_text(shown_left)})
-        raise AnalysisException(errorClass="DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES",
-                                messageParameters={"sqlExpr": sql, "left": _type_text(shown_left),
-                                                   "right": _type_text(shown_right)})
-    return resolve
-
-
-for _name, _symbol, _kernel in (("bitwise_and", "&", pc.bit_wise_and), ("bitwise_or", "|", pc.bit_wise_or),
-                                ("bitwise_xor", "^", pc.bit_wise_xor)):
-    register(FunctionSpec(_name, _bitwise_resolver(_symbol), lambda values, n, call, k=_kernel: k(*values),
-                          render=lambda args, call, s=_symbol: f"({args[0]} {s} {args[1]})", aliases=(_symbol,)))
-
-
-def _resolve_bitwise_not(args):
-    _arity("~", args, 1)
-    arg = args[0]
-    if isinstance(arg.data_type, T.NullType):
-        arg = C.cast_to(arg, T.IntegerType())
-    elif not C.is_integral(arg.data_type):
-        raise _unexpected(f"~{arg.sql()}", 0, '"INTEGRAL"', arg)
-    return [arg], arg.data_type, arg.nullable
-
-
-register(FunctionSpec("~", _resolve_bitwise_not, lambda values, n, call: pc.bit_wise_not(values[0]),
-                      render=lambda args, call: f"~{args[0]}"))
-
-
-# name -> (its operator, the numpy shift on the value's signed or unsigned bits)
-_SHIFTS = {"shiftleft": ("<<", np.left_shift, True), "shiftright": (">>", np.right_shift, False),
-           "shiftrightunsigned": (">>>", np.right_shift, True)}
-
-
-def _shift(name: str, symbol: str, function, unsigned: bool) -> FunctionSpec:
-    def resolve(args):
-        _arity(name, args, 2)
-        sql = _call_sql(name, args)
-        value = args[0]
-        if not isinstance(value.data_type, T.LongType):
-            value = _argument(sql, args, 0, T.IntegerType(), '("INT" or "BIGINT")')
-        amount = _argument(sql, args, 1, T.IntegerType())
-        return [value, amount], value.data_type, value.nullable or amount.nullable
-
-    def kernel(values, n, call):
-        x, amount = values
-        bits = x.type.bit_width
-        # Java shifts by the amount modulo the width, and >>> shifts zeros in
-        numbers = _integers(x).astype(np.int32 if bits == 32 else np.int64)
-        if unsigned:
-            numbers = numbers.view(np.uint32 if bits == 32 else np.uint64)
-        shifted = function(numbers, (_integers(amount) & (bits - 1)).astype(numbers.dtype))
-        return pa.array(shifted.view(np.int32 if bits == 32 else np.int64), x.type, mask=_nulls(x, amount))
-
-    def render(args, call):
-        shown = call.options.get("display_name", name)
-        return f"({args[0]} {symbol} {args[1]})" if shown == symbol else f"{shown}({', '.join(args)})"
-    return FunctionSpec(name, resolve, kernel, render=render, aliases=(symbol,))
-
-
-for _name, (_symbol, _function, _unsigned) in _SHIFTS.items():
-    register(_shift(_name, _symbol, _function, _unsigned))
-
-
-def _resolve_bit_count(args):
-    _arity("bit_count", args, 1)
-    arg = args[0]
-    if not (C.is_integral(arg.data_type) or isinstance(arg.data_type, (T.BooleanType, T.NullType))):
-        raise _unexpected(_call_sql("bit_count", args), 0, '("INTEGRAL" or "BOOLEAN")', arg)
-    return [arg], T.IntegerType(), arg.nullable
-
-
-def _bit_count_kernel(values, n, call):
-    (x,) = values
-    if pa.types.is_null(x.type):
-        return pa.nulls(n, pa.int32())
-    if pa.types.is_boolean(x.type):
-        return x.cast(pa.int32())
-    # a narrower integer counts the bits of its value widened to a bigint, sign bits included
-    counts = np.bitwise_count(_integers(x).view(np.uint64))
-    return pa.array(counts.astype(np.int32), pa.int32(), mask=_nulls(x))
-
-
-register(FunctionSpec("bit_count", _resolve_bit_count, _bit_count_kernel))
-
-
-def _resolve_bit_get(args):
-    _arity("bit_get", args, 2)
-    sql = _call_sql("bit_get", args)
-    value = args[0]
-    if isinstance(value.data_type, T.NullType):
-        value = C.cast_to(value, T.IntegerType())
-    elif not C.is_integral(value.data_type):
-        raise _unexpected(sql, 0, '"INTEGRAL"', value)
-    position = _argument(sql, args, 1, T.IntegerType())
-    return [value, position], T.ByteType(), value.nullable or position.nullable
-
-
-def _bit_get_kernel(values, n, call):
-    x, position = values
-    bits = x.type.bit_width
-    positions = _integers(position)
-    mask = _nulls(x, position)
-    wrong = ~mask & ((positions < 0) | (positions >= bits))
-    if wrong.any():
-        raise SparkRuntimeException(
-            errorClass="INVALID_PARAMETER_VALUE.BIT_POSITION_RANGE",
-            messageParameters={"parameter": "`pos`", "functionName": f"`{call.options.get('display_name', 'bit_get')}`",
-                               "upper": str(bits), "invalidValue": str(positions[wrong][0])})
-    shifted = np.right_shift(_integers(x), np.where(mask, 0, positions)) & 1
-    return pa.array(shifted.astype(np.int8), pa.int8(), mask=mask)
-
-
-register(FunctionSpec("bit_get", _resolve_bit_get, _bit_get_kernel, aliases=("getbit",)))
-
-
 # -- int(x), date(x), ...: casts by function name ----------------------------------------------
 
 def _cast_function(name: str, target) -> FunctionSpec:
     def resolve(args):
-        _arity(name, args, 1)
+        arity(name, args, 1)
         cast = Cast(args[0], target, "ansi", implicit=True)
         check_cast(cast)
         return [cast], target, cast.nullable

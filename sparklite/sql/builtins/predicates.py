@@ -22,12 +22,13 @@ def _type_text(t) -> str:
     return f'"{t.simpleString().upper()}"'
 
 
-def _coerce_all(args, sql: str, function: str):
-    """Cast every argument to their common type (DATA_DIFF_TYPES when there is none)."""
+def _coerce_all(args, sql: str, function: str, string_promotion: bool = True):
+    """Cast every argument to their common type (DATA_DIFF_TYPES when there is none); without
+    ``string_promotion`` a string and a number have none (GREATEST, LEAST)."""
     common = args[0].data_type
     for a in args[1:]:
         wide = C.wider_type(common, a.data_type)
-        if wide is None:
+        if wide is None and string_promotion:
             wide = C.comparison_type(common, a.data_type)
         if wide is None:
             raise AnalysisException(
@@ -47,8 +48,12 @@ def _comparison_resolver(symbol: str):
                 errorClass="DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES",
                 messageParameters={"sqlExpr": f"({left.sql()} {symbol} {right.sql()})",
                                    "left": _type_text(left.data_type), "right": _type_text(right.data_type)})
-        nullable = symbol != "<=>" and (left.nullable or right.nullable)
-        return [C.cast_to(left, t), C.cast_to(right, t)], T.BooleanType(), nullable
+        if isinstance(t, T.DecimalType):     # an integer beside a decimal: Spark's literal rule first
+            left, right = (C.cast_to(e, C.operand_decimal(e)) if C.is_integral(e.data_type) else e
+                           for e in (left, right))
+        coerced = [C.cast_to(left, t), C.cast_to(right, t)]
+        # a cast that may fail (a string read as a number) makes the comparison nullable
+        return coerced, T.BooleanType(), symbol != "<=>" and any(e.nullable for e in coerced)
     return resolve
 
 
@@ -249,7 +254,7 @@ def _resolve_case(args):
     if has_else:
         values.append(args[-1])
     for c in conditions:
-        if not isinstance(c.data_type, (T.BooleanType, T.NullType)):
+        if not isinstance(c.data_type, T.BooleanType):          # a NULL condition too, as Spark refuses it
             raise AnalysisException(
                 errorClass="DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
                 messageParameters={"sqlExpr": _case_sql([a.sql() for a in args]), "paramIndex": "first",
@@ -366,7 +371,8 @@ def _extreme(name: str, greatest: bool):
                                     messageParameters={"functionName": f"`{name}`", "expectedNum": "> 1",
                                                        "actualNum": str(len(args)),
                                                        "docroot": "https://spark.apache.org/docs/latest"})
-        coerced, t = _coerce_all(args, f"{name}({', '.join(a.sql() for a in args)})", name)
+        coerced, t = _coerce_all(args, f"{name}({', '.join(a.sql() for a in args)})", name,
+                                 string_promotion=False)
         return coerced, t, all(a.nullable for a in coerced)
 
     def kernel(values, n, call):

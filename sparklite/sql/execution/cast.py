@@ -4,7 +4,9 @@ Contract: ``cast_array(values, src, dst, mode, time_zone)`` converts an array (o
 type ``src`` to ``dst``. In "ansi" mode bad input raises ``CAST_INVALID_INPUT``, a value that does
 not fit raises ``CAST_OVERFLOW`` (``NUMERIC_VALUE_OUT_OF_RANGE`` for decimals); in "try" mode those
 rows become NULL. Strings are trimmed of whitespace before parsing, as Spark does; numbers render
-to strings as Java prints them; decimals round HALF_UP.
+to strings as Java prints them; decimals round HALF_UP. ANSI intervals render as Spark writes their
+literals (``interval_string``: ``INTERVAL '1 02:03' DAY TO MINUTE``); arrays, maps and structs as
+``[1, null]``, ``{a -> 1}`` and ``{1, x}``.
 """
 from __future__ import annotations
 
@@ -44,6 +46,8 @@ def _sql_value(value, src) -> str:
         return f"{value}S"
     if isinstance(src, T.ByteType):
         return f"{value}Y"
+    if isinstance(src, (T.DayTimeIntervalType, T.YearMonthIntervalType)):
+        return interval_string(value, src)
     return str(value)
 
 
@@ -178,7 +182,14 @@ def _to_integral(array, src, dst, fail):
         return _row_by_row(pa.array(seconds, mask=array.is_null().to_numpy(zero_copy_only=False)),
                            lambda v: v if low <= v <= high else fail.overflow(v), target)
     if isinstance(src, (T.DayTimeIntervalType, T.YearMonthIntervalType)):
-        return array.cast(pa.int64()).cast(target)
+        # a whole number of the interval's last field, rounded towards zero
+        unit = _FIELD_MICROS[src.endField] if isinstance(src, T.DayTimeIntervalType) else \
+            12 if src.endField == 0 else 1
+
+        def convert(v):
+            whole = abs(v) // unit * (-1 if v < 0 else 1)
+            return whole if low <= whole <= high else fail.overflow(v)
+        return _row_by_row(array.cast(pa.int64()), convert, target)
     raise TypeError(f"cannot cast {src.simpleString()} to {dst.simpleString()}")
 
 
@@ -396,12 +407,66 @@ def to_string(array, src, tz: str, nested: bool) -> pa.Array:
         return array.cast(pa.string(), safe=False)
     if isinstance(src, T.NullType):
         return pa.nulls(len(array), pa.string())
+    if isinstance(src, (T.DayTimeIntervalType, T.YearMonthIntervalType)):
+        return pa.array([None if v is None else interval_string(v, src)
+                         for v in array.cast(pa.int64()).to_pylist()], pa.string())
     if isinstance(src, (T.ArrayType, T.MapType, T.StructType)):
-        from sparklite.sql.display import format_column
-        texts = format_column(array, tz, null_text="null")
-        return pa.array([None if not valid else t for t, valid in
-                         zip(texts, array.is_valid().to_pylist())], pa.string())
+        return pa.array(_nested_texts(array, src, tz), pa.string())
     return array.cast(pa.string())
+
+
+def _nested_texts(array, src, tz: str) -> list:
+    """Arrays as ``[1, null]``, maps as ``{a -> 1}``, structs as ``{1, x}``: each element cast to
+    string, a NULL element written ``null``; a NULL row stays NULL."""
+    def texts(values, t) -> list[str]:
+        return ["null" if v is None else v for v in to_string(values, t, tz, nested=True).to_pylist()]
+
+    valid = array.is_valid().to_pylist()
+    if isinstance(src, T.StructType):
+        columns = [texts(child, f.dataType) for child, f in zip(array.flatten(), src.fields)]
+        rows = zip(*columns) if columns else [()] * len(array)
+        return ["{" + ", ".join(row) + "}" if ok else None for ok, row in zip(valid, rows)]
+    offsets = array.offsets.to_pylist()     # into the children of the whole (unsliced) array
+    first, count = offsets[0], offsets[-1] - offsets[0]
+    if isinstance(src, T.MapType):
+        keys = texts(array.keys.slice(first, count), src.keyType)
+        items = texts(array.items.slice(first, count), src.valueType)
+        elements = [f"{k} -> {v}" for k, v in zip(keys, items)]
+        left, right = "{", "}"
+    else:
+        elements, left, right = texts(array.values.slice(first, count), src.elementType), "[", "]"
+    return [left + ", ".join(elements[start - first:end - first]) + right if ok else None
+            for ok, start, end in zip(valid, offsets, offsets[1:])]
+
+
+_DAY_TIME_FIELDS = ("DAY", "HOUR", "MINUTE", "SECOND")
+_FIELD_MICROS = (86_400_000_000, 3_600_000_000, 60_000_000, 1_000_000)
+
+
+def interval_string(value, data_type) -> str:
+    """An ANSI interval as Spark writes it back, from its start field to its end field, the first
+    field holding all the rest: ``INTERVAL '1 02:03:04.5' DAY TO SECOND``, ``INTERVAL '90' MINUTE``,
+    ``INTERVAL '-1-2' YEAR TO MONTH``. ``value`` is months, or microseconds (or a timedelta)."""
+    if isinstance(value, datetime.timedelta):
+        value = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    sign, rest = ("-" if value < 0 else ""), abs(int(value))
+    start, end = data_type.startField, data_type.endField
+    if isinstance(data_type, T.YearMonthIntervalType):
+        names = ("YEAR", "MONTH")
+        body = f"{rest // 12}-{rest % 12}" if start != end else str(rest // 12 if start == 0 else rest)
+    else:
+        names = _DAY_TIME_FIELDS
+        body = ""
+        for field in range(start, end + 1):
+            if field == 3:
+                seconds = format(decimal.Decimal(rest).scaleb(-6).normalize(), "f")
+                part = ("0" if rest < 10_000_000 else "") + seconds
+            else:
+                amount, rest = divmod(rest, _FIELD_MICROS[field])
+                part = str(amount) if field == 0 else f"{amount:02d}"
+            body += part if field == start else (" " if field == 1 else ":") + part
+    unit = names[start] if start == end else f"{names[start]} TO {names[end]}"
+    return f"INTERVAL '{sign}{body}' {unit}"
 
 
 def _plain_decimal(v: decimal.Decimal) -> str:

@@ -6,11 +6,17 @@ Contract:
 * ``join_batches(left, right, ...)`` joins two batches: pyarrow's hash join matches the key columns
   and yields (left row, right row) pairs, the residual condition filters the pairs, and the join
   type decides what else is output (unmatched rows padded with NULLs for outer joins; the left rows
-  alone for semi and anti joins). NULL keys never match; NaN matches NaN and -0.0 matches 0.0, as in
+  alone for semi and anti joins; the left rows and whether each matched for an existence join). NULL
+  keys never match; NaN matches NaN and -0.0 matches 0.0, as in
   Spark (keys are normalised before matching).
 * ``extract_keys(condition, left, right)`` splits a join condition into equality key pairs (one side
   from each input) and a residual condition.
 * The output is the left side's columns then the right side's (only the left's for semi/anti).
+* Two joins that subqueries become (Spark's): ``left_existence`` outputs the left rows, each once, with
+  a boolean column saying whether a right row matched; it is the right side's last column (a marker the
+  rewrite puts there), so the column keeps that attribute. ``left_single`` is a left outer join
+  (a correlated scalar subquery's value) that fails with ``SCALAR_SUBQUERY_TOO_MANY_ROWS`` when a left
+  row matches more than one right row.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import pyarrow.compute as pc
 from sparklite.core.api import ColumnarRDD, TaskMemory, submit_map_stage
 from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
+from sparklite.sql.errors import SparkRuntimeException
 from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.exchange import (SparkHashPartitioner, byte_size, coalesce_groups,
                                               coalesce_small_partitions)
@@ -167,9 +174,15 @@ def join_batches(left: pa.RecordBatch, right: pa.RecordBatch, left_keys, right_k
             for k in lk:
                 matched |= k.is_null().to_numpy(zero_copy_only=False)
         return left.filter(pa.array(~matched))
+    if join_type == "left_existence":
+        matched = np.zeros(left.num_rows, dtype=bool)
+        matched[li] = True
+        return pa.RecordBatch.from_arrays(list(left.columns) + [pa.array(matched)], schema=schema)
+    if join_type == "left_single" and len(np.unique(li)) < len(li):
+        raise SparkRuntimeException(errorClass="SCALAR_SUBQUERY_TOO_MANY_ROWS", messageParameters={})
     columns = _take(left, li) + _take(right, ri)
     pieces = [columns]
-    if join_type in ("left_outer", "full_outer"):
+    if join_type in ("left_outer", "full_outer", "left_single"):
         matched = np.zeros(left.num_rows, dtype=bool)
         matched[li] = True
         lonely = np.flatnonzero(~matched)
@@ -266,10 +279,10 @@ class HashJoinExec(SparkPlan):
 
 _SPARK_TYPES = {"inner": "Inner", "cross": "Cross", "left_outer": "LeftOuter", "right_outer": "RightOuter",
                 "full_outer": "FullOuter", "left_semi": "LeftSemi", "left_anti": "LeftAnti",
-                "left_anti_null_aware": "LeftAnti"}
+                "left_anti_null_aware": "LeftAnti", "left_existence": "ExistenceJoin", "left_single": "LeftSingle"}
 
 
-_BUILD_RIGHT = ("inner", "cross", "left_outer", "left_semi", "left_anti")
+_BUILD_RIGHT = ("inner", "cross", "left_outer", "left_semi", "left_anti", "left_existence", "left_single")
 _BUILD_LEFT = ("inner", "cross", "right_outer")
 
 
@@ -302,9 +315,12 @@ def partition_batch(schema: pa.Schema):
 def output_of(left_output, right_output, join_type: str) -> list[AttributeReference]:
     if join_type in ("left_semi", "left_anti", "left_anti_null_aware"):
         return list(left_output)
+    if join_type == "left_existence":
+        return list(left_output) + [right_output[-1].with_nullability(False)]
     left = [a.with_nullability(True) for a in left_output] if join_type in ("right_outer", "full_outer") \
         else list(left_output)
-    right = [a.with_nullability(True) for a in right_output] if join_type in ("left_outer", "full_outer") \
+    right = [a.with_nullability(True) for a in right_output] \
+        if join_type in ("left_outer", "full_outer", "left_single") \
         else list(right_output)
     return left + right
 

@@ -480,15 +480,19 @@ class SampleExec(SparkPlan):
     def execute(self, ctx):
         from sparklite.core.api import TaskContext
         from sparklite.sql.builtins.mathfuncs import SparkRandom
+        from sparklite.sql.execution.poisson import PoissonSampler, partition_seeds
         lower, upper, seed, replace = self.lower, self.upper, self.seed, self.with_replacement
         schema = self.schema
 
         def run(batches):
             context = TaskContext.get()
-            rng = SparkRandom(seed + (context.partitionId() if context else 0))
+            partition = context.partitionId() if context else 0
+            rng = SparkRandom(seed + partition)
+            if replace:
+                sampler = PoissonSampler(upper - lower, partition_seeds(seed, partition + 1)[partition])
             for batch in batches:
                 if replace:
-                    counts = np.array([_poisson(rng, upper - lower) for _ in range(batch.num_rows)], np.int64)
+                    counts = np.array([sampler.sample() for _ in range(batch.num_rows)], np.int64)
                     yield batch.take(pa.array(np.repeat(np.arange(batch.num_rows), counts)))
                     continue
                 if upper - lower >= 1.0:
@@ -500,13 +504,3 @@ class SampleExec(SparkPlan):
 
     def node_string(self):
         return f"Sample {self.lower}, {self.upper}, {str(self.with_replacement).lower()}, {self.seed}"
-
-
-def _poisson(rng, mean: float) -> int:
-    """A Poisson draw by inversion from the generator's doubles."""
-    import math
-    limit, k, product = math.exp(-mean), 0, rng.nextDouble()
-    while product > limit:
-        k += 1
-        product *= rng.nextDouble()
-    return k

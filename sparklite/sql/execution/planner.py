@@ -145,7 +145,8 @@ def plan_join(plan: L.Join, conf) -> P.SparkPlan:
         size = size_in_bytes(plan.left if side == "left" else plan.right)
         return threshold >= 0 and size is not None and size <= threshold
 
-    can_right = plan.join_type in ("inner", "cross", "left_outer", "left_semi", "left_anti")
+    can_right = plan.join_type in ("inner", "cross", "left_outer", "left_semi", "left_anti", "left_existence",
+                                  "left_single")
     can_left = plan.join_type in ("inner", "cross", "right_outer")
     if plan.join_type == "left_anti_null_aware":      # NOT IN needs the whole subquery in every task
         return HashJoinExec(left, right, plan.join_type, keys, residual, "broadcast_right", output)

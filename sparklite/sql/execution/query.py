@@ -10,6 +10,7 @@ itself, as PySpark raises it, not wrapped in a job failure.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 
@@ -72,7 +73,8 @@ class QueryExecution:
 
     def collect_table(self, partitions=None) -> pa.Table:
         """Every row (or those of the chosen partitions), as one Arrow table."""
-        rdd = self.to_rdd()
+        with _sql_errors():                  # planning may run jobs (a sort's sampling, a broadcast)
+            rdd = self.to_rdd()
         batches = self.run(rdd, _merged_batches, partitions)
         schema = self.schema
         flat = [b for part in batches for b in part if b.num_rows]
@@ -88,17 +90,26 @@ class QueryExecution:
         post_event(sc, SQLExecutionStart(execution_id, description, self.physical.tree_string(), time.time()))
         error = None
         try:
-            result = run_job(sc, rdd, func, partitions, {"spark.sql.execution.id": execution_id})
+            with _sql_errors():
+                result = run_job(sc, rdd, func, partitions, {"spark.sql.execution.id": execution_id})
             record_metrics(self.session, self.analyzed)
             return result
-        except SparkJobError as failure:
-            cause = failure.__cause__
-            error = str(cause or failure)
-            if isinstance(cause, PySparkException):
-                raise cause from None
+        except Exception as failure:
+            error = str(failure)
             raise
         finally:
             post_event(sc, SQLExecutionEnd(execution_id, time.time(), error))
+
+
+@contextlib.contextmanager
+def _sql_errors():
+    """A SQL error raised inside a task reaches the caller as itself, not as the job's failure."""
+    try:
+        yield
+    except SparkJobError as failure:
+        if isinstance(failure.__cause__, PySparkException):
+            raise failure.__cause__ from None
+        raise
 
 
 def _merged_batches(batches) -> list:

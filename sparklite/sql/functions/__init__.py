@@ -200,8 +200,10 @@ sumDistinct = sum_distinct
 
 
 def approx_count_distinct(col, rsd: float | None = None) -> Column:
-    """Exact here (the count of distinct values), within any ``rsd`` Spark would allow."""
-    return Column(UnresolvedFunction("count", [_to_col(col)._expr], is_distinct=True))
+    """The number of distinct values by Spark's HyperLogLog++ sketch (``rsd``: its relative
+    standard deviation, 0.05 unless given)."""
+    args = [_to_col(col)._expr] + ([literal(float(rsd))] if rsd is not None else [])
+    return Column(UnresolvedFunction("approx_count_distinct", args))
 
 
 approxCountDistinct = approx_count_distinct
@@ -416,7 +418,16 @@ def percentile(col, percentage, frequency=1) -> Column:
 
 
 def percentile_approx(col, percentage, accuracy=10000) -> Column:
-    return Column(UnresolvedFunction("percentile_approx", [_to_col(col)._expr, literal(percentage)]))
+    """The ``percentage`` percentile (or a list of them: an array) by a Greenwald-Khanna summary of
+    relative error ``1 / accuracy``."""
+    if isinstance(percentage, Column):
+        fraction = percentage._expr
+    elif isinstance(percentage, (list, tuple)):
+        fraction = UnresolvedFunction("array", [literal(float(p)) for p in percentage])
+    else:
+        fraction = literal(percentage)
+    accuracy = accuracy._expr if isinstance(accuracy, Column) else literal(accuracy)
+    return Column(UnresolvedFunction("percentile_approx", [_to_col(col)._expr, fraction, accuracy]))
 
 
 def count_if(col) -> Column:

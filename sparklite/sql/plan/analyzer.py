@@ -24,12 +24,16 @@ from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.errors import AnalysisException
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.casting import check_cast
+from sparklite.sql.plan.hidden import expose, hidden_columns, hidden_references
+from sparklite.sql.plan.lateral import LateralScope, project_with_lateral_aliases
+from sparklite.sql.plan.setops import resolve_set_operation, resolve_union
+from sparklite.sql.plan.subquery import in_subquery
 from sparklite.sql.plan.timewindow import rewrite_time_windows
 from sparklite.sql.plan.expressions import (Alias, AttributeReference, Call, Cast, Expression, SortOrder,
                                             SortOrderExpression, UnresolvedAttribute, UnresolvedExtract,
                                             UnresolvedFunction, UnresolvedOrdinal, UnresolvedStar, WindowExpression,
                                             WindowFrame, OuterReference, SubqueryExpression, MultiAlias, output_name,
-                                            LambdaFunction, NamedLambdaVariable, UnresolvedLambda)
+                                            LambdaFunction, NamedLambdaVariable, UnresolvedLambda, to_attribute)
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -77,11 +81,19 @@ class Analyzer:
             return self._resolve_project(plan)
         if isinstance(plan, L.Filter):
             condition = self.resolve_expression(plan.condition, plan.child)
+            aggregates = [n for n in condition.walk() if is_aggregate_call(n)]
+            if aggregates and not isinstance(plan.child, L.Aggregate):
+                raise AnalysisException(errorClass="INVALID_WHERE_CONDITION",
+                                        messageParameters={"condition": f'"{condition.sql()}"',
+                                                           "expressionList": ", ".join(a.sql() for a in aggregates)})
             if not isinstance(condition.data_type, (T.BooleanType, T.NullType)):
                 raise AnalysisException(
                     errorClass="DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN",
                     messageParameters={"sqlExpr": f'"{condition.sql()}"', "filter": f'"{condition.sql()}"',
                                        "type": f'"{condition.data_type.simpleString().upper()}"'})
+            reads_hidden = hidden_references([condition], plan.child)
+            if reads_hidden:                # WHERE e.k over a USING join: its hidden key column, then dropped
+                return L.Project(list(plan.child.output), L.Filter(condition, expose(plan.child, reads_hidden)))
             return plan.with_new(expressions=[condition])
         if isinstance(plan, L.LateralView):
             return self._resolve_lateral_view(plan)
@@ -102,9 +114,9 @@ class Analyzer:
         if isinstance(plan, L.Join):
             return self._resolve_join(plan)
         if isinstance(plan, L.SetOperation):
-            return self._resolve_set_operation(plan)
+            return resolve_set_operation(self, plan)
         if isinstance(plan, L.Union):
-            return self._resolve_union(plan)
+            return resolve_union(self, plan)
         if isinstance(plan, L.CoGroupMap):
             left, right = plan.children
             return plan.with_new(expressions=[self.resolve_expression(e, left) for e in plan.left_grouping] +
@@ -223,15 +235,17 @@ class Analyzer:
         for lk, rk in pairs:
             if plan.join_type == "right_outer":
                 keys.append(rk)
-            elif plan.join_type == "full_outer":
-                keys.append(Alias(Call(lookup("coalesce"), [lk, rk], lk.data_type, lk.nullable and rk.nullable),
-                                  lk.name))
+            elif plan.join_type == "full_outer":        # both sides' keys may be NULL after the join
+                keys.append(Alias(Call(lookup("coalesce"), [lk.with_nullability(True), rk.with_nullability(True)],
+                                       lk.data_type, True), lk.name))
             else:
                 keys.append(lk)
         used = {a.expr_id for pair in pairs for a in pair}
         rest_left = [a for a in join.output[:len(left.output)] if a.expr_id not in used]
         rest_right = [a for a in join.output[len(left.output):] if a.expr_id not in used]
-        return L.Project(keys + rest_left + rest_right, join)
+        shown = {to_attribute(k).expr_id for k in keys}
+        hidden = [a for a in join.output if a.expr_id in used and a.expr_id not in shown]
+        return L.UsingJoinProject(keys + rest_left + rest_right, join, hidden)
 
     def _using_side(self, name: str, side, which: str):
         found = [a for a in side.output if self._same(a.name, name)]
@@ -241,82 +255,6 @@ class Analyzer:
                 messageParameters={"colName": f"`{name}`", "side": which,
                                    "suggestion": ", ".join(f"`{a.name}`" for a in side.output)})
         return found[0]
-
-    def _resolve_set_operation(self, plan: L.SetOperation) -> L.LogicalPlan:
-        from sparklite.sql.builtins.registry import lookup
-        union = self._resolve_union(L.Union(list(plan.children)))       # the same width and type rules
-        left, right = union.children
-        if plan.kind.endswith("_all"):
-            return self.execute(_multiset(plan.kind == "intersect_all", left, right))
-        if {a.expr_id for a in left.output} & {a.expr_id for a in right.output}:
-            right = _new_instance(right)
-        condition = None
-        for a, b in zip(left.output, right.output):
-            same = Call(lookup("equalnullsafe"), [a, b], T.BooleanType(), False)
-            condition = same if condition is None else Call(lookup("and"), [condition, same], T.BooleanType(), False)
-        join_type = "left_semi" if plan.kind == "intersect" else "left_anti"
-        distinct = L.Aggregate(list(left.output), list(left.output), left)
-        return L.Join(distinct, right, join_type, condition)
-
-    def _resolve_union(self, plan: L.Union) -> L.LogicalPlan:
-        """Children widened column by column to common types (by position, or by name)."""
-        from sparklite.sql.plan.coercion import cast_to, wider_type
-        children = list(plan.children)
-        if plan.by_name:
-            children = [children[0]] + [self._by_name(children[0], c, plan.allow_missing) for c in children[1:]]
-        width = len(children[0].output)
-        for i, c in enumerate(children[1:], 1):
-            if len(c.output) != width:
-                raise AnalysisException(
-                    errorClass="NUM_COLUMNS_MISMATCH",
-                    messageParameters={"operator": "UNION", "firstNumColumns": str(width),
-                                       "invalidOrdinalNum": _ordinal(i), "invalidNumColumns": str(len(c.output))})
-        types = []
-        for col in range(width):
-            t = children[0].output[col].data_type
-            for c in children[1:]:
-                wide = wider_type(t, c.output[col].data_type)
-                if wide is None:
-                    raise AnalysisException(
-                        errorClass="INCOMPATIBLE_COLUMN_TYPE",
-                        messageParameters={"operator": "UNION", "columnOrdinalNumber": _ordinal(col),
-                                           "tableOrdinalNumber": _ordinal(children.index(c)),
-                                           "dataType1": f'"{c.output[col].data_type.simpleString().upper()}"',
-                                           "dataType2": f'"{t.simpleString().upper()}"', "hint": ""})
-                t = wide
-            types.append(t)
-        widened = []
-        for c in children:
-            if all(a.data_type == t for a, t in zip(c.output, types)):
-                widened.append(c)
-            else:
-                widened.append(L.Project([a if a.data_type == t else Alias(cast_to(a, t), a.name)
-                                          for a, t in zip(c.output, types)], c))
-        return L.Union(widened)
-
-    def _by_name(self, first, other, allow_missing: bool):
-        from sparklite.sql.plan.expressions import Literal
-        items = []
-        for a in first.output:
-            match = [b for b in other.output if self._same(a.name, b.name)]
-            if not match:
-                if not allow_missing:
-                    raise AnalysisException(
-                        errorClass="NUM_COLUMNS_MISMATCH" if len(first.output) != len(other.output) else
-                        "UNRESOLVED_COLUMN.WITH_SUGGESTION",
-                        messageParameters={"objectName": f"`{a.name}`",
-                                           "proposal": ", ".join(f"`{b.name}`" for b in other.output)})
-                items.append(Alias(Literal(None, a.data_type), a.name))
-            else:
-                items.append(match[0])
-        extra = [b for b in other.output if not any(self._same(b.name, a.name) for a in first.output)]
-        if extra and not allow_missing:
-            raise AnalysisException(errorClass="NUM_COLUMNS_MISMATCH",
-                                    messageParameters={"operator": "UNION",
-                                                       "firstNumColumns": str(len(first.output)),
-                                                       "invalidOrdinalNum": "second",
-                                                       "invalidNumColumns": str(len(other.output))})
-        return L.Project(items, other)
 
     def _inline_table(self, plan: L.InlineTable) -> L.LocalRelation:
         """VALUES rows: constants widened to one type per column, as a local relation."""
@@ -377,7 +315,7 @@ class Analyzer:
         return SortOrder(self.resolve_expression(order.child, child), order.ascending, order.nulls_first)
 
     def _resolve_project(self, plan: L.Project):
-        items = []
+        items, lateral = [], None
         for e in plan.project_list:
             if isinstance(e, UnresolvedStar):
                 items += self.expand_star(e, plan.child)
@@ -386,8 +324,26 @@ class Analyzer:
             if generator is not None:
                 items.append(self._resolve_generator(e, plan.child))
                 continue
-            resolved = self.resolve_expression(e, plan.child)
+            try:
+                resolved = self.resolve_expression(e, plan.child)
+            except AnalysisException as missing:
+                earlier = [i for i in items if isinstance(i, Alias)]
+                if not (earlier and missing.getCondition().startswith("UNRESOLVED_COLUMN")):
+                    raise
+                try:
+                    resolved = self.resolve_expression(e, LateralScope(plan.child, earlier))
+                except AnalysisException:
+                    raise missing from None
+                lateral = missing
             items.append(named(resolved, e))
+        reads_hidden = hidden_references(items, plan.child)
+        if reads_hidden:
+            plan = plan.with_new(children=[expose(plan.child, reads_hidden)])
+        if lateral is not None:
+            if any(is_aggregate_call(node) or isinstance(node, WindowExpression)
+                   for item in items for node in item.walk()):
+                raise lateral               # lateral aliases with aggregates or windows: not supported yet
+            return project_with_lateral_aliases(items, plan.child)
         if any(is_aggregate_call(node) for item in items for node in walk_outside_windows(item)):
             check_aggregate([], items)          # select(max(x)): an aggregate over the whole input
             return L.Aggregate([], items, plan.child)
@@ -495,26 +451,13 @@ class Analyzer:
             plan = self.execute(node.plan)
         finally:
             self.outer.pop()
-        if node.kind in ("scalar", "in") and len(plan.output) != 1:
-            condition = "SCALAR_SUBQUERY_WRONG_NUMBER_OF_COLUMNS" if node.kind == "scalar" else \
-                "INVALID_SUBQUERY_EXPRESSION.SCALAR_SUBQUERY_RETURN_MORE_THAN_ONE_OUTPUT_COLUMN"
-            raise AnalysisException(errorClass=condition, messageParameters={"number": str(len(plan.output))})
+        if node.kind == "scalar" and len(plan.output) != 1:
+            raise AnalysisException(
+                errorClass="INVALID_SUBQUERY_EXPRESSION.SCALAR_SUBQUERY_RETURN_MORE_THAN_ONE_OUTPUT_COLUMN",
+                messageParameters={"number": str(len(plan.output))})
         resolved = node.with_plan(plan)
         if node.kind == "in":
-            from sparklite.sql.plan.coercion import cast_to, comparison_type
-            value, column = resolved.children[0], plan.output[0]
-            t = comparison_type(value.data_type, column.data_type)
-            if t is None:
-                raise AnalysisException(
-                    errorClass="DATATYPE_MISMATCH.IN_SUBQUERY_DATA_TYPE_MISMATCH",
-                    messageParameters={"sqlExpr": f'"({value.sql()} IN (listquery()))"',
-                                       "mismatchedColumns": f"({value.sql()}:{value.data_type.simpleString()}, "
-                                                            f"{column.name}:{column.data_type.simpleString()})",
-                                       "leftType": f'[{value.data_type.simpleString().upper()}]',
-                                       "rightType": f'[{column.data_type.simpleString().upper()}]'})
-            if column.data_type != t:
-                plan = L.Project([Alias(cast_to(column, t), column.name)], plan)
-            resolved = SubqueryExpression("in", plan, (cast_to(value, t),))
+            return in_subquery(resolved)
         return resolved
 
     def resolve_higher_order(self, node: UnresolvedFunction, child) -> Expression:
@@ -578,15 +521,19 @@ class Analyzer:
             if owner is not None:
                 candidates = owner.output
         parts = node.parts
-        # the longest qualifier-free match first: ``name``, then ``qualifier.name``, then struct fields
-        for consumed in (1, 2):
+        # ``qualifier.name`` first (a table alias wins over a struct column of its name), then ``name``
+        # and struct fields
+        hidden = hidden_columns(child) if len(parts) > 1 else []
+        for consumed in (2, 1):
             if consumed > len(parts):
-                break
+                continue
             if consumed == 1:
                 found = [a for a in candidates if self._same(a.name, parts[0])]
             else:
                 found = [a for a in candidates if a.qualifier and self._same(a.qualifier[-1], parts[0])
-                         and self._same(a.name, parts[1])]
+                         and self._same(a.name, parts[1])] or \
+                    [a for a in hidden if a.qualifier and self._same(a.qualifier[-1], parts[0])
+                     and self._same(a.name, parts[1])]
             if len(found) > 1:
                 found = _dedupe(found)
             if len(found) > 1:
@@ -627,30 +574,6 @@ class Analyzer:
         return AnalysisException(errorClass="UNRESOLVED_COLUMN.WITH_SUGGESTION",
                                  messageParameters={"objectName": quote_name(node.parts),
                                                     "proposal": ", ".join(ranked)})
-
-
-def _multiset(intersect: bool, left, right) -> L.LogicalPlan:
-    """INTERSECT ALL / EXCEPT ALL as Spark rewrites them: both sides marked (1, 0) and (0, 1), counted
-    per distinct row, and each row replicated min(l, r) times (intersect) or l - r times (except)."""
-    from sparklite.sql.plan.expressions import Literal
-
-    def column(name):
-        return UnresolvedAttribute((name,))
-
-    def call(name, *args):
-        return UnresolvedFunction(name, list(args))
-    names = [f"c{i}" for i in range(len(left.output))]
-    one, zero = Literal(1, T.IntegerType()), Literal(0, T.IntegerType())
-    sides = [L.Project([Alias(a, n) for a, n in zip(side.output, names)] + [Alias(l, "__l"), Alias(r, "__r")], side)
-             for side, l, r in ((left, one, zero), (right, zero, one))]
-    counts = L.Aggregate([column(n) for n in names],
-                         [column(n) for n in names] + [Alias(call("sum", column("__l")), "__l"),
-                                                       Alias(call("sum", column("__r")), "__r")], L.Union(sides))
-    count = call("least", column("__l"), column("__r")) if intersect else \
-        call("subtract", column("__l"), column("__r"))
-    kept = L.Filter(call("greaterthan", count, Literal(0, T.LongType())), counts)
-    replicated = L.Project([column(n) for n in names] + [call("__replicate_rows", count)], kept)
-    return L.Project([Alias(column(n), a.name) for n, a in zip(names, left.output)], replicated)
 
 
 def _takes_lambda(node) -> bool:
@@ -799,11 +722,6 @@ class _JoinScope(L.LeafPlan):
         return list(self.children[0].output) + list(self.children[1].output)
 
 
-def _ordinal(i: int) -> str:
-    return ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"][i] \
-        if i < 10 else f"{i + 1}th"
-
-
 def is_aggregate_call(e) -> bool:
     return isinstance(e, Call) and e.spec.aggregate
 
@@ -835,6 +753,8 @@ def check_aggregate(grouping: list, items: list) -> None:
         if not inside and e.semantic_key() in grouped_keys:
             return
         if isinstance(e, AttributeReference) and not inside:
+            if not grouping:             # a global aggregate: Spark asks for a GROUP BY
+                raise AnalysisException(errorClass="MISSING_GROUP_BY", messageParameters={})
             raise AnalysisException(
                 errorClass="MISSING_AGGREGATION",
                 messageParameters={"expression": f'"{e.sql()}"',

@@ -1,7 +1,9 @@
 """Which casts Spark allows (ANSI mode's ``Cast.canAnsiCast``), checked at analysis.
 
 Contract: ``can_cast(from, to)`` answers for any pair of Spark types, nested ones recursively;
-``check_cast(cast)`` raises ``DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION`` for a cast Spark refuses.
+``check_cast(cast)`` raises ``DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION`` for a cast Spark refuses
+(``CAST_WITH_FUNC_SUGGESTION`` between numbers and dates, ``CAST_WITH_CONF_SUGGESTION`` for the
+casts only Spark's non-ANSI mode makes).
 """
 from __future__ import annotations
 
@@ -45,10 +47,27 @@ def can_cast(src, dst) -> bool:
     return False
 
 
+def _legacy_only(src, dst) -> bool:
+    """Casts Spark makes only with ANSI mode off: booleans to and from datetimes."""
+    return (isinstance(src, T.BooleanType) and isinstance(dst, T.TimestampType)) or \
+        (isinstance(src, (T.DateType, T.TimestampType)) and isinstance(dst, T.BooleanType))
+
+
 def check_cast(cast) -> None:
+    """Raise for a cast Spark refuses, naming the functions that do it (a number of days to a date
+    and back) or the setting that allows it when there are such."""
     src, dst = cast.children[0].data_type, cast.to
-    if not can_cast(src, dst):
-        raise AnalysisException(
-            errorClass="DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION",
-            messageParameters={"sqlExpr": f'"{cast.sql()}"', "srcType": f'"{src.simpleString().upper()}"',
-                               "targetType": f'"{dst.simpleString().upper()}"'})
+    if can_cast(src, dst):
+        return
+    parameters = {"sqlExpr": f'"{cast.sql()}"', "srcType": f'"{src.simpleString().upper()}"',
+                  "targetType": f'"{dst.simpleString().upper()}"'}
+    functions = "`DATE_FROM_UNIX_DATE`" if isinstance(src, T.NumericType) and isinstance(dst, T.DateType) else \
+        "`UNIX_DATE`" if isinstance(src, T.DateType) and isinstance(dst, T.NumericType) else None
+    if functions is not None:
+        raise AnalysisException(errorClass="DATATYPE_MISMATCH.CAST_WITH_FUNC_SUGGESTION",
+                                messageParameters={**parameters, "functionNames": functions})
+    if _legacy_only(src, dst):
+        raise AnalysisException(errorClass="DATATYPE_MISMATCH.CAST_WITH_CONF_SUGGESTION",
+                                messageParameters={**parameters, "config": '"spark.sql.ansi.enabled"',
+                                                   "configVal": "'false'"})
+    raise AnalysisException(errorClass="DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION", messageParameters=parameters)

@@ -4,7 +4,9 @@ Contract:
 * ``wider_type(a, b)`` is the type both sides of an operator or a set operation widen to (Spark's
   ``findWiderTypeForTwo``), or None when there is none.
 * ``cast_to(e, t)`` wraps ``e`` in an implicit cast to ``t`` unless it already has that type.
-* ``decimal_of(t)`` is the decimal an integral type widens to; ``bounded_decimal(p, s)`` applies
+* ``decimal_of(t)`` is the decimal an integral type widens to, ``operand_decimal(e)`` the one an
+  operand of an operator beside a decimal does (an integer literal: its digits only, Spark's literal
+  rule, which makes the operator's result nullable); ``bounded_decimal(p, s)`` applies
   ``spark.sql.decimalOperations.allowPrecisionLoss`` (on): past 38 digits the scale gives way,
   keeping at least 6 digits of it.
 * The arithmetic result rules (``add_result``, ``multiply_result``, ``divide_result``,
@@ -46,6 +48,15 @@ def decimal_of(t) -> T.DecimalType:
         if isinstance(t, kind):
             return T.DecimalType(p, s)
     raise TypeError(f"{t} has no decimal form")
+
+
+def operand_decimal(e: Expression) -> T.DecimalType:
+    """The decimal an operand beside a decimal widens to in an operator (DecimalPrecision): an
+    integer literal to the fewest digits that hold it (``1`` is DECIMAL(1,0)), another integer to
+    its type's ``decimal_of``."""
+    if isinstance(e, Literal) and is_integral(e.data_type) and e.value is not None:
+        return T.DecimalType(len(str(abs(e.value))), 0)
+    return decimal_of(e.data_type)
 
 
 def bounded_decimal(precision: int, scale: int) -> T.DecimalType:

@@ -238,6 +238,22 @@ class Project(UnaryPlan):
         return "Project " + attr_list(self.project_list)
 
 
+class UsingJoinProject(Project):
+    """The projection over a ``JOIN ... USING`` (its keys once, first); ``hidden`` are the key columns
+    of both sides it does not show, which a qualified name (``e.dept``) still reaches (Spark's hidden
+    output of a USING join)."""
+
+    def __init__(self, project_list: list[Expression], child: LogicalPlan, hidden: list):
+        super().__init__(project_list, child)
+        self.hidden = list(hidden)
+
+    def with_new(self, children=None, expressions=None):
+        node = UsingJoinProject(list(expressions) if expressions is not None else self.project_list,
+                                (children or self.children)[0], self.hidden)
+        node.plan_id = self.plan_id
+        return node
+
+
 class Filter(UnaryPlan):
     def __init__(self, condition: Expression, child: LogicalPlan):
         super().__init__()
@@ -506,13 +522,15 @@ JOIN_TYPES = {"inner": "inner", "cross": "cross", "outer": "full_outer", "full":
 
 JOIN_NAMES = {"inner": "Inner", "cross": "Cross", "left_outer": "LeftOuter", "right_outer": "RightOuter",
               "full_outer": "FullOuter", "left_semi": "LeftSemi", "left_anti": "LeftAnti",
-              "left_anti_null_aware": "LeftAnti"}
+              "left_anti_null_aware": "LeftAnti", "left_existence": "ExistenceJoin", "left_single": "LeftSingle"}
 
 
 class Join(LogicalPlan):
     """``left JOIN right ON condition``; ``using`` names the columns of a USING join, output once, first
     (``"natural"``: the columns both sides have, found by the analyzer). ``hint`` is "broadcast" for a
-    side marked with a hint."""
+    side marked with a hint. Subqueries become two more types: ``left_existence`` (the left rows and,
+    as the right side's last attribute, whether each matched) and ``left_single`` (a left outer join
+    allowing at most one match per left row)."""
 
     def __init__(self, left: LogicalPlan, right: LogicalPlan, join_type: str, condition: Expression | None,
                  using: list | None = None, hint: dict | None = None):
@@ -548,9 +566,11 @@ class Join(LogicalPlan):
         left, right = self.left.output, self.right.output
         if self.join_type in ("left_semi", "left_anti", "left_anti_null_aware"):
             return list(left)
+        if self.join_type == "left_existence":        # the right side's last column says "matched"
+            return list(left) + [right[-1].with_nullability(False)]
         if self.join_type in ("right_outer", "full_outer"):
             left = [a.with_nullability(True) for a in left]
-        if self.join_type in ("left_outer", "full_outer"):
+        if self.join_type in ("left_outer", "full_outer", "left_single"):
             right = [a.with_nullability(True) for a in right]
         return list(left) + list(right)
 

@@ -236,6 +236,8 @@ def prune_columns(plan: L.LogicalPlan, required: set) -> L.LogicalPlan:
             _refs([o.child for o in plan.order])
     else:
         need = set(required) | _refs(plan.expressions)
+        if isinstance(plan, L.Join) and plan.join_type == "left_existence":
+            need.add(plan.right.output[-1].expr_id)         # the marker the join's flag column stands on
     children = tuple(prune_columns(c, need) for c in plan.children)
     if all(a is b for a, b in zip(children, plan.children)):
         return plan

@@ -7,17 +7,22 @@ Contract:
   ``filter("...")``).
 * Plans are built from sqlglot's syntax tree, never from SQL it generates (it rewrites some
   constructs); only type names are read back through our DDL parser.
+* Literals (numbers with their suffixes, DATE '...', X'..', INTERVAL ...) are typed by ``literals``
+  from the text this module finds; the dialect marks what sqlglot would otherwise rewrite (it reads
+  ``1L`` as a cast, ``+x`` as ``x`` and ``INTERVAL 1 DAY 2 HOURS`` as a sum).
 * Bad SQL raises ``ParseException`` (``PARSE_SYNTAX_ERROR``) with Spark's line and position.
 * This is the only module that imports sqlglot, and it does so when SQL is first parsed.
 """
 from __future__ import annotations
 
-import decimal
+import re
 from dataclasses import dataclass, field
 
 from sparklite.sql import types as T
 from sparklite.sql.errors import AnalysisException, ParseException
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.literals import (binary_literal, number, span_interval, string_interval, typed_literal,
+                                         unit_interval)
 from sparklite.sql.plan.expressions import (Alias, Cast, Expression, Literal, MultiAlias, SortOrder,
                                             UnresolvedAttribute, UnresolvedExtract, UnresolvedFunction,
                                             UnresolvedLambda, UnresolvedOrdinal, UnresolvedStar, SubqueryExpression,
@@ -44,10 +49,13 @@ def _sqlglot():
 
 
 def dialect():
-    """Spark's dialect with sqlglot's function normalisation turned off."""
+    """Spark's dialect with sqlglot's function normalisation turned off, and Spark's reading kept
+    where sqlglot's differs: typed numbers (``1L``), unary plus, POSITION and multi-unit intervals."""
     global _DIALECT
     if _DIALECT is None:
+        from sqlglot import exp
         from sqlglot.dialects.spark import Spark
+        from sqlglot.tokens import TokenType
 
         class SparkCalls(Spark):
             class Tokenizer(Spark.Tokenizer):
@@ -56,6 +64,32 @@ def dialect():
             class Parser(Spark.Parser):
                 FUNCTIONS: dict = {}
                 FUNCTION_PARSERS = {k: v for k, v in Spark.Parser.FUNCTION_PARSERS.items() if k in _SPECIAL_SYNTAX}
+                # sqlglot drops a unary plus; Spark keeps it as positive(x), named (+ x)
+                UNARY_PARSERS = {**Spark.Parser.UNARY_PARSERS, TokenType.PLUS: lambda self: self.expression(
+                    exp.Anonymous(this="unary_positive", expressions=[self._parse_unary()]))}
+
+                def build_cast(self, strict: bool, **kwargs):
+                    # sqlglot reads 1L, 2.5D, 1BD as casts; Spark as literals of the suffix's type
+                    suffix, written = self._prev.text.upper(), kwargs.get("this")
+                    node = super().build_cast(strict, **kwargs)
+                    if suffix in Spark.Tokenizer.NUMERIC_LITERALS and isinstance(written, exp.Literal) \
+                            and not written.is_string:
+                        node.meta["number"] = (str(written.this), suffix)
+                    return node
+
+                def _parse_position(self, haystack_first: bool = False):
+                    # POSITION(a IN b) is locate(a, b); POSITION(a, b[, c]) the call position(...)
+                    args = self._parse_csv(self._parse_bitwise)
+                    if self._match(TokenType.IN):
+                        return self.expression(exp.StrPosition(this=self._parse_bitwise(),
+                                                               substr=args[0] if args else None))
+                    return self.expression(exp.Anonymous(this="position", expressions=args))
+
+                def _parse_interval(self, require_interval: bool = True, parse_function_unit: bool = True):
+                    node = super()._parse_interval(require_interval, parse_function_unit)
+                    if isinstance(node, exp.Add):         # INTERVAL 1 DAY 2 HOURS: one literal, not a sum
+                        node.meta["interval_units"] = True
+                    return node
         _DIALECT = SparkCalls
     return _DIALECT
 
@@ -67,8 +101,19 @@ def _parse(text: str):
     except sqlglot.errors.ParseError as failure:
         raise _parse_error(text, failure) from None
     except sqlglot.errors.TokenError as failure:
+        _check_binary_literal(text, failure)
         raise ParseException(errorClass="PARSE_SYNTAX_ERROR",
                              messageParameters={"error": "end of input", "hint": ""}) from failure
+
+
+def _check_binary_literal(text: str, failure) -> None:
+    """sqlglot refuses X'0G' while tokenizing (naming where it starts); Spark calls it an invalid
+    typed literal."""
+    cause = str(failure.__cause__ or "")
+    where = re.search(r"Numeric string contains invalid characters from \d+:(\d+)", cause)
+    found = re.match(r"[xX]'([^']*)'", text[int(where.group(1)):]) if where else None
+    if found:
+        binary_literal(found.group(1))
 
 
 def _parse_error(text: str, failure) -> ParseException:
@@ -97,6 +142,10 @@ def parse_expression(text: str, time_zone: str = "UTC") -> Expression:
         node = sqlglot.parse_one(f"SELECT {text}", dialect=dialect())
     except sqlglot.errors.ParseError as failure:
         raise _parse_error(text, failure) from None
+    except sqlglot.errors.TokenError as failure:
+        _check_binary_literal(f"SELECT {text}", failure)
+        raise ParseException(errorClass="PARSE_SYNTAX_ERROR",
+                             messageParameters={"error": "end of input", "hint": ""}) from failure
     items = node.expressions if isinstance(node, exp.Select) else []
     if len(items) != 1 or node.args.get("from_") or node.args.get("where"):
         raise ParseException(errorClass="PARSE_SYNTAX_ERROR", messageParameters={"error": f"'{text}'", "hint": ""})
@@ -127,11 +176,15 @@ class _Builder:
         self.text, self.time_zone = text, time_zone
         self.ctes: dict[str, L.LogicalPlan] = {}
 
-    def suffixed(self, literal) -> bool:
-        """Whether a number was written with a type suffix (``1L``, ``2.5D``, ``1BD``): sqlglot
-        reads both ``1L`` and ``CAST(1 AS BIGINT)`` as the same cast, so the text decides."""
-        end = literal.meta.get("end") if literal.meta else None
-        return end is not None and end < len(self.text) and self.text[end].isalpha()
+    @staticmethod
+    def written_number(node):
+        """(text, type suffix or None) of a number as written (``1``, ``2.5D``), else None."""
+        _, exp = _sqlglot()
+        if isinstance(node, exp.Literal) and not node.is_string:
+            return str(node.this), None
+        if isinstance(node, (exp.Cast, exp.TryCast)) and "number" in node.meta:
+            return node.meta["number"]
+        return None
 
     # -- statements -------------------------------------------------------------------------
     def statement(self, node):
@@ -514,6 +567,8 @@ class _Builder:
                                       [self.expression(like.this), self.expression(like.expression),
                                        self.expression(node.expression)])
             return UnresolvedFunction("not", [call]) if like.args.get("negate") else call
+        if isinstance(node, exp.Add) and node.meta.get("interval_units"):
+            return self.interval_units(node)
         if kind in _BINARY:
             call = UnresolvedFunction(_BINARY[kind], [self.expression(node.this), self.expression(node.expression)])
             return UnresolvedFunction("not", [call]) if node.args.get("negate") else call
@@ -563,16 +618,12 @@ class _Builder:
         if isinstance(node, exp.Null):
             return Literal(None, T.NullType())
         if isinstance(node, exp.HexString):
-            return Literal(bytes.fromhex(node.this), T.BinaryType())
+            return binary_literal(node.this)
         if isinstance(node, exp.Neg):
-            inner = self.expression(node.this)
-            if isinstance(inner, Literal) and isinstance(inner.data_type, T.NumericType):
-                # -2147483648 is an INT literal although 2147483648 alone is a BIGINT
-                plain = isinstance(node.this, exp.Literal) and not self.suffixed(node.this)
-                if plain and inner.value == 1 << 31 and isinstance(inner.data_type, T.LongType):
-                    return Literal(-(1 << 31), T.IntegerType())
-                return Literal(-inner.value, inner.data_type)
-            return UnresolvedFunction("unary_negative", [inner])
+            written = self.written_number(node.this)
+            if written is not None:        # the sign is part of the number: -2147483648 is an INT
+                return number("-" + written[0], written[1])
+            return UnresolvedFunction("unary_negative", [self.expression(node.this)])
         if isinstance(node, exp.Not):
             return UnresolvedFunction("not", [self.expression(node.this)])
         if isinstance(node, exp.NEQ):
@@ -588,8 +639,12 @@ class _Builder:
         if isinstance(node, exp.In):
             if node.args.get("query") is not None:
                 query = node.args["query"]
+                values = tuple(self.expression(e) for e in node.this.expressions) \
+                    if isinstance(node.this, exp.Tuple) else (self.expression(node.this),)
                 return SubqueryExpression("in", self.query(query.this if isinstance(query, exp.Subquery) else query),
-                                          (self.expression(node.this),))
+                                          values)
+            if not node.expressions:
+                raise ParseException(errorClass="INVALID_SQL_SYNTAX.EMPTY_IN_PREDICATE", messageParameters={})
             return UnresolvedFunction("in", [self.expression(node.this)] + [self.expression(e) for e in node.expressions])
         if isinstance(node, exp.Between):
             value = self.expression(node.this)
@@ -607,7 +662,8 @@ class _Builder:
                 args.append(self.expression(node.args["default"]))
             return UnresolvedFunction("casewhen", args)
         if isinstance(node, (exp.Cast, exp.TryCast)):
-            return self.cast(node)
+            written = self.written_number(node)
+            return number(*written) if written is not None else self.cast(node)
         if isinstance(node, exp.Bracket):
             base = self.expression(node.this)
             for key in node.expressions:
@@ -665,22 +721,39 @@ class _Builder:
         return WindowExpression(function, partition, order, frame)
 
     def interval(self, node) -> Literal:
-        """``INTERVAL '90' DAY``, ``INTERVAL 3 MONTHS``: a day-time or year-month interval literal."""
-        import datetime
+        """``INTERVAL '90' DAY``, ``INTERVAL 3 MONTHS``, ``INTERVAL '1 02:03' DAY TO MINUTE``,
+        ``INTERVAL '1 day 2 hours'``: a day-time or year-month interval literal."""
         _, exp = _sqlglot()
-        unit = str(node.args.get("unit").name if node.args.get("unit") is not None else "DAY").upper().rstrip("S")
-        value = node.this.this if isinstance(node.this, exp.Literal) else self.constant(node.this)
-        amount = float(str(value).strip())
-        if unit in ("YEAR", "MONTH"):
-            months = int(amount * 12) if unit == "YEAR" else int(amount)
-            t = T.YearMonthIntervalType(0 if unit == "YEAR" else 1, 0 if unit == "YEAR" else 1)
-            return Literal(months, t, display=f"INTERVAL '{str(value).strip()}' {unit}")
-        seconds = {"DAY": 86400, "HOUR": 3600, "MINUTE": 60, "SECOND": 1}.get(unit)
-        if seconds is None:
-            raise _unsupported(f"INTERVAL ... {unit}")
-        field = {"DAY": 0, "HOUR": 1, "MINUTE": 2, "SECOND": 3}[unit]
-        return Literal(datetime.timedelta(seconds=amount * seconds), T.DayTimeIntervalType(field, field),
-                       display=f"INTERVAL '{str(value).strip()}' {unit}")
+        unit = node.args.get("unit")
+        if isinstance(unit, exp.IntervalSpan):
+            return span_interval(self.interval_value(node), unit.this.name, unit.expression.name)
+        if unit is None:
+            return string_interval(self.interval_value(node))
+        return self.interval_units(node)
+
+    def interval_units(self, node) -> Literal:
+        """``INTERVAL 1 DAY 2 HOURS`` (to sqlglot a sum of one-unit intervals): one literal."""
+        _, exp = _sqlglot()
+        parts = list(node.flatten()) if isinstance(node, exp.Add) else [node]
+        if not all(isinstance(p, exp.Interval) and isinstance(p.args.get("unit"), exp.Var) for p in parts):
+            raise ParseException(errorClass="PARSE_SYNTAX_ERROR", messageParameters={"error": "'INTERVAL'",
+                                                                                     "hint": ""})
+        pairs = [(self.interval_value(p), p.args["unit"].name) for p in parts]
+        return unit_interval(pairs, "INTERVAL " + " ".join(f"{v} {u}" for v, u in pairs))
+
+    @staticmethod
+    def interval_value(node) -> str:
+        """An interval's value as written, with a minus before it applied (``-'-5'`` is ``5``)."""
+        _, exp = _sqlglot()
+        negated = isinstance(node.this, exp.Neg)
+        value = node.this.this if negated else node.this
+        if not isinstance(value, exp.Literal):
+            raise ParseException(errorClass="PARSE_SYNTAX_ERROR", messageParameters={"error": "'INTERVAL'",
+                                                                                     "hint": ""})
+        text = str(value.this).strip()
+        if not negated:
+            return text
+        return text[1:] if text.startswith("-") else "-" + text.lstrip("+")
 
     def frame_bound(self, value, side) -> int:
         side = str(side or "").upper()
@@ -735,31 +808,11 @@ class _Builder:
         inner = node.this
         if type(node) is exp.Cast and isinstance(inner, exp.Literal) and inner.is_string:
             return typed_literal(inner.this, to, self.time_zone)   # DATE '...' (CAST(...) is a TryCast)
-        if isinstance(inner, exp.Literal) and not node.args.get("safe") and self.suffixed(inner):
-            if isinstance(to, T.DecimalType):
-                value = decimal.Decimal(inner.this)
-                return Literal(value, _decimal_type_of(value))
-            value = self.literal(inner).value
-            return Literal(float(value) if isinstance(to, (T.DoubleType, T.FloatType)) else int(value), to)
         mode = "try" if node.args.get("safe") else "ansi"
         return Cast(self.expression(inner), to, mode)
 
     def literal(self, node) -> Literal:
-        if node.is_string:
-            return Literal(node.this, T.StringType())
-        text = str(node.this)
-        if "e" in text.lower():
-            return Literal(float(text), T.DoubleType())
-        if "." in text:
-            value = decimal.Decimal(text)
-            return Literal(value, _decimal_type_of(value))
-        value = int(text)
-        if -(1 << 31) <= value < (1 << 31):
-            return Literal(value, T.IntegerType())
-        if -(1 << 63) <= value < (1 << 63):
-            return Literal(value, T.LongType())
-        dec = decimal.Decimal(value)
-        return Literal(dec, _decimal_type_of(dec))
+        return Literal(node.this, T.StringType()) if node.is_string else number(str(node.this))
 
     def parameter(self, node) -> Expression:
         from sparklite.sql.column import literal
@@ -771,39 +824,6 @@ class _Builder:
             self._position = getattr(self, "_position", -1) + 1
             return literal(args[self._position])
         raise ParseException(errorClass="UNBOUND_SQL_PARAMETER", messageParameters={"name": name})
-
-
-def typed_literal(text: str, to: T.DataType, time_zone: str) -> Expression:
-    """``DATE '...'``, ``TIMESTAMP '...'``, ``TIMESTAMP_NTZ '...'``, ``X'..'``: a literal of the type,
-    a timestamp read in the session's time zone; a value the type cannot hold is a parse error."""
-    import datetime
-    from sparklite.sql.execution.cast import parse_date, parse_timestamp
-    value = None
-    trimmed = text.strip()
-    if isinstance(to, T.DateType):
-        value = parse_date(trimmed)
-    elif isinstance(to, (T.TimestampType, T.TimestampNTZType)):
-        micros = parse_timestamp(trimmed, time_zone, isinstance(to, T.TimestampNTZType))
-        if micros is not None:
-            value = datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=micros)
-            if isinstance(to, T.TimestampType):
-                value = value.replace(tzinfo=datetime.timezone.utc)
-    else:
-        return Cast(Literal(text, T.StringType()), to, "ansi")
-    if value is None:
-        word = "TIMESTAMP" if isinstance(to, T.TimestampType) else to.simpleString().upper()
-        raise ParseException(errorClass="INVALID_TYPED_LITERAL",
-                             messageParameters={"valueType": f'"{word}"', "value": f"'{text}'"})
-    return Literal(value, to)
-
-
-def _decimal_type_of(value: decimal.Decimal) -> T.DecimalType:
-    sign, digits, exponent = value.as_tuple()
-    scale = max(-exponent, 0)
-    precision = max(len(digits), scale)
-    if exponent > 0:
-        precision = len(digits) + exponent
-    return T.DecimalType(max(precision, 1), scale)
 
 
 def _strip(e: Expression) -> Expression:
