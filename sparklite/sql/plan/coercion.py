@@ -105,18 +105,24 @@ def wider_type(a, b):
         return a
     if {type(a), type(b)} == {T.TimestampType, T.TimestampNTZType}:
         return T.TimestampType()
+    return nested_wider(a, b, wider_type)
+
+
+def nested_wider(a, b, widen):
+    """Arrays, maps and structs (fields matched by name, in order) widened element by element with
+    ``widen``; None when they are not two of a kind or an element has no common type."""
     if isinstance(a, T.ArrayType) and isinstance(b, T.ArrayType):
-        element = wider_type(a.elementType, b.elementType)
+        element = widen(a.elementType, b.elementType)
         return None if element is None else T.ArrayType(element, a.containsNull or b.containsNull)
     if isinstance(a, T.MapType) and isinstance(b, T.MapType):
-        k, v = wider_type(a.keyType, b.keyType), wider_type(a.valueType, b.valueType)
+        k, v = widen(a.keyType, b.keyType), widen(a.valueType, b.valueType)
         return None if k is None or v is None else T.MapType(k, v, a.valueContainsNull or b.valueContainsNull)
     if isinstance(a, T.StructType) and isinstance(b, T.StructType) and len(a.fields) == len(b.fields):
         fields = []
         for fa, fb in zip(a.fields, b.fields):
             if fa.name.lower() != fb.name.lower():
                 return None
-            t = wider_type(fa.dataType, fb.dataType)
+            t = widen(fa.dataType, fb.dataType)
             if t is None:
                 return None
             fields.append(T.StructField(fa.name, t, fa.nullable or fb.nullable))

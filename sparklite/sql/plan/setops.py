@@ -20,7 +20,7 @@ from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.errors import AnalysisException
 from sparklite.sql.plan import logical as L
-from sparklite.sql.plan.coercion import cast_to, is_integral, is_numeric, is_string, wider_type
+from sparklite.sql.plan.coercion import cast_to, is_integral, is_numeric, is_string, nested_wider, wider_type
 from sparklite.sql.plan.expressions import Alias, Call, Literal, UnresolvedAttribute, UnresolvedFunction
 
 
@@ -43,21 +43,7 @@ def set_operation_type(a, b):
         if isinstance(other, (T.DateType, T.TimestampType, T.TimestampNTZType, T.BooleanType, T.BinaryType)):
             return other
         return None
-    if isinstance(a, T.ArrayType) and isinstance(b, T.ArrayType):
-        element = set_operation_type(a.elementType, b.elementType)
-        return None if element is None else T.ArrayType(element, a.containsNull or b.containsNull)
-    if isinstance(a, T.MapType) and isinstance(b, T.MapType):
-        k, v = set_operation_type(a.keyType, b.keyType), set_operation_type(a.valueType, b.valueType)
-        return None if k is None or v is None else T.MapType(k, v, a.valueContainsNull or b.valueContainsNull)
-    if isinstance(a, T.StructType) and isinstance(b, T.StructType) and len(a.fields) == len(b.fields):
-        fields = []
-        for fa, fb in zip(a.fields, b.fields):
-            t = set_operation_type(fa.dataType, fb.dataType) if fa.name.lower() == fb.name.lower() else None
-            if t is None:
-                return None
-            fields.append(T.StructField(fa.name, t, fa.nullable or fb.nullable))
-        return T.StructType(fields)
-    return None
+    return nested_wider(a, b, set_operation_type)
 
 
 def resolve_union(analyzer, plan: L.Union) -> L.LogicalPlan:
