@@ -102,20 +102,8 @@ class RangePartitioner(BatchPartitioner):
         self.orders, self.bounds = orders, bounds
 
     def partition_ids(self, batch: pa.RecordBatch) -> np.ndarray:
-        count, n = len(self.bounds[0]), batch.num_rows
-        keys = []
-        for order, bound in zip(self.orders, self.bounds):
-            value = evaluate_array(order.child, batch)
-            keys.append((pa.concat_arrays([bound, value.cast(bound.type)]), order.ascending,
-                         order.nulls_first_effective))
-        # bounds and rows sorted together, a row before the bounds equal to it
-        flag = np.concatenate([np.ones(count, dtype=np.int8), np.zeros(n, dtype=np.int8)])
-        order = sort_indices(keys + [(pa.array(flag), True, False)], count + n).to_numpy()
-        is_bound = order < count
-        before = np.cumsum(is_bound)
-        ids = np.empty(n, dtype=np.int64)
-        ids[order[~is_bound] - count] = before[~is_bound]
-        return ids
+        keys = [evaluate_array(o.child, batch) for o in self.orders]
+        return bounds_below(keys, self.bounds, [(o.ascending, o.nulls_first_effective) for o in self.orders])
 
     def __eq__(self, other):
         return self is other
@@ -265,12 +253,21 @@ def _merge(streams: list, schema: pa.Schema, orders: list):
 
 def _rows_up_to(keys: list, bound: list, flags: list) -> int:
     """How many rows of a sorted batch sort at or before the one-row ``bound``."""
-    n = len(keys[0])
-    combined = [(pa.concat_arrays([k, b.cast(k.type)]), a, f) for k, b, (a, f) in zip(keys, bound, flags)]
-    flag = np.zeros(n + 1, dtype=np.int8)
-    flag[n] = 1                                            # among equals, rows come before the bound
-    order = sort_indices(combined + [(pa.array(flag), True, False)], n + 1).to_numpy()
-    return int(np.flatnonzero(order == n)[0])
+    return int(np.count_nonzero(bounds_below(keys, bound, flags) == 0))
+
+
+def bounds_below(keys: list, bounds: list, flags: list) -> np.ndarray:
+    """For each row of ``keys``, how many rows of ``bounds`` sort strictly before it (a bound equal
+    to the row comes after it); ``flags``: (ascending, nulls first) per key."""
+    count, n = len(bounds[0]), len(keys[0])
+    combined = [(pa.concat_arrays([b, k.cast(b.type)]), a, f) for k, b, (a, f) in zip(keys, bounds, flags)]
+    flag = np.concatenate([np.ones(count, dtype=np.int8), np.zeros(n, dtype=np.int8)])
+    order = sort_indices(combined + [(pa.array(flag), True, False)], count + n).to_numpy()
+    is_bound = order < count
+    before = np.cumsum(is_bound)
+    ids = np.empty(n, dtype=np.int64)
+    ids[order[~is_bound] - count] = before[~is_bound]
+    return ids
 
 
 class SortExec(SparkPlan):
