@@ -14,6 +14,7 @@ from sparklite.sql.column import Column, name_to_expression
 from sparklite.sql.errors import AnalysisException, PySparkTypeError, PySparkValueError
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Alias, Literal, UnresolvedFunction
+from sparklite.sql.plan.pivot import Pivot
 
 
 
@@ -65,27 +66,10 @@ class GroupedData:
         return self._aggregate([e._expr for e in exprs])
 
     def _pivoted(self, expressions: list):
-        """Spark's pivot: the aggregates per (grouping keys, pivot value), then one row per grouping key
-        with a column per pivot value and aggregate, NULL where the key never met the value (the
-        value NULL matches NULL)."""
         from sparklite.sql.column import literal
         column, values = self._pivot
-        n = len(self._grouping)
-        inner = list(self._grouping) + [Alias(column, "__pivot")] + \
-            [Alias(e.child if isinstance(e, Alias) else e, f"__agg{i}") for i, e in enumerate(expressions)]
-        by_value = self._df._with(L.Aggregate(list(self._grouping) + [column], inner, self._df._plan))
-        output = by_value._plan.output
-        keys, pivot, results = output[:n], output[n], output[n + 1:]
-        columns = []
-        for value in values:
-            matches = UnresolvedFunction("equalnullsafe", [pivot, literal(value)])
-            for e, result in zip(expressions, results):
-                name = _value_name(value)
-                if len(expressions) > 1:
-                    name = f"{name}_{e.name if isinstance(e, Alias) else e.sql()}"
-                picked = UnresolvedFunction("if", [matches, result, Literal(None, T.NullType())])
-                columns.append(Alias(UnresolvedFunction("first", [picked, Literal(True, T.BooleanType())]), name))
-        return by_value._with(L.Aggregate(keys, keys + columns, by_value._plan))
+        return self._df._with(Pivot(self._grouping, column, [(literal(v), _value_name(v)) for v in values],
+                                    expressions, self._df._plan))
 
     def count(self):
         return self._aggregate([Alias(UnresolvedFunction("count", [Literal(1, T.IntegerType())]), "count")])

@@ -27,6 +27,7 @@ from sparklite.sql.plan.casting import check_cast
 from sparklite.sql.plan.hidden import expose, hidden_columns, hidden_references
 from sparklite.sql.plan.lateral import LateralScope, project_with_lateral_aliases
 from sparklite.sql.plan.setops import resolve_set_operation, resolve_union
+from sparklite.sql.plan.pivot import Pivot, resolve_pivot
 from sparklite.sql.plan.subquery import in_subquery
 from sparklite.sql.plan.timewindow import rewrite_time_windows
 from sparklite.sql.plan.expressions import (Alias, AttributeReference, Call, Cast, Expression, SortOrder,
@@ -48,6 +49,15 @@ def levenshtein(a: str, b: str) -> int:
 
 def quote_name(parts) -> str:
     return ".".join(f"`{p}`" for p in parts)
+
+
+def _grouping_keys_out(plan: L.LogicalPlan) -> list:
+    """The output columns of an aggregate (under at most one projection) that are its grouping keys."""
+    aggregate = plan.child if isinstance(plan, L.Project) else plan
+    if not isinstance(aggregate, L.Aggregate):
+        return []
+    grouped = {g.expr_id for g in aggregate.grouping if isinstance(g, AttributeReference)}
+    return [a for a in plan.output if a.expr_id in grouped]
 
 
 class Analyzer:
@@ -97,6 +107,8 @@ class Analyzer:
             return plan.with_new(expressions=[condition])
         if isinstance(plan, L.LateralView):
             return self._resolve_lateral_view(plan)
+        if isinstance(plan, Pivot):
+            return resolve_pivot(self, plan)
         if isinstance(plan, L.ColumnAliases):
             output = plan.child.output
             if len(plan.names) != len(output):
@@ -291,6 +303,14 @@ class Analyzer:
             return plan.with_new(expressions=[self._resolve_order(o, plan.child) for o in plan.order])
         except AnalysisException as missing:
             child = plan.child
+            keys = _grouping_keys_out(child)
+            if missing.getCondition() == "AMBIGUOUS_REFERENCE" and keys:
+                # a pivot value named like a grouping column: the name means the grouping column
+                try:
+                    scope = L.Project(keys, child)
+                    return plan.with_new(expressions=[self._resolve_order(o, scope) for o in plan.order])
+                except AnalysisException:
+                    raise missing from None
             if not isinstance(child, L.Project) or not missing.getCondition().startswith("UNRESOLVED_COLUMN"):
                 raise
             try:
@@ -348,17 +368,13 @@ class Analyzer:
             check_aggregate([], items)          # select(max(x)): an aggregate over the whole input
             return L.Aggregate([], items, plan.child)
         generates = [i for i in items if isinstance(i, L.Generate)]
-        if generates:
-            if len(generates) > 1:
-                raise AnalysisException(errorClass="UNSUPPORTED_GENERATOR.MULTI_GENERATOR",
-                                        messageParameters={"clause": "SELECT", "num": str(len(generates)),
-                                                           "generators": ", ".join(f'"{g.generator.sql()}"'
-                                                                                   for g in generates)})
-            generate = generates[0]
-            child = L.Generate(generate.generator, generate.generator_output, plan.child)
+        if generates:   # several generators in one select: each row's outputs are crossed, as Spark 4 does
+            child = plan.child
+            for generate in generates:
+                child = L.Generate(generate.generator, generate.generator_output, child)
             flat = []
             for i in items:
-                flat += i.generator_output if i is generate else [i]
+                flat += i.generator_output if isinstance(i, L.Generate) else [i]
             return L.Project(flat, child)
         if any(isinstance(node, WindowExpression) for item in items for node in item.walk()):
             return extract_windows(items, plan.child)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sparklite.sql import types as T
 from sparklite.sql.errors import AnalysisException, ParseException
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.pivot import Pivot
 from sparklite.sql.plan.literals import (binary_literal, number, span_interval, string_interval, typed_literal,
                                          unit_interval)
 from sparklite.sql.plan.expressions import (Alias, Cast, Expression, Literal, MultiAlias, SortOrder,
@@ -75,6 +76,19 @@ def dialect():
                     if suffix in Spark.Tokenizer.NUMERIC_LITERALS and isinstance(written, exp.Literal) \
                             and not written.is_string:
                         node.meta["number"] = (str(written.this), suffix)
+                    return node
+
+                def _parse_term(self):
+                    # a >>> b: sqlglot reads `>>`, then asks for a term at the third `>`
+                    tokens, i = self._tokens, self._index
+                    unsigned = i >= 2 and self._curr is not None and all(
+                        t.token_type == TokenType.GT for t in (tokens[i - 2], tokens[i - 1], tokens[i])) and \
+                        tokens[i - 1].end + 1 == tokens[i].start
+                    if unsigned:
+                        self._advance()
+                    node = super()._parse_term()
+                    if unsigned and node is not None:
+                        node.meta["unsigned_shift"] = True
                     return node
 
                 def _parse_position(self, haystack_first: bool = False):
@@ -161,7 +175,7 @@ _BINARY = {"Add": "add", "Sub": "subtract", "Mul": "multiply", "Div": "divide", 
            "LTE": "lessthanorequal", "NullSafeEQ": "equalnullsafe", "And": "and", "Or": "or",
            "BitwiseAnd": "bitwise_and", "BitwiseOr": "bitwise_or", "BitwiseXor": "bitwise_xor",
            "DPipe": "concat", "Pow": "power", "Like": "like", "ILike": "ilike", "RegexpLike": "rlike",
-           "BitwiseLeftShift": "<<", "BitwiseRightShift": ">>"}
+           "BitwiseLeftShift": "<<", "BitwiseRightShift": ">>", "BitwiseRightShiftUnsigned": ">>>"}
 # sqlglot function nodes whose Spark name differs from the node's key
 _FUNCTION_NAMES = {"StrPosition": "instr", "Substring": "substring", "If": "if", "Coalesce": "coalesce",
                    "ApproxDistinct": "approx_count_distinct", "ArrayAgg": "collect_list", "ArraySize": "size",
@@ -542,7 +556,25 @@ class _Builder:
             if alias.columns:
                 plan = L.ColumnAliases([c.name for c in alias.columns], plan)
             plan = L.SubqueryAlias(alias.name, plan)
+        for pivot in node.args.get("pivots") or []:
+            plan = self.pivot(pivot, plan)
         return plan
+
+    def pivot(self, node, plan: L.LogicalPlan) -> L.LogicalPlan:
+        """``PIVOT (aggregates FOR column IN (value [AS name], ...))``, grouped by the other columns."""
+        _, exp = _sqlglot()
+        if node.args.get("unpivot"):
+            raise _unsupported("UNPIVOT")
+        (field,) = node.args["fields"]
+        values = []
+        for value in field.expressions:
+            named = value.alias if isinstance(value, exp.PivotAlias) else None
+            value = value.this if isinstance(value, exp.PivotAlias) else value
+            values.append((self.expression(value), named or (value.this if isinstance(value, exp.Literal)
+                                                             else value.sql(dialect="spark"))))
+        plan = Pivot(None, self.expression(field.this), values, [self.expression(a) for a in node.expressions], plan)
+        alias = node.args.get("alias")
+        return L.SubqueryAlias(alias.name, plan) if alias is not None and alias.name else plan
 
     def values(self, node) -> L.LogicalPlan:
         _, exp = _sqlglot()
@@ -570,6 +602,8 @@ class _Builder:
         if isinstance(node, exp.Add) and node.meta.get("interval_units"):
             return self.interval_units(node)
         if kind in _BINARY:
+            if kind == "BitwiseRightShift" and node.expression.meta.get("unsigned_shift"):
+                kind = "BitwiseRightShiftUnsigned"
             call = UnresolvedFunction(_BINARY[kind], [self.expression(node.this), self.expression(node.expression)])
             return UnresolvedFunction("not", [call]) if node.args.get("negate") else call
         if isinstance(node, exp.Trim):
@@ -848,7 +882,10 @@ def _is_aggregate_call(node) -> bool:
     _, exp = _sqlglot()
     if not isinstance(node, exp.Anonymous) or isinstance(node.parent, exp.Window):
         return False
-    spec = FUNCTIONS.get(str(node.this).lower())
+    name = str(node.this).lower()
+    if name in ("grouping", "grouping_id"):      # read the grouping set's id: computed with the aggregates
+        return True
+    spec = FUNCTIONS.get(name)
     return spec is not None and spec.aggregate
 
 
