@@ -9,6 +9,7 @@ defines one of that name too. Within one layer (``sparklite.sql.*``) modules sha
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import pathlib
 
@@ -25,7 +26,8 @@ def layer_modules() -> list[pathlib.Path]:
     return sorted(package + list((ROOT / "benchmarks").rglob("*.py")))
 
 
-def private_names(folder: pathlib.Path) -> set[str]:
+@functools.lru_cache(maxsize=None)
+def private_names(folder: pathlib.Path) -> frozenset[str]:
     """The ``_``-names a folder's modules define: functions, classes and attributes they assign."""
     names = set()
     for path in folder.rglob("*.py") if folder.is_dir() else [folder]:
@@ -36,7 +38,7 @@ def private_names(folder: pathlib.Path) -> set[str]:
                 names.add(node.attr)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.add(node.id)
-    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+    return frozenset(n for n in names if n.startswith("_") and not n.startswith("__"))
 
 
 CORE_PRIVATE = private_names(ROOT / "sparklite" / "core")

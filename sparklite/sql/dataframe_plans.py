@@ -2,7 +2,7 @@
 action runs, see ``sparklite/sql/observation.py``), ``to(schema)`` (columns reconciled
 by name to a schema), ``colRegex`` (the columns whose names match a regular expression),
 ``sameSemantics``/``semanticHash`` (plans compared with expression ids left out) and ``inputFiles``
-(the files the scans read).
+(the files the scans read). ``pandas_api`` (pandas API on Spark) is not provided: it says so.
 
 Contract: ``PlanMethods`` is a mixin of ``DataFrame``; it uses only ``_plan``, ``_with``,
 ``_session`` and ``_query``. ``to`` keeps the schema's order, names and metadata, casts what
@@ -16,7 +16,8 @@ import re
 
 from sparklite.sql import types as T
 from sparklite.sql.column import Column
-from sparklite.sql.errors import AnalysisException, PySparkTypeError, PySparkValueError
+from sparklite.sql.errors import (AnalysisException, PySparkNotImplementedError, PySparkTypeError,
+                                  PySparkValueError, error)
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Literal, UnresolvedAttribute, UnresolvedStar
 
@@ -25,6 +26,13 @@ _EXPRESSION_ID = re.compile(r"#\d+")
 
 
 class PlanMethods:
+    def pandas_api(self, index_col=None):
+        """The pandas API on Spark (``pyspark.pandas``) is not part of sparklite: this raises
+        ``PySparkNotImplementedError`` pointing at ``toPandas``/``toArrow`` and the DataFrame API."""
+        raise error(PySparkNotImplementedError, "NOT_IMPLEMENTED",
+                    feature="DataFrame.pandas_api (the pandas API on Spark; use toPandas() or toArrow() "
+                            "to work in pandas or Arrow on the driver, or the DataFrame API to stay distributed)")
+
     def colRegex(self, colName: str) -> Column:
         """The columns whose names match a regular expression quoted in backticks (``"`(a|b)_.*`"``,
         optionally after a table name: ``"t.`x.*`"``); a name without backticks is a column name."""

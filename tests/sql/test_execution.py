@@ -195,3 +195,10 @@ def test_a_side_that_turns_out_small_is_broadcast_and_the_other_is_not_shuffled(
     finally:
         spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "10MB")
         spark.conf.set("spark.sql.adaptive.enabled", "true")
+
+
+def test_the_pandas_api_on_spark_is_not_provided_and_says_what_to_use(spark):
+    from sparklite.sql.errors import PySparkNotImplementedError
+    with pytest.raises(PySparkNotImplementedError, match=r"pandas API on Spark.*toPandas\(\)") as raised:
+        spark.range(3).pandas_api()
+    assert raised.value.getCondition() == "NOT_IMPLEMENTED"
