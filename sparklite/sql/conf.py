@@ -3,10 +3,12 @@
 Contract: starts from the SparkContext's settings and Spark's SQL defaults below; ``set`` takes any
 key (values become strings, booleans ``true``/``false``); ``get`` of a key neither set nor
 defaulted raises ``SQL_CONF_NOT_FOUND`` unless a default is given. Spark's static keys (the
-warehouse directory) cannot be changed once the session runs.
+warehouse directory) cannot be changed once the session runs. Byte sizes read as Spark writes
+them (``10485760b``); ``byte_size`` reads them back.
 """
 from __future__ import annotations
 
+import re
 import time
 
 from sparklite.sql.errors import AnalysisException, PySparkTypeError
@@ -36,20 +38,33 @@ SQL_DEFAULTS = {
     "spark.sql.caseSensitive": "false",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
-    "spark.sql.adaptive.advisoryPartitionSizeInBytes": "64MB",
-    "spark.sql.autoBroadcastJoinThreshold": "10MB",
+    "spark.sql.adaptive.advisoryPartitionSizeInBytes": "67108864b",
+    "spark.sql.autoBroadcastJoinThreshold": "10485760b",
     "spark.sql.repl.eagerEval.enabled": "false",
     "spark.sql.repl.eagerEval.maxNumRows": "20",
     "spark.sql.repl.eagerEval.truncate": "20",
     "spark.sql.warehouse.dir": "spark-warehouse",
-    "spark.sql.execution.arrow.pyspark.enabled": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.execution.arrow.maxRecordsPerBatch": "10000",
-    "spark.sql.files.maxPartitionBytes": "128MB",
+    "spark.sql.files.maxPartitionBytes": "134217728b",
     "spark.sql.sources.default": "parquet",
     "spark.sql.legacy.timeParserPolicy": "CORRECTED",
     "spark.sql.crossJoin.enabled": "true",
-    "spark.sql.maxPlanStringLength": "2147483632",
+    "spark.sql.maxPlanStringLength": "2147483632b",
 }
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "g": 1 << 30,
+               "gb": 1 << 30, "t": 1 << 40, "tb": 1 << 40}
+
+
+def byte_size(text) -> int:
+    """Spark's byte-size values as its defaults read (``10485760b``) and as users write them
+    (``134217728``, ``128m``, ``4MB``, ``-1`` for off)."""
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(text))
+    if not m or m.group(2).lower() not in _SIZE_UNITS:
+        raise ValueError(f"Invalid byte size: {text!r}")
+    return int(float(m.group(1)) * _SIZE_UNITS[m.group(2).lower()])
+
+
 STATIC_KEYS = {"spark.sql.warehouse.dir", "spark.sql.extensions", "spark.sql.catalogImplementation"}
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from sparklite.core.api import BatchPartitioner, TaskContext, start_position, submit_map_stage
+from sparklite.sql.conf import byte_size  # noqa: F401 (the planner reads it from here too)
 from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.hashing import partition_ids as murmur3_partition_ids
 from sparklite.sql.execution.physical import SparkPlan, bind
@@ -140,12 +141,3 @@ def coalesce_groups(ctx, shuffles: list):
     if current:
         groups.append(current)
     return groups if len(groups) < len(sizes) else None
-
-
-def byte_size(text) -> int:
-    text = str(text).strip().lower()
-    units = {"b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "g": 1 << 30, "gb": 1 << 30}
-    for suffix in sorted(units, key=len, reverse=True):
-        if text.endswith(suffix):
-            return int(float(text[:-len(suffix)]) * units[suffix])
-    return int(text)

@@ -78,15 +78,15 @@ def dialect():
                         node.meta["number"] = (str(written.this), suffix)
                     return node
 
-                def _parse_term(self):
+                def _parse_term(self, *args, **kwargs):
                     # a >>> b: sqlglot reads `>>`, then asks for a term at the third `>`
-                    tokens, i = self._tokens, self._index
-                    unsigned = i >= 2 and self._curr is not None and all(
-                        t.token_type == TokenType.GT for t in (tokens[i - 2], tokens[i - 1], tokens[i])) and \
-                        tokens[i - 1].end + 1 == tokens[i].start
+                    curr, prev, i = self._curr, self._prev, self._index
+                    unsigned = curr is not None and prev is not None and 2 <= i <= len(self._tokens) and all(
+                        t.token_type == TokenType.GT for t in (self._tokens[i - 2], prev, curr)) and \
+                        prev.end + 1 == curr.start
                     if unsigned:
                         self._advance()
-                    node = super()._parse_term()
+                    node = super()._parse_term(*args, **kwargs)
                     if unsigned and node is not None:
                         node.meta["unsigned_shift"] = True
                     return node

@@ -42,6 +42,7 @@ from sparklite import SparkJobError
 from sparklite.core.api import resolve_path
 from sparklite.errors import PySparkException
 from sparklite.sql import types as T
+from sparklite.sql.conf import byte_size
 from sparklite.sql.display import java_float_string
 from sparklite.sql.errors import AnalysisException, SparkRuntimeException
 from sparklite.sql.execution.cast import parse_date, parse_timestamp
@@ -50,18 +51,6 @@ log = logging.getLogger("sparklite.sql.sources")
 DEFAULT_PARTITION_NAME = "__HIVE_DEFAULT_PARTITION__"
 _GLOB_CHARS = "*?[{"
 _COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
-_SIZE_UNITS = {"b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "g": 1 << 30, "gb": 1 << 30,
-               "t": 1 << 40, "tb": 1 << 40}
-
-
-def byte_size(text) -> int:
-    """Spark's byte-size configuration values: ``134217728``, ``128m``, ``4MB``."""
-    m = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]*)\s*", str(text))
-    if not m or m.group(2).lower() not in _SIZE_UNITS | {"": 1}:
-        raise ValueError(f"Invalid byte size: {text!r}")
-    return int(m.group(1)) * (_SIZE_UNITS.get(m.group(2).lower(), 1))
-
-
 class Settings(NamedTuple):
     """What a source needs of the session, taken when the read is defined (picklable)."""
     fs_conf: dict               # the spark.hadoop.fs.s3a.* keys
