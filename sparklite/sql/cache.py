@@ -7,7 +7,11 @@ replaces every cached subtree of a plan with an ``InMemoryRelation`` over those 
 ``uncache`` drops the blocks. Plans are matched by identity, seen through the wrappers a table
 lookup puts around a view's plan (its alias and the projection giving its columns new ids): a
 DataFrame derived from a cached one, a view over it, and every ``spark.table`` of a cached view
-share the plan object (so ``CACHE TABLE v`` serves later queries of ``v``).
+share the plan object (so ``CACHE TABLE v`` serves later queries of ``v``). A catalog table's
+relation carries its table's key (``catalog_table``): while the table is cached every
+``spark.table`` of it reads the cached relation (the files as listed when it was cached), and
+``refresh_table`` (``refreshTable``, a write to its files) lists them anew and caches again, lazily,
+at the same level.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ class CachedData:
     plan: L.LogicalPlan
     level: StorageLevel
     rdd: object = None
+    table: str | None = None        # the catalog table whose relation this is
 
 
 class InMemoryRelation(L.LeafPlan):
@@ -44,13 +49,17 @@ def cache_key(plan: L.LogicalPlan) -> int:
     """The identity a plan is cached under: that of the plan below its aliases and its renaming
     projections (``SubqueryAlias``, and a ``Project`` giving each of its child's columns a new id
     under the same name, in order)."""
+    return id(_below_renames(plan))
+
+
+def _below_renames(plan: L.LogicalPlan) -> L.LogicalPlan:
     while True:
         if isinstance(plan, L.SubqueryAlias):
             plan = plan.child
         elif isinstance(plan, L.Project) and _renames_only(plan):
             plan = plan.child
         else:
-            return id(plan)
+            return plan
 
 
 def _renames_only(plan: L.Project) -> bool:
@@ -68,7 +77,23 @@ class CacheManager:
     def cache(self, df, level=None) -> None:
         key = cache_key(df._plan)
         if key not in self.entries:
-            self.entries[key] = CachedData(df._plan, level or StorageLevel.MEMORY_AND_DISK_DESER)
+            table = getattr(_below_renames(df._plan), "catalog_table", None)
+            self.entries[key] = CachedData(df._plan, level or StorageLevel.MEMORY_AND_DISK_DESER, table=table)
+
+    def table_plan(self, table: str) -> L.LogicalPlan | None:
+        """The relation a cached catalog table is read through, None when it is not cached."""
+        entry = next((e for e in self.entries.values() if e.table == table), None)
+        return None if entry is None else entry.plan
+
+    def refresh_table(self, table: str, drop: bool = False) -> None:
+        """Forget a cached table's data; unless ``drop``, cache the table again (its files listed anew)."""
+        for key, entry in list(self.entries.items()):
+            if entry.table == table:
+                del self.entries[key]
+                if entry.rdd is not None:
+                    entry.rdd.unpersist()
+                if not drop:
+                    self.cache(self.session.table(table), entry.level)
 
     def lookup(self, plan) -> CachedData | None:
         return self.entries.get(cache_key(plan))

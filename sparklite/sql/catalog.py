@@ -122,13 +122,19 @@ class SessionCatalog:
         return L.SubqueryAlias(parts[-1], fresh_instance(plan))
 
     def _table_plan(self, info: tables.TableInfo) -> L.LogicalPlan:
+        key = tables.table_key([info.name])
+        cached = self.session._cache_manager.table_plan(key)
+        if cached is not None:
+            return cached
         try:
-            return tables.relation(self.session, info)._plan
+            plan = tables.relation(self.session, info)._plan
         except AnalysisException as e:
             if e.getCondition() != "PATH_NOT_FOUND":
                 raise
             # an external table over a directory that does not exist yet reads as empty, as in Spark
-            return self.session.createDataFrame([], info.schema)._plan
+            plan = self.session.createDataFrame([], info.schema)._plan
+        plan.catalog_table = key            # what the cache manager knows the table's relation by
+        return plan
 
 
 SEARCH_PATH = "[`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`]"
@@ -298,8 +304,7 @@ class Catalog:
 
     @staticmethod
     def _table_entry(info: tables.TableInfo, name: str) -> Table:
-        # a table's description is set by createTable; TableInfo has no field for it yet
-        return Table(name, tables.CATALOG, [tables.DATABASE], getattr(info, "description", None),
+        return Table(name, tables.CATALOG, [tables.DATABASE], info.description,
                      "MANAGED" if info.managed else "EXTERNAL", False)
 
     def _is_global_namespace(self, dbName: str | None) -> bool:
@@ -383,9 +388,9 @@ class Catalog:
             raise _schema_not_found(parts[1:-1] if catalog_named else parts[:-1])
         if schema is None:
             schema = self._inferred_schema(source, path, options)
-        tables.create(self._session, parts, schema, source, [], path)
-        if description:     # kept on the table's entry, read back by _table_entry
-            tables.lookup(self._session, parts).description = description
+        if path is not None:        # kept among the table's options, as Spark keeps it
+            options["path"] = path
+        tables.create(self._session, parts, schema, source, [], path, options=options, description=description)
         return self._session.table(tableName)
 
     def _inferred_schema(self, source: str, path: str | None, options: dict) -> T.StructType:
@@ -522,14 +527,13 @@ class Catalog:
         columns = ",\n".join(f"  {_ddl_name(f.name)} {_ddl_type(f.dataType)}" for f in info.schema.fields)
         text = f"CREATE TABLE {tables.CATALOG}.{tables.DATABASE}.{info.name.lower()} (\n{columns})\n" \
                f"USING {info.provider}\n"
-        if not info.managed:
-            text += f"OPTIONS (\n  'path' = '{info.location}')\n"
+        if info.options:
+            entries = ",\n".join(f"  '{k}' = '{_escaped(v)}'" for k, v in sorted(info.options.items()))
+            text += f"OPTIONS (\n{entries})\n"
         if info.partition_columns:
             text += f"PARTITIONED BY ({', '.join(_ddl_name(c) for c in info.partition_columns)})\n"
-        description = getattr(info, "description", None)
-        if description:
-            escaped = description.replace("'", "\\'")
-            text += f"COMMENT '{escaped}'\n"
+        if info.description:
+            text += f"COMMENT '{_escaped(info.description)}'\n"
         if not info.managed:
             text += f"LOCATION '{_location_uri(info.location)}'\n"
         return text
@@ -604,11 +608,28 @@ class Catalog:
         self._session._cache_manager.clear()
 
     def refreshTable(self, tableName: str) -> None:
-        """Checks that the table or view exists: sparklite lists a table's files for every new read, so
-        there is no metadata to refresh. Cached data is kept as it is (a cached plan keeps the files it
-        listed; re-listing them is not supported yet)."""
+        """Lists the table's files anew for the queries to come: a cached table is cached again
+        (lazily, at its level) from what is there now. A view is only checked to exist."""
         self._session.table(tableName)
+        info = tables.lookup(self._session, self._parts(tableName))
+        if info is not None and not self._temp_view(self._parts(tableName)):
+            self._session._cache_manager.refresh_table(tables.table_key([info.name]))
 
     def refreshByPath(self, path: str) -> None:
-        """Nothing to do: files are listed for every new read, and cached data is kept (as for
-        ``refreshTable``)."""
+        """Refreshes every cached table whose files lie under ``path`` (as ``refreshTable``)."""
+        prefix = _local_path(path)
+        for key, info in list(self._session._shared["tables"].items()):
+            location = _local_path(info.location)
+            if location == prefix or location.startswith(prefix + "/"):
+                self._session._cache_manager.refresh_table(key)
+
+
+def _escaped(text) -> str:
+    """A value inside single quotes of a statement, as SHOW CREATE TABLE writes it."""
+    return str(text).replace("'", "\\'")
+
+
+def _local_path(path: str) -> str:
+    """A location as one spelling: ``file:`` URIs and relative paths become absolute paths."""
+    path = path.removeprefix("file://").removeprefix("file:")
+    return (path if "://" in path else os.path.abspath(path)).rstrip("/")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sparklite.sql import tables
 from sparklite.sql.errors import AnalysisException
 from sparklite.sql.plan import logical as L
-from sparklite.sql.plan.sql import Command
+from sparklite.sql.plan.sql_statements import Command
 
 
 def _rows(session, rows: list, schema: str):
@@ -67,7 +67,8 @@ def run_command(session, command: Command):
             tables.drop(session, args["name"], if_exists=True)
         query = session._dataframe(args["query"]) if args["query"] is not None else None
         tables.create(session, args["name"], args["schema"], args["provider"], args["partitions"], args["location"],
-                      if_not_exists=args["if_not_exists"], query=query)
+                      if_not_exists=args["if_not_exists"], query=query, options=args["options"],
+                      description=args["comment"])
         return _empty(session)
     if kind == "insert":
         tables.insert(session, args["name"], session._dataframe(args["query"]), args["overwrite"],

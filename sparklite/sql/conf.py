@@ -46,6 +46,7 @@ SQL_DEFAULTS = {
     "spark.sql.warehouse.dir": "spark-warehouse",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.execution.arrow.maxRecordsPerBatch": "10000",
+    "spark.sql.execution.pythonUDTF.arrow.enabled": "true",
     "spark.sql.files.maxPartitionBytes": "134217728b",
     "spark.sql.sources.default": "parquet",
     "spark.sql.legacy.timeParserPolicy": "CORRECTED",

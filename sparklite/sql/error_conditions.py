@@ -29,6 +29,10 @@ ERROR_CONDITIONS = {
     "ATTRIBUTE_NOT_SUPPORTED": (
         "Attribute `<attr_name>` is not supported.",
         "0A000"),
+    "AXIS_LENGTH_MISMATCH": (
+        "Length mismatch: Expected axis has <expected_length> elements, new values have <actual_length> "
+        "elements.",
+        None),
     "BINARY_ARITHMETIC_OVERFLOW": (
         "<value1> <symbol> <value2> caused overflow. Use <functionName> to ignore overflow problem and "
         "return NULL.",
@@ -85,6 +89,11 @@ ERROR_CONDITIONS = {
     "CANNOT_PARSE_TIMESTAMP": (
         "<message>. Use <func> to tolerate invalid input string and return NULL instead.",
         "22007"),
+    "CANNOT_REGISTER_UDTF": (
+        "Cannot register the UDTF '<name>': expected a 'UserDefinedTableFunction'. Please make sure the "
+        "UDTF is correctly defined as a class, and then either wrap it in the `udtf()` function or "
+        "annotate it with `@udtf(...)`.",
+        None),
     "CANNOT_RESOLVE_STAR_EXPAND": (
         "Cannot resolve <targetString>.* given input columns <columns>. Please check that the specified "
         "table or struct exists and is accessible in the input columns.",
@@ -594,6 +603,27 @@ ERROR_CONDITIONS = {
     "INVALID_UDF_EVAL_TYPE": (
         "Eval type for UDF must be <eval_type>.",
         None),
+    "INVALID_UDTF_BOTH_RETURN_TYPE_AND_ANALYZE": (
+        "The UDTF '<name>' is invalid. It has both its return type and an 'analyze' attribute. Please "
+        "make it have one of either the return type or the 'analyze' static method in '<name>' and try "
+        "again.",
+        None),
+    "INVALID_UDTF_EVAL_TYPE": (
+        "The eval type for the UDTF '<name>' is invalid. It must be one of <eval_type>.",
+        None),
+    "INVALID_UDTF_HANDLER_TYPE": (
+        "The UDTF is invalid. The function handler must be a class, but got '<type>'. Please provide a "
+        "class as the function handler.",
+        None),
+    "INVALID_UDTF_NO_EVAL": (
+        "The UDTF '<name>' is invalid. It does not implement the required 'eval' method. Please implement"
+        " the 'eval' method in '<name>' and try again.",
+        None),
+    "INVALID_UDTF_RETURN_TYPE": (
+        "The UDTF '<name>' is invalid. It does not specify its return type or implement the required "
+        "'analyze' static method. Please specify the return type or implement the 'analyze' static method"
+        " in '<name>' and try again.",
+        None),
     "INVALID_USAGE_OF_STAR_OR_REGEX": (
         "Invalid usage of <elem> in <prettyName>.",
         "42000"),
@@ -699,6 +729,9 @@ ERROR_CONDITIONS = {
     "PATH_NOT_FOUND": (
         "Path does not exist: <path>.",
         "42K03"),
+    "PYTHON_EXCEPTION": (
+        "<msg>: <traceback>",
+        "38000"),
     "READ_ONLY": (
         "<object> is read-only.",
         None),
@@ -745,6 +778,9 @@ ERROR_CONDITIONS = {
         "verify the current_schema() output, or qualify the name with the correct schema and catalog.\nTo "
         "tolerate the error on drop use DROP VIEW IF EXISTS or DROP TABLE IF EXISTS.",
         "42P01"),
+    "TABLE_VALUED_FUNCTION_FAILED_TO_ANALYZE_IN_PYTHON": (
+        "Failed to analyze the Python user defined table function: <msg>",
+        "38000"),
     "TEMP_TABLE_OR_VIEW_ALREADY_EXISTS": (
         "Cannot create the temporary view <relationName> because it already exists.\nChoose a different "
         "name, drop or replace the existing view.",
@@ -757,6 +793,51 @@ ERROR_CONDITIONS = {
         "the UDTF.\nExpected <aliasesSize> aliases, but got <aliasesNames>.\nPlease ensure that the number "
         "of aliases provided matches the number of columns output by the UDTF.",
         "42802"),
+    "UDTF_ARROW_DATA_CONVERSION_ERROR": (
+        "Cannot convert UDTF output to Arrow. Data: <data>. Schema: <schema>. Arrow Schema: "
+        "<arrow_schema>.",
+        None),
+    "UDTF_CONSTRUCTOR_INVALID_IMPLEMENTS_ANALYZE_METHOD": (
+        "Failed to evaluate the user-defined table function '<name>' because its constructor is invalid: "
+        "the function implements the 'analyze' method, but its constructor has more than two arguments "
+        "(including the 'self' reference). Please update the table function so that its constructor "
+        "accepts exactly one 'self' argument, or one 'self' argument plus another argument for the result"
+        " of the 'analyze' method, and try the query again.",
+        None),
+    "UDTF_CONSTRUCTOR_INVALID_NO_ANALYZE_METHOD": (
+        "Failed to evaluate the user-defined table function '<name>' because its constructor is invalid: "
+        "the function does not implement the 'analyze' method, and its constructor has more than one "
+        "argument (including the 'self' reference). Please update the table function so that its "
+        "constructor accepts exactly one 'self' argument, and try the query again.",
+        None),
+    "UDTF_EVAL_METHOD_ARGUMENTS_DO_NOT_MATCH_SIGNATURE": (
+        "Failed to evaluate the user-defined table function '<name>' because the function arguments did "
+        "not match the expected signature of the 'eval' method (<reason>). Please update the query so "
+        "that this table function call provides arguments matching the expected signature, or else update"
+        " the table function so that its 'eval' method accepts the provided arguments, and then try the "
+        "query again.",
+        None),
+    "UDTF_EXEC_ERROR": (
+        "User defined table function encountered an error in the '<method_name>' method: <error>",
+        None),
+    "UDTF_INVALID_OUTPUT_ROW_TYPE": (
+        "The type of an individual output row in the '<func>' method of the UDTF is invalid. Each row "
+        "should be a tuple, list, or dict, but got '<type>'. Please make sure that the output rows are of"
+        " the correct type.",
+        None),
+    "UDTF_RETURN_NOT_ITERABLE": (
+        "The return value of the '<func>' method of the UDTF is invalid. It should be an iterable (e.g., "
+        "generator or list), but got '<type>'. Please make sure that the UDTF returns one of these types.",
+        None),
+    "UDTF_RETURN_SCHEMA_MISMATCH": (
+        "The number of columns in the result does not match the specified schema. Expected column count: "
+        "<expected>, Actual column count: <actual>. Please make sure the values returned by the '<func>' "
+        "method have the same number of columns as specified in the output schema.",
+        None),
+    "UDTF_RETURN_TYPE_MISMATCH": (
+        "Mismatch in return type for the UDTF '<name>'. Expected a 'StructType', but got '<return_type>'."
+        " Please ensure the return type is a correctly formatted StructType.",
+        None),
     "UNABLE_TO_INFER_SCHEMA": (
         "Unable to infer schema for <format>. It must be specified manually.",
         "42KD9"),
@@ -778,6 +859,12 @@ ERROR_CONDITIONS = {
     "UNPIVOT_REQUIRES_VALUE_COLUMNS": (
         "At least one value column needs to be specified for UNPIVOT, all columns specified as ids.",
         "42K0A"),
+    "UNRESOLVABLE_TABLE_VALUED_FUNCTION": (
+        "Could not resolve <name> to a table-valued function.\nPlease make sure that <name> is defined as "
+        "a table-valued function and that all required parameters are provided correctly.\nIf <name> is "
+        "not defined, please create the table-valued function before using it.\nFor more information about"
+        " defining table-valued functions, please refer to the Apache Spark documentation.",
+        "42883"),
     "UNRESOLVED_COLUMN.WITHOUT_SUGGESTION": (
         "A column, variable, or function parameter with name <objectName> cannot be resolved. ",
         "42703"),
@@ -825,10 +912,6 @@ ERROR_CONDITIONS = {
         "current catalog and namespace to make sure the qualified table name is expected, and also check "
         "the catalog implementation which is configured by \"spark.sql.catalog\".",
         "0A000"),
-    "UNSUPPORTED_GENERATOR.MULTI_GENERATOR": (
-        "The generator is not supported: only one generator allowed per SELECT clause but found <num>: "
-        "<generators>.",
-        "42K0E"),
     "UNSUPPORTED_JOIN_TYPE": (
         "Unsupported join type '<typ>'. Supported join types include: <supported>.",
         "0A000"),

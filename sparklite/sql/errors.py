@@ -197,7 +197,14 @@ class QueryExecutionException(SparkError):
 
 
 class PythonException(SparkError):
-    pass
+    """A user's Python function failed in a worker: printed as PySpark prints it, the message then
+    the function's traceback."""
+
+    def __str__(self) -> str:
+        parameters = self._message_parameters
+        if "msg" in parameters and "traceback" in parameters:
+            return f"{parameters['msg']}:\n{parameters['traceback'].strip()}"
+        return super().__str__()
 
 
 class SparkRuntimeException(SparkError):

@@ -217,6 +217,7 @@ class DataFrameWriter(_Options):
         dynamic = str(self._options.get("partitionoverwritemode", session.conf.get(
             "spark.sql.sources.partitionOverwriteMode", "static"))).lower() == "dynamic"
         write_files(self._df, path, writer, self._mode, partition_by, settings, dynamic)
+        session.catalog.refreshByPath(path)     # a cached table over these files shows what was written
 
     @staticmethod
     def _defaults(name: str, session) -> dict:
@@ -274,7 +275,7 @@ class DataFrameWriter(_Options):
         session = self._df.sparkSession
         tables.create(session, parse_column_name(name), None, self._format, self._partition_by or [],
                       self._options.get("path"), query=self._df,
-                      mode="error" if self._mode in ("errorifexists", "default") else self._mode)
+                      mode="error" if self._mode in ("errorifexists", "default") else self._mode, options=self._options)
 
     def insertInto(self, tableName, overwrite=None):
         """Insert the rows into the existing table ``tableName``, matching columns by position."""

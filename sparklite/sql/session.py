@@ -105,6 +105,7 @@ class SparkSession:
         self.catalog = Catalog(self)
         self._cache_manager = CacheManager(self)
         self._session_functions: dict = {}
+        self._session_table_functions: dict = {}
 
     # -- properties -------------------------------------------------------------------------
     @property
@@ -158,13 +159,20 @@ class SparkSession:
     # -- plans ------------------------------------------------------------------------------
     def analyzer(self) -> Analyzer:
         return Analyzer(self._session_catalog.lookup, self._conf.get_bool("spark.sql.caseSensitive"),
-                        self._conf.get("spark.sql.session.timeZone"), self._session_functions)
+                        self._conf.get("spark.sql.session.timeZone"), self._session_functions,
+                        self._session_table_functions)
 
     @property
     def udf(self):
         """``spark.udf.register(name, f, returnType)``: Python functions for SQL text."""
         from sparklite.sql.udf import UDFRegistration
         return UDFRegistration(self)
+
+    @property
+    def udtf(self):
+        """``spark.udtf.register(name, f)``: Python table functions for SQL's FROM clause."""
+        from sparklite.sql.plan.tablefunctions import UDTFRegistration
+        return UDTFRegistration(self)
 
     def _dataframe(self, plan: L.LogicalPlan) -> DataFrame:
         return DataFrame(self.analyzer().execute(plan), self)

@@ -7,13 +7,14 @@ Contract: a table is a name in the database ``default`` of the catalog ``spark_c
 managed table lives in ``spark.sql.warehouse.dir``/``name`` and its files go when it is dropped; an
 external one (``LOCATION``) keeps its files. Tables are known to every session of the application and
 forgotten when it ends, as with Spark's in-memory catalog; their files stay. Reading a table lists its
-files anew, so every query sees the last committed write. Writes go through the data sources' commit
+files anew, so every query sees the last committed write; a cached table (``cacheTable``) is read from
+its cache until a write to its files or ``refreshTable`` caches it again. Writes go through the data sources' commit
 protocol: a failed insert leaves the table as it was. Temporary views shadow tables of the same name.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow.fs as pafs
 
@@ -31,6 +32,8 @@ class TableInfo:
     schema: T.StructType
     partition_columns: list
     managed: bool
+    options: dict = field(default_factory=dict)     # the source's options, for every read and write
+    description: str | None = None
 
     @property
     def qualified(self) -> str:
@@ -77,7 +80,7 @@ def lookup(session, parts) -> TableInfo | None:
 
 def relation(session, info: TableInfo):
     """The table's rows as a DataFrame read with its schema."""
-    return session.read.format(info.provider).schema(info.schema).load(info.location)
+    return session.read.format(info.provider).options(**info.options).schema(info.schema).load(info.location)
 
 
 def _settings(session):
@@ -120,9 +123,11 @@ def _ordered(schema: T.StructType, partition_columns: list) -> T.StructType:
 
 
 def create(session, parts, schema: T.StructType | None, provider: str | None, partition_columns: list,
-           location: str | None, if_not_exists: bool = False, query=None, mode: str = "error") -> None:
+           location: str | None, if_not_exists: bool = False, query=None, mode: str = "error",
+           options: dict | None = None, description: str | None = None) -> None:
     """CREATE TABLE (with ``schema``) or CREATE TABLE AS SELECT / saveAsTable (with ``query``, a DataFrame).
-    ``mode`` as ``saveAsTable``'s: error, ignore, overwrite (drop first) or append (insert when it exists)."""
+    ``mode`` as ``saveAsTable``'s: error, ignore, overwrite (drop first) or append (insert when it exists).
+    ``options`` (a CSV ``header``, a ``sep``) are the source's for every later read and write."""
     key = table_key(parts)
     if key is None:
         raise AnalysisException(errorClass="REQUIRES_SINGLE_PART_NAMESPACE",
@@ -149,7 +154,8 @@ def create(session, parts, schema: T.StructType | None, provider: str | None, pa
     if managed and _exists(session, location):
         raise AnalysisException(errorClass="LOCATION_ALREADY_EXISTS",
                                 messageParameters={"identifier": _quoted(parts), "location": f"'{location}'"})
-    info = TableInfo(parts[-1], provider, location, schema, partition_columns, managed)
+    info = TableInfo(parts[-1], provider, location, schema, partition_columns, managed, dict(options or {}),
+                     description)
     if query is not None:
         _write(session, info, query.select(*names) if query.columns != names else query, "errorifexists"
                if managed else "append")
@@ -160,7 +166,7 @@ def create(session, parts, schema: T.StructType | None, provider: str | None, pa
 
 
 def _write(session, info: TableInfo, df, mode: str) -> None:
-    writer = df.write.format(info.provider).mode(mode)
+    writer = df.write.format(info.provider).options(**info.options).mode(mode)
     if info.partition_columns:
         writer = writer.partitionBy(*info.partition_columns)
     writer.save(info.location)
@@ -220,7 +226,7 @@ def insert(session, parts, df, overwrite: bool, by_name: bool = False, columns: 
         raise AnalysisException(errorClass="UNSUPPORTED_OVERWRITE.TABLE",
                                 messageParameters={"table": info.qualified})
     data = df.select(*[v.cast(f.dataType).alias(f.name) for v, f in zip(values, target)])
-    _write(session, info, data, "overwrite" if overwrite else "append")
+    _write(session, info, data, "overwrite" if overwrite else "append")   # a cached table is refreshed
 
 
 _NUMERIC = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)
@@ -280,6 +286,7 @@ def drop(session, parts, if_exists: bool) -> None:
         if not if_exists:
             raise _not_found(parts)
         return
+    session._cache_manager.refresh_table(key, drop=True)
     if info.managed:
         _delete(session, info.location)
 

@@ -82,11 +82,17 @@ def _python_values(array: pa.Array, data_type: T.DataType) -> list:
     return [row[0] for row in table_to_rows(pa.table({"v": array}), schema)]
 
 
+_ENGINE_FRAMES = ("sparklite/sql/udf.py", "sparklite/sql/execution/python_udtf.py")
+
+
 def python_exception(error: BaseException) -> PythonException:
+    """A user's function failed: ``PythonException`` (``PYTHON_EXCEPTION``) whose traceback shows the
+    user's frames (the engine's calling frames left out), the user's exception first when chained."""
     lines = traceback.format_exception(type(error), error, error.__traceback__)
-    text = "".join(lines[:1] + [line for line in lines[1:] if "sparklite/sql/udf.py" not in line])
-    return PythonException(message=f"\n  An exception was thrown from the Python worker. Please see the stack trace "
-                                    f"below.\n{text}")
+    text = "".join(line for line in lines if not any(frame in line for frame in _ENGINE_FRAMES))
+    return PythonException(errorClass="PYTHON_EXCEPTION",
+                           messageParameters={"msg": "An exception was thrown from the Python worker",
+                                              "traceback": text})
 
 
 class UserDefinedFunction:

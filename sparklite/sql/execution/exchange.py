@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from sparklite.core.api import BatchPartitioner, TaskContext, start_position, submit_map_stage
-from sparklite.sql.conf import byte_size  # noqa: F401 (the planner reads it from here too)
+from sparklite.sql.conf import byte_size
 from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.hashing import partition_ids as murmur3_partition_ids
 from sparklite.sql.execution.physical import SparkPlan, bind

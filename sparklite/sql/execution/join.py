@@ -29,8 +29,8 @@ from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.errors import SparkRuntimeException
 from sparklite.sql.execution.evaluate import evaluate_array
-from sparklite.sql.execution.exchange import (SparkHashPartitioner, byte_size, coalesce_groups,
-                                              coalesce_small_partitions)
+from sparklite.sql.conf import byte_size
+from sparklite.sql.execution.exchange import SparkHashPartitioner, coalesce_groups, coalesce_small_partitions
 from sparklite.sql.execution.physical import SparkPlan, attr_list, bind
 from sparklite.sql.execution.sort import concat_batches
 from sparklite.sql.execution.spill import within_memory

@@ -12,9 +12,10 @@ from sparklite.sql import types as T
 from sparklite.sql.builtins.aggregates import Distinct, Groups
 from sparklite.sql.cache import InMemoryRelation
 from sparklite.sql.execution.aggregate import HashAggregateExec
-from sparklite.sql.execution.exchange import byte_size
+from sparklite.sql.conf import byte_size
 from sparklite.sql.execution.join import HashJoinExec, extract_keys, output_of
 from sparklite.sql.execution.python_exec import CoGroupMapExec, MapInBatchesExec
+from sparklite.sql.execution.python_udtf import BatchEvalPythonUDTFExec
 from sparklite.sql.execution.window import WindowExec
 from sparklite.sql.execution import physical as P
 from sparklite.sql.execution.evaluate import evaluate_array
@@ -25,6 +26,7 @@ from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, outp
 from sparklite.sql.plan.optimizer import optimize
 from sparklite.sql.plan.predicates import conjuncts
 from sparklite.sql.plan.stats import size_in_bytes
+from sparklite.sql.plan.tablefunctions import PythonUDTF
 
 
 def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
@@ -76,6 +78,9 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
     if isinstance(plan, L.CoGroupMap):
         return CoGroupMapExec(plan.func, plan.kind, plan.attributes, plan.left_grouping, plan.right_grouping,
                               plan_physical(plan.children[0], conf), plan_physical(plan.children[1], conf))
+    if isinstance(plan, L.Generate) and isinstance(plan.generator, PythonUDTF):
+        return BatchEvalPythonUDTFExec(plan.generator, plan.generator_output, plan_physical(plan.child, conf),
+                                       plan.child_output)
     if isinstance(plan, L.Generate):
         return P.GenerateExec(plan.generator, plan.generator_output, plan_physical(plan.child, conf),
                               plan.child_output)

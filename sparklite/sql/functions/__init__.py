@@ -385,6 +385,7 @@ def typeof(col) -> Column:
 # -- Python functions -------------------------------------------------------------------------
 
 from sparklite.sql.udf import PandasUDFType, UserDefinedFunction, arrow_udf, pandas_udf, udf  # noqa: E402,F401
+from sparklite.sql.udtf import AnalyzeArgument, AnalyzeResult, UserDefinedTableFunction, udtf  # noqa: E402,F401
 
 
 def grouping(col) -> Column:

@@ -29,11 +29,13 @@ from sparklite.sql.plan.lateral import LateralScope, project_with_lateral_aliase
 from sparklite.sql.plan.setops import resolve_set_operation, resolve_union
 from sparklite.sql.plan.pivot import Pivot, resolve_pivot
 from sparklite.sql.plan.subquery import in_subquery
+from sparklite.sql.plan.tablefunctions import LateralTableFunction, TableFunctionCall, resolve_table_function
 from sparklite.sql.plan.timewindow import rewrite_time_windows
+from sparklite.sql.plan.windowing import extract_windows, walk_outside_windows, with_default_frame
 from sparklite.sql.plan.expressions import (Alias, AttributeReference, Call, Cast, Expression, SortOrder,
                                             SortOrderExpression, UnresolvedAttribute, UnresolvedExtract,
                                             UnresolvedFunction, UnresolvedOrdinal, UnresolvedStar, WindowExpression,
-                                            WindowFrame, OuterReference, SubqueryExpression, MultiAlias, output_name,
+                                            OuterReference, SubqueryExpression, MultiAlias, output_name,
                                             LambdaFunction, NamedLambdaVariable, UnresolvedLambda, to_attribute)
 
 
@@ -62,9 +64,10 @@ def _grouping_keys_out(plan: L.LogicalPlan) -> list:
 
 class Analyzer:
     def __init__(self, catalog_lookup, case_sensitive: bool = False, time_zone: str = "UTC",
-                 session_functions: dict | None = None):
+                 session_functions: dict | None = None, table_functions: dict | None = None):
         self.catalog_lookup = catalog_lookup
         self.session_functions = session_functions or {}
+        self.table_functions = table_functions or {}         # spark.udtf.register(name, f)
         self.case_sensitive = case_sensitive
         self.time_zone = time_zone
         self.outer: list = []           # the plans around the subquery being resolved, innermost last
@@ -83,6 +86,8 @@ class Analyzer:
             return self.catalog_lookup(plan.parts)
         if isinstance(plan, L.InlineTable):
             return self._inline_table(plan)
+        if isinstance(plan, TableFunctionCall):
+            return resolve_table_function(self, plan, None)
         children = tuple(self._resolve_plan(c) for c in plan.children)
         if children != tuple(plan.children):
             plan = plan.with_new(children=children)
@@ -107,6 +112,8 @@ class Analyzer:
             return plan.with_new(expressions=[condition])
         if isinstance(plan, L.LateralView):
             return self._resolve_lateral_view(plan)
+        if isinstance(plan, LateralTableFunction):
+            return resolve_table_function(self, plan.call, plan.child)
         if isinstance(plan, Pivot):
             return resolve_pivot(self, plan)
         if isinstance(plan, L.ColumnAliases):
@@ -572,7 +579,7 @@ class Analyzer:
         for outer in reversed(self.outer):
             try:
                 found = Analyzer(self.catalog_lookup, self.case_sensitive, self.time_zone,
-                                 self.session_functions).resolve_attribute(
+                                 self.session_functions, self.table_functions).resolve_attribute(
                     UnresolvedAttribute(node.parts), outer)
             except AnalysisException:
                 continue
@@ -631,69 +638,6 @@ def _generator_of(e):
         if spec is not None and "generator" in spec.options:
             return inner
     return None
-
-
-def walk_outside_windows(e):
-    """The nodes of an expression, not descending into window expressions."""
-    yield e
-    if not isinstance(e, WindowExpression):
-        for c in e.children:
-            yield from walk_outside_windows(c)
-
-
-def with_default_frame(w: WindowExpression) -> WindowExpression:
-    """Spark's frames: ranking and offset functions need ORDER BY and take ROWS UNBOUNDED PRECEDING
-    to CURRENT ROW; aggregates take RANGE UNBOUNDED PRECEDING to CURRENT ROW when ordered, the whole
-    partition otherwise."""
-    function = w.function
-    ranking = isinstance(function, Call) and function.spec.options.get("ranking")
-    if ranking and not w.order:
-        raise AnalysisException(errorClass="WINDOW_FUNCTION_FRAME_NOT_ORDERED",
-                                messageParameters={"wf_name": function.spec.name, "wf_expr": w.sql()})
-    if w.frame is not None:
-        return w
-    if ranking:
-        frame = WindowFrame("rows", WindowFrame.UNBOUNDED_PRECEDING, 0)
-    elif w.order:
-        frame = WindowFrame("range", WindowFrame.UNBOUNDED_PRECEDING, 0)
-    else:
-        frame = WindowFrame("rows", WindowFrame.UNBOUNDED_PRECEDING, WindowFrame.UNBOUNDED_FOLLOWING)
-    return WindowExpression(function, w.partition, w.order, frame)
-
-
-def extract_windows(items: list, child) -> L.LogicalPlan:
-    """A select list with window expressions: one Window node per partitioning and ordering, below
-    a projection that reads their results."""
-    by_spec: dict = {}
-    replaced: dict = {}
-
-    def replace(node):
-        if isinstance(node, WindowExpression):
-            key = node.sql()
-            if key not in replaced:
-                alias = Alias(node, key)
-                replaced[key] = alias
-                by_spec.setdefault(node.spec_key(), []).append(alias)
-            return replaced[key].to_attribute()
-        return node
-    new_items = []
-    for item in items:
-        if isinstance(item, Alias) and isinstance(item.child, WindowExpression):
-            key = item.child.sql()
-            alias = Alias(item.child, item.name, item.expr_id)
-            replaced.setdefault(key, alias)
-            if replaced[key] is alias:
-                by_spec.setdefault(item.child.spec_key(), []).append(alias)
-                new_items.append(alias.to_attribute())
-            else:
-                new_items.append(Alias(replaced[key].to_attribute(), item.name, item.expr_id))
-            continue
-        new_items.append(item.transform_down(replace) if not isinstance(item, AttributeReference) else item)
-    plan = child
-    for aliases in by_spec.values():
-        first = aliases[0].child
-        plan = L.Window(aliases, list(first.partition), list(first.order), plan)
-    return L.Project(new_items, plan)
 
 
 def _new_instance(plan):

@@ -11,17 +11,19 @@ Contract:
   from the text this module finds; the dialect marks what sqlglot would otherwise rewrite (it reads
   ``1L`` as a cast, ``+x`` as ``x`` and ``INTERVAL 1 DAY 2 HOURS`` as a sum).
 * Bad SQL raises ``ParseException`` (``PARSE_SYNTAX_ERROR``) with Spark's line and position.
-* This is the only module that imports sqlglot, and it does so when SQL is first parsed.
+* Statements other than queries (DDL, INSERT, SET, EXPLAIN, ...) are read by ``sql_statements``.
+* Only these two modules import sqlglot, and they do so when SQL is first parsed.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from sparklite.sql import types as T
 from sparklite.sql.errors import AnalysisException, ParseException
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.pivot import Pivot
+from sparklite.sql.plan.sql_statements import StatementBuilder, _sqlglot
+from sparklite.sql.plan.tablefunctions import LateralTableFunction, table_function_call
 from sparklite.sql.plan.literals import (binary_literal, number, span_interval, string_interval, typed_literal,
                                          unit_interval)
 from sparklite.sql.plan.expressions import (Alias, Cast, Expression, Literal, MultiAlias, SortOrder,
@@ -30,23 +32,10 @@ from sparklite.sql.plan.expressions import (Alias, Cast, Expression, Literal, Mu
                                             WindowExpression, WindowFrame)
 
 
-@dataclass
-class Command:
-    """A statement that is not a query: ``kind`` and its parts."""
-    kind: str
-    args: dict = field(default_factory=dict)
-
-
 _DIALECT = None
 # calls sqlglot parses with syntax of their own (CAST(x AS t), TRIM(BOTH ...), ...); every other call
 # stays a plain call under the name the user wrote, which Spark uses in column names
 _SPECIAL_SYNTAX = {"CAST", "TRY_CAST", "EXTRACT", "POSITION", "SUBSTRING", "TRIM", "OVERLAY"}
-
-
-def _sqlglot():
-    import sqlglot
-    from sqlglot import exp
-    return sqlglot, exp
 
 
 def dialect():
@@ -183,7 +172,7 @@ _FUNCTION_NAMES = {"StrPosition": "instr", "Substring": "substring", "If": "if",
                    "VariancePop": "var_pop", "Avg": "avg", "Length": "length", "Lower": "lower", "Upper": "upper"}
 
 
-class _Builder:
+class _Builder(StatementBuilder):
     def __init__(self, args, text: str = "", time_zone: str = "UTC"):
         self.args = args
         self.named_windows: dict = {}
@@ -201,133 +190,8 @@ class _Builder:
         return None
 
     # -- statements -------------------------------------------------------------------------
-    def statement(self, node):
-        _, exp = _sqlglot()
-        if isinstance(node, (exp.Select, exp.Union, exp.Except, exp.Intersect, exp.Subquery, exp.Values)):
-            return self.query(node)
-        if isinstance(node, exp.Create):
-            return self.create(node)
-        if isinstance(node, exp.Set):
-            return self.set_statement(node)
-        if isinstance(node, exp.Cache):
-            return Command("cache", {"name": self.table_name(node.this), "lazy": bool(node.args.get("lazy")),
-                                     "query": self.query(node.expression) if node.expression else None})
-        if isinstance(node, exp.Uncache):
-            return Command("uncache", {"name": self.table_name(node.this),
-                                       "if_exists": bool(node.args.get("exists"))})
-        if isinstance(node, exp.Describe):
-            return Command("describe", {"name": self.table_name(node.this)})
-        if isinstance(node, exp.Drop):
-            target = node.this if node.this is not None else (node.args.get("tables") or [None])[0]
-            return Command("drop", {"kind": str(node.args.get("kind") or "").upper(),
-                                    "name": self.table_name(target), "if_exists": bool(node.args.get("exists"))})
-        if isinstance(node, exp.Insert):
-            return self.insert(node)
-        if isinstance(node, exp.Command):
-            return self.command(node)
-        raise ParseException(errorClass="PARSE_SYNTAX_ERROR",
-                             messageParameters={"error": f"'{node.sql(dialect='spark').split()[0]}'", "hint": ""})
-
-    def command(self, node):
-        word = str(node.this).upper()
-        rest = node.expression if isinstance(node.expression, str) else \
-            node.expression.this if node.expression is not None else ""
-        if word == "SET":
-            key = str(rest).strip()
-            return Command("set", {"key": key} if key else {})
-        if word == "SHOW":
-            parts = rest.split()
-            if parts and parts[0].upper() == "TABLES":
-                return Command("show_tables", {"rest": " ".join(parts[1:])})
-        if word == "EXPLAIN":
-            mode, text = "simple", rest
-            first = rest.split(None, 1)
-            if first and first[0].upper() in ("EXTENDED", "CODEGEN", "COST", "FORMATTED"):
-                mode, text = first[0].lower(), first[1] if len(first) > 1 else ""
-            return Command("explain", {"mode": mode, "statement": parse_statement(text, self.args)})
-        raise ParseException(errorClass="PARSE_SYNTAX_ERROR", messageParameters={"error": f"'{word}'", "hint": ""})
-
-    def set_statement(self, node):
-        _, exp = _sqlglot()
-        if not node.expressions:
-            return Command("set", {})
-        item = node.expressions[0].this
-        if isinstance(item, exp.EQ):
-            key = item.this.sql(dialect="spark").replace("`", "")
-            # the value as written (sqlglot would read America/Los_Angeles as a division)
-            raw = self.text.split("=", 1)[1].strip().rstrip(";").strip() if "=" in self.text else ""
-            if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
-                raw = raw[1:-1]
-            return Command("set", {"key": key, "value": raw})
-        return Command("set", {"key": item.sql(dialect="spark").replace("`", "")})
-
-    def create(self, node):
-        _, exp = _sqlglot()
-        kind = str(node.args.get("kind") or "").upper()
-        properties = node.args.get("properties")
-        temporary = bool(properties and any(isinstance(p, exp.TemporaryProperty) for p in properties.expressions))
-        if kind == "VIEW":
-            global_view = bool(properties and any(
-                isinstance(p, exp.GlobalProperty) for p in properties.expressions))
-            target = node.this
-            columns = None
-            if isinstance(target, exp.Schema):
-                columns = [c.name for c in target.expressions]
-                target = target.this
-            return Command("create_view", {"name": self.table_name(target), "temporary": temporary or global_view,
-                                           "global": global_view, "replace": bool(node.args.get("replace")),
-                                           "if_not_exists": bool(node.args.get("exists")), "columns": columns,
-                                           "query": self.query(node.expression)})
-        if kind == "TABLE" and not temporary:
-            return self.create_table(node, properties)
-        raise ParseException(errorClass="PARSE_SYNTAX_ERROR", messageParameters={"error": "'CREATE'", "hint": ""})
-
-    def create_table(self, node, properties):
-        """CREATE TABLE name [(columns)] [USING format] [PARTITIONED BY (columns)] [LOCATION path]
-        [AS query]."""
-        from sparklite.sql.datatypes import _parse_datatype_string
-        _, exp = _sqlglot()
-        target, schema = node.this, None
-        if isinstance(target, exp.Schema):
-            definitions = [c for c in target.expressions if isinstance(c, exp.ColumnDef)]
-            if definitions:
-                schema = _parse_datatype_string(", ".join(
-                    f"`{c.name}` {c.args['kind'].sql(dialect='spark')}" for c in definitions))
-            target = target.this
-        provider, partitions, location = None, [], None
-        for item in (properties.expressions if properties else []):
-            if isinstance(item, exp.FileFormatProperty):
-                provider = item.this.name
-            elif isinstance(item, exp.PartitionedByProperty):
-                columns = item.this.expressions if isinstance(item.this, exp.Schema) else [item.this]
-                partitions = [c.name for c in columns]
-            elif isinstance(item, exp.LocationProperty):
-                location = item.this.name
-        query = self.query(node.expression) if node.expression is not None else None
-        return Command("create_table", {"name": self.table_name(target), "schema": schema, "provider": provider,
-                                        "partitions": partitions, "location": location, "query": query,
-                                        "if_not_exists": bool(node.args.get("exists")),
-                                        "replace": bool(node.args.get("replace"))})
-
-    def insert(self, node):
-        """INSERT INTO | OVERWRITE [TABLE] name [(columns)] query."""
-        _, exp = _sqlglot()
-        target, columns = node.this, None
-        if isinstance(target, exp.Schema):
-            columns = [c.name for c in target.expressions]
-            target = target.this
-        if isinstance(target, exp.Table) and target.args.get("partition") is not None:
-            raise NotImplementedError("INSERT with a PARTITION clause: the partition columns go in the query")
-        return Command("insert", {"name": self.table_name(target), "columns": columns,
-                                  "overwrite": bool(node.args.get("overwrite")),
-                                  "query": self.query(node.expression)})
-
-    @staticmethod
-    def table_name(node) -> tuple:
-        _, exp = _sqlglot()
-        if isinstance(node, exp.Table):
-            return tuple(p.name for p in node.parts)
-        return (node.name,)
+    def nested_statement(self, text: str):
+        return parse_statement(text, self.args)
 
     # -- queries ----------------------------------------------------------------------------
     def query(self, node) -> L.LogicalPlan:
@@ -480,6 +344,14 @@ class _Builder:
         return plan
 
     def join(self, left, node) -> L.LogicalPlan:
+        _, exp = _sqlglot()
+        if isinstance(node.this, exp.Lateral) and isinstance(node.this.this, exp.Func):
+            # LATERAL f(...): the function's arguments read the columns before it
+            if node.args.get("side"):
+                raise _unsupported(f"{node.args['side']} JOIN LATERAL of a table function")
+            plan = LateralTableFunction(left, table_function_call(self, node.this.this, node.this.args.get("alias")))
+            on = node.args.get("on")
+            return plan if on is None or on == exp.true() else L.Filter(self.expression(on), plan)
         right = self.relation(node.this)
         side = str(node.args.get("side") or "").upper()
         kind = str(node.args.get("kind") or "").upper()
@@ -540,6 +412,8 @@ class _Builder:
     def relation(self, node) -> L.LogicalPlan:
         _, exp = _sqlglot()
         alias = node.args.get("alias")
+        if _is_table_function(node):
+            return table_function_call(self, node.this, alias)
         if isinstance(node, exp.Table):
             parts = self.table_name(node)
             if len(parts) == 1 and parts[0].lower() in self.ctes:
@@ -900,6 +774,12 @@ def _walk_outside_subqueries(node):
 
 def _has_aggregate(node) -> bool:
     return any(_is_aggregate_call(e) for item in node.expressions for e in _walk_outside_subqueries(item))
+
+
+def _is_table_function(node) -> bool:
+    """Whether a FROM item is a function call (``f(1, 2)``, ``range(3)``) rather than a table."""
+    _, exp = _sqlglot()
+    return isinstance(node, exp.Table) and isinstance(node.this, exp.Func)
 
 
 def _unsupported(what: str) -> NotImplementedError:
