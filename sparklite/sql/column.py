@@ -236,15 +236,15 @@ class Column:
             raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
                                    messageParameters={"expected_type": "DataType or str", "arg_name": "dataType",
                                                       "arg_type": type(dataType).__name__})
-        # a DataFrame cast keeps the column's name (Spark tags only SQL's CAST as user-written)
-        return Column(Cast(self._expr, dataType, "ansi", implicit=True))
+        # a DataFrame cast keeps the column's name, and shows as CAST(...) inside other expressions
+        return Column(Cast(self._expr, dataType, "ansi", keeps_name=True))
 
     astype = cast
 
     def try_cast(self, dataType) -> "Column":
         if isinstance(dataType, str):
             dataType = T._parse_datatype_string(dataType)
-        return Column(Cast(self._expr, dataType, "try", implicit=True))
+        return Column(Cast(self._expr, dataType, "try", keeps_name=True))
 
     # -- ordering ---------------------------------------------------------------------------
     def asc(self):

@@ -2,5 +2,5 @@
 all in ``registry.FUNCTIONS``."""
 from sparklite.sql.builtins import (aggregates, approx, arithmetic, bits, collections, constructors,  # noqa: F401
                                     datetime, encodings, epochs, extract, formatting, generators, hashes,
-                                    higherorder, jsonfuncs, maps, mathfuncs, modes, predicates, regexp, strings,
-                                    substrings, taskinfo, timewindow, windows)
+                                    higherorder, jsonfuncs, maps, mathfuncs, modes, ordered_sets, predicates,
+                                    regexp, strings, substrings, taskinfo, timewindow, windows)

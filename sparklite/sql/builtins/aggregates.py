@@ -129,6 +129,8 @@ def _as_array(value, n: int) -> pa.Array:
 class Aggregate:
     """One aggregate function's two phases."""
 
+    handles_distinct = False            # True: it de-duplicates for f(DISTINCT ...) itself
+
     def update(self, args: list, groups: Groups, call) -> list:
         raise NotImplementedError
 
@@ -360,6 +362,13 @@ class Distinct(Aggregate):
         columns = [flat] * len(call.children)        # several arguments: their tuples' text (count only)
         groups = Groups(np.repeat(np.arange(k, dtype=np.int64), lengths), k)
         return self.inner.finish(self.inner.update(columns, groups, call), call)
+
+
+def implementation(call) -> Aggregate:
+    """What computes an aggregate call: its function's aggregate, over the distinct argument tuples
+    for ``f(DISTINCT ...)`` unless the function de-duplicates itself."""
+    impl = call.spec.options["impl"]
+    return Distinct(impl) if call.options.get("distinct") and not impl.handles_distinct else impl
 
 
 def _tuples(arrays: list) -> pa.Array:

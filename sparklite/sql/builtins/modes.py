@@ -4,7 +4,8 @@ Contract (with ``aggregates``' two phases): a partial state is two lists per gro
 values seen and how often each was seen; ``merge`` adds the counts of equal values, ``finish``
 picks the value with the highest count. Values are equal as grouping keys are (-0.0 is 0.0, NaN is
 NaN). Between values of the same count, ``deterministic`` picks the smallest in Spark's order (NaN
-above every number), as ``mode() WITHIN GROUP (ORDER BY x)`` does; otherwise the one seen first
+above every number), as ``mode() WITHIN GROUP (ORDER BY x)`` does (the largest with ``largest``, as
+``ORDER BY x DESC``); otherwise the one seen first
 (Spark's choice then follows its hash map's order and is not reproducible). A group without
 values gives NULL.
 """
@@ -56,7 +57,7 @@ class Mode(Aggregate):
         keys = [("g", "ascending"), ("c", "descending")]
         if call.options.get("deterministic"):
             columns["v"] = flat
-            keys.append(("v", "ascending"))
+            keys.append(("v", "descending" if call.options.get("largest") else "ascending"))
         order = pc.sort_indices(pa.table(columns), sort_keys=keys).to_numpy()
         owners = columns["g"].to_numpy()[order]
         first = np.ones(len(order), dtype=bool)

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparklite.sql import types as T
-from sparklite.sql.builtins.aggregates import Distinct, Groups
+from sparklite.sql.builtins.aggregates import Groups, implementation
 from sparklite.sql.builtins.registry import FunctionSpec, register
 from sparklite.sql.errors import AnalysisException
 from sparklite.sql.plan import coercion as C
@@ -234,7 +234,5 @@ def window_function(call):
     compute = call.spec.options.get("window")
     if compute is not None:
         return compute
-    impl = call.spec.options["impl"]
-    if call.options.get("distinct"):
-        impl = Distinct(impl)
+    impl = implementation(call)
     return lambda values, frame, c: frame_aggregate(impl, values, frame, c)

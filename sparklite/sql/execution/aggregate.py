@@ -15,17 +15,12 @@ import pyarrow.compute as pc
 
 from sparklite.core.api import TaskMemory
 from sparklite.sql import types as T
-from sparklite.sql.builtins.aggregates import Distinct, Groups, _normalized, group_ids
+from sparklite.sql.builtins.aggregates import Groups, _normalized, group_ids, implementation
 from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.plan.expressions import Literal
 from sparklite.sql.execution.physical import SparkPlan, attr_list, bind
 from sparklite.sql.execution.sort import concat_batches
 from sparklite.sql.execution.spill import within_memory
-
-
-def _impl(call):
-    impl = call.spec.options["impl"]
-    return Distinct(impl) if call.options.get("distinct") else impl
 
 
 _CHUNK_ROWS = 1 << 20
@@ -124,7 +119,7 @@ class HashAggregateExec(SparkPlan):
                 widths = []
                 for call, call_args in zip(calls, args):
                     values = [evaluate_array(a, batch) for a in call_args]
-                    states = _impl(call).update(values, groups, call)
+                    states = implementation(call).update(values, groups, call)
                     columns += states
                     widths.append(len(states))
                 return pa.RecordBatch.from_arrays(columns, names=names[:len(columns)] +
@@ -146,7 +141,7 @@ class HashAggregateExec(SparkPlan):
                 columns = list(key_arrays)
                 position = 0
                 for call, width in zip(calls, widths):
-                    columns += _impl(call).merge(states[position:position + width], groups, call)
+                    columns += implementation(call).merge(states[position:position + width], groups, call)
                     position += width
                 return iter([pa.RecordBatch.from_arrays(columns, names=table.schema.names)])
             return rdd.map_partitions(partial, arrow_only=True)
@@ -172,7 +167,7 @@ class HashAggregateExec(SparkPlan):
             columns = list(key_arrays)
             position = 0
             for call, width in zip(calls, num_states):
-                impl = _impl(call)
+                impl = implementation(call)
                 if states is None:
                     empty = impl.update([pa.array([], T.to_arrow_type(a.data_type)) for a in call.children],
                                         groups, call)

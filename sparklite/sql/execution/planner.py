@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from sparklite.sql import types as T
-from sparklite.sql.builtins.aggregates import Distinct, Groups
+from sparklite.sql.builtins.aggregates import Groups, implementation
 from sparklite.sql.cache import InMemoryRelation
 from sparklite.sql.execution.aggregate import HashAggregateExec
 from sparklite.sql.conf import byte_size
@@ -205,8 +205,6 @@ def _stop_at(by_key):
 
 def state_width(call) -> list:
     """The state columns an aggregate's partial phase makes (known by running it on nothing)."""
-    impl = call.spec.options["impl"]
-    if call.options.get("distinct"):
-        impl = Distinct(impl)
+    impl = implementation(call)
     empty = [pa.array([], T.to_arrow_type(a.data_type)) for a in call.children]
     return impl.update(empty, Groups(np.zeros(0, dtype=np.int64), 0), call)

@@ -135,7 +135,7 @@ def _in_session(e, now: int, zone: str):
     """What a query fixes before it runs: the session time zone of casts and zone-aware functions,
     and one instant for current_timestamp() and its kin (Spark's ComputeCurrentTime)."""
     if isinstance(e, Cast) and e.time_zone is None:
-        return Cast(e.children[0], e.to, e.mode, zone, e.implicit, e.literal_text)
+        return Cast(e.children[0], e.to, e.mode, zone, e.implicit, e.literal_text, e.keeps_name)
     if isinstance(e, Call):
         options = e.spec.options
         extra = {}

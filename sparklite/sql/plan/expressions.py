@@ -320,12 +320,14 @@ class Alias(Expression):
 class Cast(Expression):
     """``CAST(child AS to)``; ``mode`` is "ansi" (errors on bad input), "try" (NULL instead) or
     "legacy" (Spark's non-ANSI cast). An ``implicit`` cast is one coercion inserted: it does not
-    show in the expression's text, so it does not change a column's name."""
+    show in the expression's text, so it does not change a column's name. A DataFrame's
+    ``col.cast(t)`` (``keeps_name``) shows inside other expressions but, as a select-list item, keeps
+    its child's name."""
 
     def __init__(self, child: Expression, to: T.DataType, mode: str = "ansi", time_zone: str | None = None,
-                 implicit: bool = False, literal_text: str | None = None):
+                 implicit: bool = False, literal_text: str | None = None, keeps_name: bool = False):
         self.children, self.to, self.mode, self.time_zone = (child,), to, mode, time_zone
-        self.implicit, self.literal_text = implicit, literal_text
+        self.implicit, self.literal_text, self.keeps_name = implicit, literal_text, keeps_name
 
     @property
     def child(self):
@@ -344,7 +346,7 @@ class Cast(Expression):
         return self.child.foldable
 
     def with_children(self, children):
-        return Cast(children[0], self.to, self.mode, self.time_zone, self.implicit, self.literal_text)
+        return Cast(children[0], self.to, self.mode, self.time_zone, self.implicit, self.literal_text, self.keeps_name)
 
     def sql(self) -> str:
         if self.implicit:
@@ -536,6 +538,8 @@ def output_name(e: Expression) -> str:
         return e.name
     if isinstance(e, UnresolvedAttribute):
         return e.parts[-1]
+    if isinstance(e, Cast) and e.keeps_name:
+        return output_name(e.child)
     return e.sql()
 
 

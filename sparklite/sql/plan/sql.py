@@ -579,6 +579,8 @@ class _Builder(StatementBuilder):
             return base
         if isinstance(node, exp.Window):
             return self.window(node)
+        if isinstance(node, exp.WithinGroup):
+            return self.within_group(node)
         if isinstance(node, exp.Any):                 # any(x): the aggregate, a keyword to sqlglot
             return UnresolvedFunction("any", [self.expression(node.this)])
         if isinstance(node, exp.Extract):
@@ -627,6 +629,33 @@ class _Builder(StatementBuilder):
                                 self.frame_bound(frame_spec.args.get("start"), frame_spec.args.get("start_side")),
                                 self.frame_bound(frame_spec.args.get("end"), frame_spec.args.get("end_side")))
         return WindowExpression(function, partition, order, frame)
+
+    def within_group(self, node) -> Expression:
+        """``f(args) WITHIN GROUP (ORDER BY keys)``: the ordered-set aggregates (see
+        ``builtins.ordered_sets``)."""
+        call = self.expression(node.this)
+        orders = [self.ordering(o) for o in node.expression.expressions]
+        name = call.name.lower() if isinstance(call, UnresolvedFunction) else str(call)
+        single = len(orders) == 1
+        if name in ("percentile_cont", "percentile_disc") and single and len(call.children) == 1:
+            return UnresolvedFunction(f"__{name}", [orders[0].child, call.children[0],
+                                                    Literal(not orders[0].ascending, T.BooleanType())])
+        if name == "mode" and single and not call.children:
+            return UnresolvedFunction("mode", [orders[0].child, Literal(True, T.BooleanType())]) \
+                if orders[0].ascending else UnresolvedFunction("__mode_ordered", [orders[0].child])
+        if name in ("listagg", "string_agg") and 1 <= len(call.children) <= 2:
+            args = list(call.children) + [Literal(None, T.NullType())] * (2 - len(call.children))
+            for o in orders:
+                nulls_first = o.ascending if o.nulls_first is None else o.nulls_first
+                args += [o.child, Literal((0 if o.ascending else 1) | (2 if nulls_first else 0), T.IntegerType())]
+            return UnresolvedFunction("__listagg_ordered", args, call.is_distinct)
+        if name in ("percentile_cont", "percentile_disc", "mode", "listagg", "string_agg"):
+            raise AnalysisException(errorClass="WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+                                    messageParameters={"functionName": f"`{name}`", "expectedNum": "1",
+                                                       "actualNum": str(len(call.children)),
+                                                       "docroot": "https://spark.apache.org/docs/latest"})
+        raise AnalysisException(errorClass="INVALID_SQL_SYNTAX.FUNCTION_WITH_UNSUPPORTED_SYNTAX",
+                                messageParameters={"prettyName": f"`{name}`", "syntax": "WITHIN GROUP (ORDER BY ...)"})
 
     def interval(self, node) -> Literal:
         """``INTERVAL '90' DAY``, ``INTERVAL 3 MONTHS``, ``INTERVAL '1 02:03' DAY TO MINUTE``,
