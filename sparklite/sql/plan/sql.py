@@ -80,6 +80,15 @@ def dialect():
                         node.meta["unsigned_shift"] = True
                     return node
 
+                def _parse_group(self, skip_group_by_token: bool = False):
+                    # GROUP BY window(ts, '1 hour'): the time-window function, not the WINDOW clause
+                    first = self._index + (0 if skip_group_by_token else 1)
+                    tokens = self._tokens
+                    if first + 1 < len(tokens) and tokens[first].token_type == TokenType.WINDOW and \
+                            tokens[first + 1].token_type == TokenType.L_PAREN:
+                        tokens[first].token_type = TokenType.VAR
+                    return super()._parse_group(skip_group_by_token)
+
                 def _parse_position(self, haystack_first: bool = False):
                     # POSITION(a IN b) is locate(a, b); POSITION(a, b[, c]) the call position(...)
                     args = self._parse_csv(self._parse_bitwise)
