@@ -36,13 +36,6 @@ def literal_str(value: str):
     return literal(str(value))
 
 
-def _attributes(schema) -> list:
-    """Output columns for a DDL string or StructType a user gives a Python function's result."""
-    if isinstance(schema, str):
-        schema = T._parse_datatype_string(schema)
-    return [AttributeReference(f.name, f.dataType, f.nullable) for f in schema.fields]
-
-
 def _columns_arg(cols) -> list:
     """PySpark's ``*cols`` convention: one list stands for its elements."""
     if len(cols) == 1 and isinstance(cols[0], (list, tuple)):
@@ -582,16 +575,6 @@ class DataFrame(PlanMethods):
 
     def freqItems(self, cols, support: float | None = None) -> "DataFrame":
         return self.stat.freqItems(cols, support)
-
-    # -- Python over batches ----------------------------------------------------------------
-    def mapInArrow(self, func, schema, barrier: bool = False, profile=None) -> "DataFrame":
-        """``func(iterator of pyarrow.RecordBatch) -> iterator of RecordBatch`` over each partition."""
-        return self._with(L.MapInBatches(func, "arrow", _attributes(schema), self._plan))
-
-    def mapInPandas(self, func, schema, barrier: bool = False, profile=None) -> "DataFrame":
-        """``func(iterator of pandas.DataFrame) -> iterator of pandas.DataFrame`` over each partition."""
-        import pandas  # noqa: F401  (optional dependency: a clear ImportError when missing)
-        return self._with(L.MapInBatches(func, "pandas", _attributes(schema), self._plan))
 
     # -- actions ----------------------------------------------------------------------------
     def toArrow(self) -> pa.Table:

@@ -2,7 +2,8 @@
 action runs, see ``sparklite/sql/observation.py``), ``to(schema)`` (columns reconciled
 by name to a schema), ``colRegex`` (the columns whose names match a regular expression),
 ``sameSemantics``/``semanticHash`` (plans compared with expression ids left out) and ``inputFiles``
-(the files the scans read). ``pandas_api`` (pandas API on Spark) is not provided: it says so.
+(the files the scans read), and the plans of a Python function over each partition's batches
+(``mapInArrow``, ``mapInPandas``). ``pandas_api`` (pandas API on Spark) is not provided: it says so.
 
 Contract: ``PlanMethods`` is a mixin of ``DataFrame``; it uses only ``_plan``, ``_with``,
 ``_session`` and ``_query``. ``to`` keeps the schema's order, names and metadata, casts what
@@ -19,6 +20,7 @@ from sparklite.sql.column import Column
 from sparklite.sql.errors import (AnalysisException, PySparkNotImplementedError, PySparkTypeError,
                                   PySparkValueError, error)
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.python_plans import MapInBatches, output_attributes
 from sparklite.sql.plan.expressions import Literal, UnresolvedAttribute, UnresolvedStar
 
 _QUALIFIED_REGEX = re.compile(r"^(?:(.+)\.)?`(.+)`$", re.DOTALL)
@@ -26,6 +28,15 @@ _EXPRESSION_ID = re.compile(r"#\d+")
 
 
 class PlanMethods:
+    def mapInArrow(self, func, schema, barrier: bool = False, profile=None):
+        """``func(iterator of pyarrow.RecordBatch) -> iterator of RecordBatch`` over each partition."""
+        return self._with(MapInBatches(func, "arrow", output_attributes(schema), self._plan))
+
+    def mapInPandas(self, func, schema, barrier: bool = False, profile=None):
+        """``func(iterator of pandas.DataFrame) -> iterator of pandas.DataFrame`` over each partition."""
+        import pandas  # noqa: F401  (optional dependency: a clear ImportError when missing)
+        return self._with(MapInBatches(func, "pandas", output_attributes(schema), self._plan))
+
     def pandas_api(self, index_col=None):
         """The pandas API on Spark (``pyspark.pandas``) is not part of sparklite: this raises
         ``PySparkNotImplementedError`` pointing at ``toPandas``/``toArrow`` and the DataFrame API."""

@@ -13,6 +13,7 @@ from sparklite.sql import types as T
 from sparklite.sql.column import Column, name_to_expression
 from sparklite.sql.errors import AnalysisException, PySparkTypeError, PySparkValueError
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.python_plans import CoGroupMap, MapInBatches, output_attributes
 from sparklite.sql.plan.expressions import Alias, Literal, UnresolvedFunction
 from sparklite.sql.plan.pivot import Pivot
 
@@ -106,7 +107,7 @@ class GroupedData:
     def applyInPandas(self, func, schema):
         """``func(pandas.DataFrame of one group) -> pandas.DataFrame``; the results concatenated."""
         import pandas  # noqa: F401  (optional dependency: a clear ImportError when missing)
-        return self._df._with(L.MapInBatches(func, "pandas", _attributes(schema), self._df._plan, self._grouping))
+        return self._df._with(MapInBatches(func, "pandas", output_attributes(schema), self._df._plan, self._grouping))
 
     def apply(self, udf):
         """The older form of ``applyInPandas``: ``udf`` is a ``pandas_udf`` of
@@ -121,7 +122,7 @@ class GroupedData:
 
     def applyInArrow(self, func, schema):
         """``func(pyarrow.Table of one group) -> pyarrow.Table``; the results concatenated."""
-        return self._df._with(L.MapInBatches(func, "arrow", _attributes(schema), self._df._plan, self._grouping))
+        return self._df._with(MapInBatches(func, "arrow", output_attributes(schema), self._df._plan, self._grouping))
 
 
     def cogroup(self, other: "GroupedData") -> "PandasCogroupedOps":
@@ -156,12 +157,5 @@ class PandasCogroupedOps:
                                                        "arg2": "right grouping keys",
                                                        "arg1_length": str(len(left._grouping)),
                                                        "arg2_length": str(len(right._grouping))})
-        return left._df._with(L.CoGroupMap(func, kind, _attributes(schema), left._df._plan, right._df._plan,
+        return left._df._with(CoGroupMap(func, kind, output_attributes(schema), left._df._plan, right._df._plan,
                                            left._grouping, right._grouping))
-
-
-def _attributes(schema) -> list:
-    from sparklite.sql.plan.expressions import AttributeReference
-    if isinstance(schema, str):
-        schema = T._parse_datatype_string(schema)
-    return [AttributeReference(f.name, f.dataType, f.nullable) for f in schema.fields]

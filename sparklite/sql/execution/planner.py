@@ -22,6 +22,7 @@ from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.exchange import ShuffleExchangeExec
 from sparklite.sql.execution.sort import RangeExchangeExec, SortExec
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.python_plans import CoGroupMap, MapInBatches
 from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, output_name
 from sparklite.sql.plan.optimizer import optimize
 from sparklite.sql.plan.predicates import conjuncts
@@ -72,10 +73,10 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
         return P.SampleExec(plan.lower, plan.upper, plan.with_replacement, plan.seed, plan_physical(plan.child, conf))
     if isinstance(plan, L.Expand):
         return P.ExpandExec(plan.projections, plan.attributes, plan_physical(plan.child, conf))
-    if isinstance(plan, L.MapInBatches):
+    if isinstance(plan, MapInBatches):
         return MapInBatchesExec(plan.func, plan.kind, plan.attributes, plan.grouping,
                                   plan_physical(plan.child, conf))
-    if isinstance(plan, L.CoGroupMap):
+    if isinstance(plan, CoGroupMap):
         return CoGroupMapExec(plan.func, plan.kind, plan.attributes, plan.left_grouping, plan.right_grouping,
                               plan_physical(plan.children[0], conf), plan_physical(plan.children[1], conf))
     if isinstance(plan, L.Generate) and isinstance(plan.generator, PythonUDTF):

@@ -23,6 +23,7 @@ from sparklite.sql.builtins import extract
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.errors import AnalysisException
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.python_plans import CoGroupMap
 from sparklite.sql.plan.casting import check_cast
 from sparklite.sql.plan.hidden import expose, hidden_columns, hidden_references
 from sparklite.sql.plan.lateral import LateralScope, project_with_lateral_aliases
@@ -136,7 +137,7 @@ class Analyzer:
             return resolve_set_operation(self, plan)
         if isinstance(plan, L.Union):
             return resolve_union(self, plan)
-        if isinstance(plan, L.CoGroupMap):
+        if isinstance(plan, CoGroupMap):
             left, right = plan.children
             return plan.with_new(expressions=[self.resolve_expression(e, left) for e in plan.left_grouping] +
                                  [self.resolve_expression(e, right) for e in plan.right_grouping])

@@ -679,36 +679,6 @@ class Generate(UnaryPlan):
         return f"Generate {self.generator.sql()}, {attr_list(self.generator_output)}"
 
 
-class MapInBatches(UnaryPlan):
-    """``mapInArrow`` / ``mapInPandas``: the user's function over each partition's batches;
-    ``grouping`` set: ``applyInPandas``/``applyInArrow``, the function over each group."""
-
-    def __init__(self, func, kind: str, attributes: list, child: LogicalPlan, grouping: list | None = None):
-        super().__init__()
-        self.func, self.kind, self.attributes, self.children = func, kind, list(attributes), (child,)
-        self.grouping = list(grouping or [])
-
-    @property
-    def expressions(self):
-        return tuple(self.grouping)
-
-    def with_new(self, children=None, expressions=None):
-        node = MapInBatches(self.func, self.kind, self.attributes, (children or self.children)[0],
-                            list(expressions) if expressions is not None else self.grouping)
-        node.plan_id = self.plan_id
-        return node
-
-    @property
-    def output(self):
-        return self.attributes
-
-    def node_string(self):
-        name = {"arrow": "MapInArrow", "pandas": "MapInPandas"}[self.kind]
-        if self.grouping:
-            name = "FlatMapGroupsIn" + self.kind.capitalize()
-        return f"{name} {getattr(self.func, '__name__', 'function')}, {attr_list(self.attributes)}"
-
-
 class CollectMetrics(UnaryPlan):
     """``df.observe(observation, *metrics)``: the rows pass through unchanged; after a query's first
     action, ``metrics`` (aggregates) over them are handed to ``observation``."""
@@ -733,38 +703,6 @@ class CollectMetrics(UnaryPlan):
 
     def node_string(self):
         return f"CollectMetrics {self.name}, [{', '.join(m.sql() for m in self.metrics)}]"
-
-
-class CoGroupMap(LogicalPlan):
-    """``df1.groupBy(k).cogroup(df2.groupBy(k)).applyInPandas/applyInArrow``: the user's function
-    over the rows of both sides that share each key."""
-
-    def __init__(self, func, kind: str, attributes: list, left: LogicalPlan, right: LogicalPlan,
-                 left_grouping: list, right_grouping: list):
-        super().__init__()
-        self.func, self.kind, self.attributes, self.children = func, kind, list(attributes), (left, right)
-        self.left_grouping, self.right_grouping = list(left_grouping), list(right_grouping)
-
-    @property
-    def expressions(self):
-        return tuple(self.left_grouping) + tuple(self.right_grouping)
-
-    def with_new(self, children=None, expressions=None):
-        left, right = self.left_grouping, self.right_grouping
-        if expressions is not None:
-            left, right = list(expressions[:len(left)]), list(expressions[len(left):])
-        node = CoGroupMap(self.func, self.kind, self.attributes, *(children or self.children), left, right)
-        node.plan_id = self.plan_id
-        return node
-
-    @property
-    def output(self):
-        return self.attributes
-
-    def node_string(self):
-        keys = ", ".join(e.sql() for e in self.expressions)
-        return (f"FlatMapCoGroupsIn{self.kind.capitalize()} [{keys}], "
-                f"{getattr(self.func, '__name__', 'function')}, {attr_list(self.attributes)}")
 
 
 class Expand(UnaryPlan):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.python_plans import CoGroupMap, MapInBatches
 from sparklite.sql.plan.predicates import and_all, conjuncts
 from sparklite.sql.plan.reorder import reorder_joins
 from sparklite.sql.plan.expressions import (Alias, AttributeReference, Call, SortOrder, SubqueryExpression,
@@ -209,7 +210,7 @@ def prune_columns(plan: L.LogicalPlan, required: set) -> L.LogicalPlan:
         node = L.DataSourceRelation(kept, plan.source, [a.name for a in kept])
         node.plan_id = plan.plan_id
         return node
-    if isinstance(plan, (L.Union, L.Expand, L.MapInBatches, L.CoGroupMap, L.LocalRelation, L.Range,
+    if isinstance(plan, (L.Union, L.Expand, MapInBatches, CoGroupMap, L.LocalRelation, L.Range,
                          L.RDDRelation)) or \
             not plan.children:
         return plan
