@@ -23,29 +23,17 @@ from sparklite.sql import types as T
 from sparklite.sql.column import Column, name_to_expression, to_expression
 from sparklite.sql.conversion import rows_to_table, table_to_rows
 from sparklite.sql.errors import PySparkTypeError, PythonException
-from sparklite.sql.plan.expressions import Call, Expression
+from sparklite.sql.plan.expressions import Call, PythonCall
 
 ROW, PANDAS, ARROW, PANDAS_AGG = "row", "pandas", "arrow", "pandas_agg"
 
 
-class PythonUDF(Expression):
+class PythonUDF(PythonCall):
     """A call of a user's Python function on its argument columns."""
 
     def __init__(self, name: str, func, return_type: T.DataType, children, kind: str, deterministic: bool = True):
         self.name, self.func, self.return_type = name, func, return_type
         self.children, self.kind, self._deterministic = tuple(children), kind, deterministic
-
-    @property
-    def data_type(self):
-        return self.return_type
-
-    @property
-    def nullable(self):
-        return True
-
-    @property
-    def deterministic(self):
-        return self._deterministic and super().deterministic
 
     def with_children(self, children):
         return PythonUDF(self.name, self.func, self.return_type, children, self.kind, self._deterministic)

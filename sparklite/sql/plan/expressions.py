@@ -532,6 +532,24 @@ def strip_alias(e: Expression) -> Expression:
     return e
 
 
+class PythonCall(Expression):
+    """What the calls of a user's Python function share (``PythonUDF``, ``PythonUDTF``): the type the
+    user declared (``return_type``), NULL allowed, deterministic when the user says so
+    (``_deterministic``) and its arguments are."""
+
+    @property
+    def data_type(self):
+        return self.return_type
+
+    @property
+    def nullable(self):
+        return True
+
+    @property
+    def deterministic(self):
+        return self._deterministic and super().deterministic
+
+
 def output_name(e: Expression) -> str:
     """The column name Spark gives a select-list expression."""
     if isinstance(e, (Alias, AttributeReference)):

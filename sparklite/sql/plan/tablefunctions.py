@@ -24,7 +24,7 @@ from typing import Any, Optional
 from sparklite.sql import types as T
 from sparklite.sql.errors import AnalysisException, PySparkAttributeError, PySparkTypeError
 from sparklite.sql.plan import logical as L
-from sparklite.sql.plan.expressions import AttributeReference, Expression, Literal, UnresolvedFunction
+from sparklite.sql.plan.expressions import AttributeReference, Literal, PythonCall, UnresolvedFunction
 
 SQL_TABLE_UDF, SQL_ARROW_TABLE_UDF = 300, 301          # PySpark's PythonEvalType values
 
@@ -116,7 +116,7 @@ class UDTFRegistration:
         return registered
 
 
-class PythonUDTF(Expression):
+class PythonUDTF(PythonCall):
     """A UDTF called on argument expressions (``keywords[i]``: the name of argument i, None when
     positional); its ``data_type`` is the output row's struct; ``analyze_result`` what the class's
     ``analyze`` returned, given to its ``__init__``; ``eval_type`` PySpark's (Arrow-optimized or not)."""
@@ -126,18 +126,6 @@ class PythonUDTF(Expression):
         self.name, self.func, self.return_type = name, func, return_type
         self.children, self.keywords = tuple(children), tuple(keywords)
         self._deterministic, self.analyze_result, self.eval_type = deterministic, analyze_result, eval_type
-
-    @property
-    def data_type(self):
-        return self.return_type
-
-    @property
-    def nullable(self):
-        return True
-
-    @property
-    def deterministic(self):
-        return self._deterministic and super().deterministic
 
     def with_children(self, children):
         return PythonUDTF(self.name, self.func, self.return_type, children, self.keywords, self._deterministic,
