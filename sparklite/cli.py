@@ -1,7 +1,9 @@
 """The ``sparklite`` command: ``sparklite quickstart`` runs the quickstart job, ``sparklite bench``
 runs the benchmark suite of a source checkout (the same as ``python -m benchmarks``), ``sparklite
 run app.py [--as-pyspark]`` runs a program (its ``pyspark`` imports answered by sparklite),
-``sparklite version`` prints the version. (``submit`` and ``shell`` arrive with their issues.)"""
+``sparklite submit`` runs an application as ``spark-submit`` does (``sparklite/submit.py``),
+``sparklite sql`` runs SQL as ``spark-sql`` does (``sparklite/sqlcli.py``), ``sparklite version``
+prints the version; ``sparklite`` alone prints this list."""
 from __future__ import annotations
 
 import argparse
@@ -71,15 +73,28 @@ def main(argv=None) -> int:
         return bench(argv[1:])
     if argv[:1] == ["run"]:
         return run(argv[1:])
-    parser = argparse.ArgumentParser(prog="sparklite", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    if argv[:1] == ["submit"]:
+        from sparklite.submit import main as submit
+        return submit(argv[1:])
+    if argv[:1] == ["sql"]:
+        from sparklite.sqlcli import main as sql
+        return sql(argv[1:])
+    parser = argparse.ArgumentParser(prog="sparklite", description="sparklite: Spark's programming model in Python.")
+    sub = parser.add_subparsers(dest="command", metavar="command")
     qs = sub.add_parser("quickstart", help="run a small word count job")
     qs.add_argument("--master", default="local[2]")
+    sub.add_parser("submit", help="run an application as spark-submit does: sparklite submit [--master M] "
+                                  "[--name N] [--conf k=v] [--py-files F] [--properties-file F] app.py [args]")
+    sub.add_parser("sql", help="run Spark SQL as spark-sql does: sparklite sql [-e QUERY | -f FILE] "
+                               "[--database D] (a prompt without -e/-f)")
+    sub.add_parser("run", help="run a Python program (--as-pyspark: its pyspark imports get sparklite)")
     sub.add_parser("bench", help="run the benchmark suite (options: python -m benchmarks --help; "
                                  "'bench sql': the SQL benchmark, python -m benchmarks.sql_bench --help)")
     sub.add_parser("version", help="print the version")
-    sub.add_parser("run", help="run a Python program (--as-pyspark: its pyspark imports get sparklite)")
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     if args.command == "quickstart":
         return quickstart(args.master)
     from sparklite import __version__

@@ -25,6 +25,7 @@ A layer above imports from here (or from ``sparklite``) only; tests/test_layerin
 from __future__ import annotations
 
 from sparklite.core.columnar import BatchPartitioner, ColumnarRDD, ColumnPartitioner, ZippedPartitionsRDD, hash_columns
+from sparklite.core.conf import KNOWN_KEYS, check_key
 from sparklite.core.context import SparkContext
 from sparklite.core.dependencies import (Aggregator, Dependency, ManyToOneDependency, NarrowDependency,
                                          OneToOneDependency, RangeDependency, ShuffleDependency)
@@ -46,7 +47,7 @@ from sparklite.core.spill import ArrowSpillFile, TaskMemory
 from sparklite.core.taskcontext import TaskContext
 
 __all__ = [
-    "run_job", "submit_job", "submit_map_stage", "is_stopped", "post_event", "wait_for_listeners", "crash_executor",
+    "run_job", "submit_job", "submit_map_stage", "is_stopped", "active_context", "check_conf_key", "known_conf_key", "post_event", "wait_for_listeners", "crash_executor",
     "SparkContext", "RDD", "MapPartitionsRDD", "ShuffledRDD", "ColumnarRDD", "ZippedPartitionsRDD",
     "Dependency", "NarrowDependency", "OneToOneDependency", "RangeDependency", "ManyToOneDependency",
     "ShuffleDependency", "Aggregator", "Partitioner", "HashPartitioner", "RangePartitioner", "ColumnPartitioner",
@@ -77,6 +78,22 @@ def submit_map_stage(sc: SparkContext, dependency, properties: dict | None = Non
     """Run the map side of a shuffle (a ``ShuffleDependency`` or a shuffled RDD) alone; the
     waiter's ``result()`` is its ``MapOutputStatistics``."""
     return sc.submit_map_stage(dependency, properties)
+
+
+def active_context() -> SparkContext | None:
+    """The context this process runs, None when there is none (a tool that ends an application,
+    ``sparklite submit``, stops what it left running)."""
+    return SparkContext._active
+
+
+def check_conf_key(key: str) -> str:
+    """A ``spark.*`` configuration key as it is, or a ValueError naming what is malformed in it."""
+    return check_key(key)
+
+
+def known_conf_key(key: str) -> bool:
+    """Whether sparklite reads the key or knows it as a common Spark key (tools warn of others)."""
+    return key in KNOWN_KEYS or key.startswith(("spark.sql.", "spark.hadoop.", "spark.executorEnv."))
 
 
 def is_stopped(sc: SparkContext) -> bool:

@@ -138,8 +138,8 @@ class SparkContext:
             self._profiler_cls = profiler_cls
             self._start(batchSize)
             SparkContext._active = self
-        for path in pyFiles or ():
-            self.addPyFile(path)
+        for path in list(pyFiles or ()) + [p for p in self._conf.get("spark.submit.pyFiles", "").split(",") if p]:
+            self.addPyFile(path)        # spark.submit.pyFiles: what `sparklite submit --py-files` ships
 
     def _start(self, batch_size: int) -> None:
         parsed = _parse_local_master(self.master)

@@ -137,7 +137,7 @@ class SessionCatalog:
         return plan
 
 
-SEARCH_PATH = "[`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`]"
+SEARCH_PATH = tables.SEARCH_PATH
 
 # Names the registry keeps for the engine's own use (operators the parser turns into calls, the
 # DataFrame API's ``create_map``), which Spark does not list among its SQL functions.
@@ -171,7 +171,8 @@ def _schema_not_found(parts) -> AnalysisException:
 
 
 def _not_found(parts) -> AnalysisException:
-    return AnalysisException(errorClass="TABLE_OR_VIEW_NOT_FOUND", messageParameters={"relationName": _quoted(parts)})
+    return AnalysisException(errorClass="TABLE_OR_VIEW_NOT_FOUND",
+                             messageParameters={"relationName": _quoted(parts), "searchPath": SEARCH_PATH})
 
 
 def _qualified_not_found(parts) -> AnalysisException:

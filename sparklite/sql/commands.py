@@ -82,8 +82,7 @@ def run_command(session, command: Command):
         global_view = len(name) == 2 and name[0].lower() == "global_temp"
         dropped = session._session_catalog.drop_temp_view(name[-1], global_view=global_view)
         if not dropped and not args["if_exists"]:
-            raise AnalysisException(errorClass="TABLE_OR_VIEW_NOT_FOUND",
-                                    messageParameters={"relationName": ".".join(f"`{p}`" for p in name)})
+            raise tables.not_found(name)
         return _empty(session)
     if kind == "describe":
         info = None if len(args["name"]) == 1 and args["name"][0].lower() in session._session_catalog.temp_views \

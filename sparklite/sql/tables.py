@@ -22,6 +22,7 @@ from sparklite.sql import types as T
 from sparklite.sql.errors import AnalysisException
 
 CATALOG, DATABASE = "spark_catalog", "default"
+SEARCH_PATH = "[`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`]"
 
 
 @dataclass
@@ -59,9 +60,11 @@ def _quoted(parts) -> str:
     return ".".join(f"`{p}`" for p in parts)
 
 
-def _not_found(parts) -> AnalysisException:
+def not_found(parts) -> AnalysisException:
+    """``TABLE_OR_VIEW_NOT_FOUND`` for a name, with the search path Spark names."""
     return AnalysisException(errorClass="TABLE_OR_VIEW_NOT_FOUND",
-                             messageParameters={"relationName": ".".join(f"`{p}`" for p in parts)})
+                             messageParameters={"relationName": ".".join(f"`{p}`" for p in parts),
+                                                "searchPath": SEARCH_PATH})
 
 
 def _already_exists(parts) -> AnalysisException:
@@ -178,7 +181,7 @@ def insert(session, parts, df, overwrite: bool, by_name: bool = False, columns: 
     from sparklite.sql.column import Column, literal
     info = lookup(session, parts)
     if info is None:
-        raise _not_found(parts)
+        raise not_found(parts)
     target = [f for f in info.schema.fields]
     # the query's own columns, by position: names such as ``0.5`` or repeated ones cannot be looked up
     outputs = [Column(a) for a in df._query.analyzed.output]
@@ -275,7 +278,7 @@ def v1_write_error(session, parts, operation: str | None = None) -> AnalysisExce
         return AnalysisException(errorClass="UNSUPPORTED_FEATURE.TABLE_OPERATION",
                                  messageParameters={"tableName": _quoted(parts), "operation": operation})
     if lookup(session, parts) is None:
-        return _not_found(parts)
+        return not_found(parts)
     return AnalysisException(errorClass="_LEGACY_ERROR_TEMP_1012", messageParameters={"identifier": _quoted(parts)})
 
 
@@ -284,7 +287,7 @@ def drop(session, parts, if_exists: bool) -> None:
     info = _tables(session).pop(key, None) if key is not None else None
     if info is None:
         if not if_exists:
-            raise _not_found(parts)
+            raise not_found(parts)
         return
     session._cache_manager.refresh_table(key, drop=True)
     if info.managed:
