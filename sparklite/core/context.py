@@ -32,6 +32,8 @@ from sparklite.core.conf import SparkConf
 from sparklite.core.errors import CONTEXT_IN_CLOSURE_MESSAGE, PySparkRuntimeError
 from sparklite.core.scheduler.dag import CancelJobs, DAGScheduler
 from sparklite.core.sparkfiles import SparkFiles
+from sparklite.core.progress import ConsoleProgressBar
+from sparklite.core.progress import wanted as progress_wanted
 from sparklite.core.status import JobProgressListener, StatusTracker
 from sparklite.core.storage.registry import BlockRegistry
 
@@ -221,6 +223,7 @@ class SparkContext:
                                  "shuffle": self._remove_shuffle, "broadcast": self._forget_broadcast},
                                 enabled=self._conf.get_bool("spark.cleaner.referenceTracking", True))
         self._stopped = False
+        self._progress_bar = ConsoleProgressBar(self.statusTracker()) if progress_wanted(self._conf) else None
         self._bus.post(ev.ApplicationStart(self.appName, self._app_id, time.time(), self.sparkUser()))
         self._bus.post(ev.EnvironmentUpdate(dict(self._conf.getAll()), _system_properties()))
 
@@ -242,6 +245,8 @@ class SparkContext:
             if self._stopped:
                 return
             self._stopped = True
+            if self._progress_bar is not None:
+                self._progress_bar.stop()
             self._bus.post(ev.ApplicationEnd(time.time()))
             self._cleaner.stop()
             self._release()
