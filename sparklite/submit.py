@@ -103,9 +103,7 @@ def parse(argv: list) -> tuple[dict, str, list]:
             raise SubmitError(f"--py-files: not found: {', '.join(missing)}")
         settings["spark.submit.pyFiles"] = ",".join(os.path.abspath(p) for p in py_files.split(",") if p)
     settings["spark.master"] = master or settings.get("spark.master", "ray")
-    settings.setdefault("spark.app.name", name or os.path.splitext(os.path.basename(app))[0])
-    if name:
-        settings["spark.app.name"] = name
+    settings["spark.app.name"] = name or settings.get("spark.app.name") or os.path.splitext(os.path.basename(app))[0]
     return settings, app, app_args
 
 

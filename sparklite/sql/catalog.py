@@ -321,7 +321,7 @@ class Catalog:
         global_namespace = self._is_global_namespace(dbName)
         found = [] if global_namespace else [
             self._table_entry(info, info.name.lower())
-            for info in sorted(self._session._shared["tables"].values(), key=lambda i: i.name.lower())]
+            for info in sorted(tables._tables(self._session).values(), key=lambda i: i.name.lower())]
         found += self._temp_view_entries(global_namespace)
         return [t for t in found if matches_pattern(t.name, pattern)]
 
@@ -619,7 +619,7 @@ class Catalog:
     def refreshByPath(self, path: str) -> None:
         """Refreshes every cached table whose files lie under ``path`` (as ``refreshTable``)."""
         prefix = _local_path(path)
-        for key, info in list(self._session._shared["tables"].items()):
+        for key, info in list(tables._tables(self._session).items()):
             location = _local_path(info.location)
             if location == prefix or location.startswith(prefix + "/"):
                 self._session._cache_manager.refresh_table(key)

@@ -679,17 +679,23 @@ class Percentile(Collect):
 
 def _resolve_percentile(default=None):
     def resolve(args):
-        from sparklite.sql.plan.expressions import Literal
         value = _numeric_arg("percentile", args[0])
         fraction = default if default is not None else args[1]
-        if not isinstance(fraction, Literal) or not isinstance(fraction.value, (int, float)) and \
-                not hasattr(fraction.value, "as_tuple"):
-            raise AnalysisException(errorClass="DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
-                                    messageParameters={"sqlExpr": '"percentile"', "inputName": "`percentage`",
-                                                       "inputType": '"DOUBLE"', "inputExpr": '"percentage"'})
+        p = constant_fraction(fraction, '"percentile"', '"percentage"')
         shown = [fraction] if default is None else []       # percentile(x, p, 1) names its fraction
-        return [C.cast_to(value, T.DoubleType())] + shown, T.DoubleType(), True, {"fraction": float(fraction.value)}
+        return [C.cast_to(value, T.DoubleType())] + shown, T.DoubleType(), True, {"fraction": p}
     return resolve
+
+
+def constant_fraction(fraction, sql_expr: str, input_expr: str) -> float:
+    """A percentile's fraction, which must be a number written in the query (``NON_FOLDABLE_INPUT``)."""
+    from sparklite.sql.plan.expressions import Literal
+    if not isinstance(fraction, Literal) or not isinstance(fraction.value, (int, float)) and \
+            not hasattr(fraction.value, "as_tuple"):
+        raise AnalysisException(errorClass="DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
+                                messageParameters={"sqlExpr": sql_expr, "inputName": "`percentage`",
+                                                   "inputType": '"DOUBLE"', "inputExpr": input_expr})
+    return float(fraction.value)
 
 
 def _median_default():

@@ -18,6 +18,7 @@ import zlib
 import pyarrow as pa
 
 from sparklite.sql import types as T
+from sparklite.sql.builtins.listkit import orderable
 from sparklite.sql.builtins.registry import FunctionSpec, register
 from sparklite.sql.builtins.strings import INT, STRING, binary_arg, call_sql, check_arity, integer_arg, rowwise
 from sparklite.sql.errors import AnalysisException
@@ -59,20 +60,10 @@ def _sha2_value(data: bytes, bits: int):
 register(FunctionSpec("sha2", _resolve_sha2, lambda values, n, call: rowwise(_sha2_value, values, pa.string())))
 
 
-def _has_map(t) -> bool:
-    if isinstance(t, T.MapType):
-        return True
-    if isinstance(t, T.ArrayType):
-        return _has_map(t.elementType)
-    if isinstance(t, T.StructType):
-        return any(_has_map(f.dataType) for f in t.fields)
-    return False
-
-
 def _hash_resolver(name: str, result):
     def resolve(args):
         check_arity(name, args, at_least=1)
-        if any(_has_map(a.data_type) for a in args):
+        if not all(orderable(a.data_type) for a in args):   # a map anywhere inside
             raise AnalysisException(errorClass="DATATYPE_MISMATCH.HASH_MAP_TYPE",
                                     messageParameters={"functionName": f"`{name}`",
                                                        "sqlExpr": f'"{call_sql(name, args)}"'})

@@ -23,8 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparklite.sql import types as T
-from sparklite.sql.builtins.aggregates import Aggregate, Collect, Groups, Percentile, _as_array, _numeric_arg
-from sparklite.sql.builtins.listkit import unexpected
+from sparklite.sql.builtins.aggregates import (Aggregate, Collect, Groups, Percentile, _as_array, _numeric_arg,
+                                               constant_fraction)
+from sparklite.sql.builtins.listkit import arity, unexpected
 from sparklite.sql.builtins.modes import Mode
 from sparklite.sql.builtins.registry import FunctionSpec, register
 from sparklite.sql.errors import AnalysisException
@@ -56,12 +57,7 @@ def _resolve_percentile(name: str, discrete: bool):
         key, fraction, descending = args
         value = _numeric_arg(name, key)
         shown = f'"{_percentile_sql(name, [key.sql(), fraction.sql()], bool(descending.value))}"'
-        if not isinstance(fraction, Literal) or not isinstance(fraction.value, (int, float)) and \
-                not hasattr(fraction.value, "as_tuple"):
-            raise AnalysisException(errorClass="DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
-                                    messageParameters={"sqlExpr": shown, "inputName": "`percentage`",
-                                                       "inputType": '"DOUBLE"', "inputExpr": f'"{fraction.sql()}"'})
-        p = float(fraction.value)
+        p = constant_fraction(fraction, shown, f'"{fraction.sql()}"')
         if not 0.0 <= p <= 1.0:
             raise AnalysisException(errorClass="DATATYPE_MISMATCH.VALUE_OUT_OF_RANGE",
                                     messageParameters={"sqlExpr": shown, "exprName": "percentage",
@@ -150,11 +146,8 @@ class ListAgg(Aggregate):
 def _resolve_listagg(ordered: bool):
     def resolve(args):
         name = "listagg"
-        if not ordered and not 1 <= len(args) <= 2:
-            raise AnalysisException(errorClass="WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-                                    messageParameters={"functionName": f"`{name}`", "expectedNum": "[1, 2]",
-                                                       "actualNum": str(len(args)),
-                                                       "docroot": "https://spark.apache.org/docs/latest"})
+        if not ordered:
+            arity(name, args, 1, 2)
         value = args[0]
         delimiter = args[1] if len(args) > 1 else Literal(None, T.NullType())
         sql = f'"{name}({", ".join(a.sql() for a in args[:2])})"'
