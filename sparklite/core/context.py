@@ -9,6 +9,7 @@ checkpoints and returns one value per partition. Data sources (``parallelize``, 
 """
 from __future__ import annotations
 
+import atexit
 import getpass
 import logging
 import os
@@ -226,6 +227,9 @@ class SparkContext:
         self._progress_bar = ConsoleProgressBar(self.statusTracker()) if progress_wanted(self._conf) else None
         self._bus.post(ev.ApplicationStart(self.appName, self._app_id, time.time(), self.sparkUser()))
         self._bus.post(ev.EnvironmentUpdate(dict(self._conf.getAll()), _system_properties()))
+        # Spark's shutdown hook: a program that ends without stop() still leaves no files behind.
+        # Registered after the backend started, so it runs before Ray's own exit handler.
+        atexit.register(self.stop)
 
     # -- lifecycle ----------------------------------------------------------------------------
     @classmethod
@@ -245,6 +249,7 @@ class SparkContext:
             if self._stopped:
                 return
             self._stopped = True
+            atexit.unregister(self.stop)
             if self._progress_bar is not None:
                 self._progress_bar.stop()
             self._bus.post(ev.ApplicationEnd(time.time()))

@@ -206,6 +206,29 @@ def test_nothing_of_the_application_is_left_on_disk_after_stop(make_sc, cancel_m
     assert _application_files(app_id, local_dir) == []
 
 
+EXITS_WITHOUT_STOP = textwrap.dedent("""
+    import sys
+    from sparklite import SparkContext, StorageLevel
+    sc = SparkContext("local[2]", "never-stopped", conf=None)
+    pairs = sc.parallelize(range(20_000), 4).map(lambda i: (i % 97, i))
+    assert len(pairs.groupByKey().collect()) == 97
+    assert pairs.persist(StorageLevel.DISK_ONLY).count() == 20_000
+    print(sc.applicationId, flush=True)
+""")
+
+
+def test_a_program_that_ends_without_stop_leaves_nothing_on_disk(tmp_path):
+    # Spark's shutdown hook: the interpreter's exit stops a context the program forgot to stop.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), TMPDIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", EXITS_WITHOUT_STOP], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    app_id = done.stdout.split()[-1]
+    roots = [str(tmp_path)] + (["/dev/shm"] if os.path.isdir("/dev/shm") else [])
+    assert [p for root in roots for p in glob.glob(os.path.join(root, f"sparklite-{app_id}-*"))] == []
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.ray
 def test_a_killed_ray_executors_files_are_removed_on_a_cluster_sparklite_did_not_start(make_sc, ray_cluster,
                                                                                        tmp_path):
