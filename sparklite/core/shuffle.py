@@ -18,7 +18,9 @@ buckets in pieces without holding the whole partition as Python objects.
 """
 from __future__ import annotations
 
+import dis
 import heapq
+import inspect
 import itertools
 import operator
 import os
@@ -26,6 +28,7 @@ import pickle
 import struct
 import sys
 import tempfile
+import types
 from collections import _count_elements
 
 import pyarrow as pa
@@ -168,6 +171,30 @@ def _fold_mapped_counting(d: dict, chunk, merge_new, element_fn) -> bool:
     return k is not _NOTHING
 
 
+def _fold_counting_records(d: dict, chunk, merge_new, element_fn) -> bool:
+    """``_fold_mapped_counting`` when ``element_fn`` is ``x -> (x, 1)`` (``pairs_with_one``): each record
+    is its own key and counts one, so ``collections``' C loop counts the records themselves."""
+    chunk = list(chunk)
+    _count_elements(d, chunk)
+    return bool(chunk)
+
+
+def pairs_with_one(fn) -> bool:
+    """Whether ``fn`` is exactly ``lambda x: (x, 1)``, read from its bytecode: a plain function of one
+    positional parameter whose whole body builds the tuple of that parameter and the constant int 1.
+    Such a function has no effect but its result, so the map side need not call it (a word count's
+    ``map(lambda w: (w, 1))``)."""
+    code = getattr(fn, "__code__", None)
+    if type(fn) is not types.FunctionType or code.co_argcount != 1 or code.co_kwonlyargcount \
+            or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return False
+    steps = [(i.opname, i.arg if i.opname == "LOAD_FAST" else i.argval)
+             for i in dis.get_instructions(code) if i.opname not in ("RESUME", "NOP", "CACHE")]
+    if len(steps) != 4 or steps[0] != ("LOAD_FAST", 0) or steps[2:] != [("BUILD_TUPLE", 2), ("RETURN_VALUE", None)]:
+        return False
+    return steps[1][0] == "LOAD_CONST" and steps[1][1] is _ONE
+
+
 def _fold_adding(d: dict, chunk, merge_new, merge_existing) -> bool:
     """``_fold`` when ``merge_existing`` is ``operator.add``, which is ``old + v``: inlined, the addition
     skips a C call per record (a word count's whole merge)."""
@@ -192,7 +219,11 @@ def _aggregate(items, merge_new, merge_existing, context, merge_combiners, mappe
     guard, d, spills = TaskMemory(context), {}, []
     items, islice = iter(items), itertools.islice
     if mapped_by is not None:
-        fold, last = (_fold_mapped_counting if merge_new is identity else _fold_mapped_adding), mapped_by
+        if merge_new is identity:
+            fold = _fold_counting_records if pairs_with_one(mapped_by) else _fold_mapped_counting
+        else:
+            fold = _fold_mapped_adding
+        last = mapped_by
     else:
         fold, last = (_fold_adding if merge_existing is operator.add else _fold), merge_existing
     try:

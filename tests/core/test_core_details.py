@@ -137,6 +137,10 @@ def test_a_map_before_reduce_by_key_add_runs_once_per_record_with_its_errors(sc)
     assert isinstance(failure.value.__cause__, KeyError) and "no c here" in str(failure.value.__cause__)
     with pytest.raises(SparkJobError, match="unpack|ValueError|TypeError"):
         words.map(lambda w: (w, 1, 2)).reduceByKey(add).collect()
+    # ``lambda w: (w, 1)`` is not called at all (the records are counted): same answers, same errors
+    assert words.map(lambda w: (w, 1)).reduceByKey(add, 1).collect() == [("a", 3), ("b", 2), ("c", 1)]
+    with pytest.raises(SparkJobError, match="unhashable type: 'list'"):
+        sc.parallelize([["a"], ["b"]], 1).map(lambda w: (w, 1)).reduceByKey(add).collect()
 
 
 def test_reduce_by_key_add_over_ones_and_other_values_keeps_types_and_order(sc):

@@ -5,6 +5,7 @@ scheduler's recovery from lost map outputs in ``test_scheduler.py``."""
 from __future__ import annotations
 
 import collections
+import functools
 import operator
 import os
 
@@ -15,7 +16,7 @@ from sparklite.core.dependencies import Aggregator, ShuffleDependency, identity
 from sparklite.core.errors import FetchFailedError
 from sparklite.core.executor import Executor
 from sparklite.core.partitioner import HashPartitioner, RangePartitioner
-from sparklite.core.shuffle import sort_partition, takes_trailing_map
+from sparklite.core.shuffle import pairs_with_one, sort_partition, takes_trailing_map
 from sparklite.core.storagelevel import StorageLevel
 from sparklite.core.taskcontext import TaskContext
 
@@ -162,6 +163,47 @@ def test_a_trailing_map_handed_to_the_writer_is_applied_once_per_record(make_exe
     got = dict(kv for part in parts for kv in part)
     assert got == expected
     assert all(type(v) is (int if create_combiner is identity else float) for v in got.values())
+    assert_task_leftovers_gone(executor)
+
+
+def test_only_a_function_that_is_exactly_x_to_x_and_one_is_taken_as_pairing_with_one():
+    def pair(word):
+        """A docstring changes nothing."""
+        return (word, 1)
+
+    one = 1
+
+    def counted(word):
+        counted.calls += 1
+        return word, 1
+    counted.calls = 0
+
+    assert pairs_with_one(pair) and pairs_with_one(lambda w: (w, 1))
+    others = [lambda w: (w, 1.0), lambda w: (w, True), lambda w: (1, w), lambda w: (w, 2), lambda w: [w, 1],
+              lambda w: (w, one), lambda w: (w.lower(), 1), lambda a, b=0: (a, 1), lambda *a: (a, 1),
+              lambda w, *, k=1: (w, 1), counted, print, operator.itemgetter(0), functools.partial(pair)]
+    assert [pairs_with_one(f) for f in others] == [False] * len(others)
+
+
+@pytest.mark.parametrize("memory", [{}, SMALL_MEMORY], ids=["in_memory", "spilling"])
+def test_records_paired_with_one_are_counted_in_first_seen_order(make_executor, memory):
+    # The writer counts the records themselves, without calling the pairing function; what comes
+    # out is what the record-at-a-time fold gives: the counts, as ints, keys in first-seen order.
+    maps = [[f"w{(i * 7919 + m) % 20_000}" for i in range(12_000)] + [None, (1, 2), 3, 3.0]
+            for m in range(3)]
+    dep = ShuffleDependency(MapSide(len(maps)), HashPartitioner(1),
+                            Aggregator(identity, operator.add, operator.add), map_side_combine=True)
+    executor = make_executor(**memory)
+    written = write_maps(executor, dep, maps, mapped_by=lambda w: (w, 1))
+    if memory:
+        assert spilled(context for *_, context in written) > 0
+    parts, _ = read_all(executor, dep)
+    expected = collections.Counter(w for records in maps for w in records)
+    got = [kv for part in parts for kv in part]
+    assert dict(got) == expected and len(got) == len(expected)
+    assert all(type(v) is int for _, v in got)
+    if not memory:
+        assert [k for k, _ in got] == list(expected)
     assert_task_leftovers_gone(executor)
 
 
