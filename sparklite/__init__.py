@@ -23,6 +23,10 @@ from sparklite.core.storagelevel import StorageLevel
 from sparklite.core.taskcontext import TaskContext
 
 from sparklite.alias import install_pyspark_alias
+from sparklite.core.api import on_context_start
+from sparklite import ui as _ui
+
+on_context_start(_ui.start)    # every context serves its web UI and writes its event log (spark.ui.*, spark.eventLog.*)
 
 __all__ = ["install_pyspark_alias", "Accumulator", "AccumulatorParam", "BarrierTaskContext", "BarrierTaskInfo", "BasicProfiler", "Broadcast", "Profiler", "RDDBarrier", "HashPartitioner", "JobCancelledError", "Partitioner",
            "RDD", "RangePartitioner", "ResultIterable", "SparkConf", "SparkContext", "SparkFiles", "SparkJobError",

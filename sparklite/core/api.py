@@ -18,6 +18,7 @@ What it holds:
   on it, configured from the context's ``spark.hadoop.fs.s3a.*`` keys), ``list_input_files``
   (comma-separated paths, directories and globs) and Hadoop-style line splits (``text_splits``,
   ``read_text_split``) for sources that read text;
+* extensions: ``on_context_start`` (the web UI and the event log start with every context);
 * fault injection for tests and benchmarks: ``crash_executor``.
 
 A layer above imports from here (or from ``sparklite``) only; tests/test_layering.py checks it.
@@ -48,6 +49,7 @@ from sparklite.core.taskcontext import TaskContext
 
 __all__ = [
     "run_job", "submit_job", "submit_map_stage", "is_stopped", "active_context", "check_conf_key", "known_conf_key", "post_event", "wait_for_listeners", "crash_executor",
+    "on_context_start",
     "SparkContext", "RDD", "MapPartitionsRDD", "ShuffledRDD", "ColumnarRDD", "ZippedPartitionsRDD",
     "Dependency", "NarrowDependency", "OneToOneDependency", "RangeDependency", "ManyToOneDependency",
     "ShuffleDependency", "Aggregator", "Partitioner", "HashPartitioner", "RangePartitioner", "ColumnPartitioner",
@@ -109,6 +111,17 @@ def post_event(sc: SparkContext, event) -> None:
 def wait_for_listeners(sc: SparkContext, timeout: float = 10.0) -> bool:
     """Wait until every listener has had every event posted so far; False on timeout."""
     return sc._bus.wait_until_empty(timeout)
+
+
+def on_context_start(hook) -> None:
+    """Call ``hook(sc)`` as every later SparkContext starts, before its first event is posted (so a
+    listener it adds hears them all). It returns None or an object whose ``stop()`` the context calls
+    once its listener bus has drained at ``sc.stop()``; an object with a ``web_url`` gives
+    ``sc.uiWebUrl``. An exception from the hook fails the context's start. Registering the same hook
+    twice keeps one."""
+    from sparklite.core import context
+    if hook not in context._EXTENSION_HOOKS:
+        context._EXTENSION_HOOKS.append(hook)
 
 
 def crash_executor(sc: SparkContext, executor_id: str) -> None:

@@ -48,6 +48,11 @@ _NOT_SUPPORTED = ("is a Hadoop input/output format API that sparklite does not p
                   "read files with textFile/binaryFiles or write with saveAsTextFile/saveAsPickleFile")
 
 
+# Called with each new context before its first event: a layer above (the web UI, the event log)
+# returns an object to stop with the context, or None (``api.on_context_start``).
+_EXTENSION_HOOKS: list = []
+
+
 def _shared_memory_root() -> str:
     """Where a local executor keeps blocks its Python workers map: shared memory when the system has it."""
     return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
@@ -185,6 +190,7 @@ class SparkContext:
         self._bus.add_listener(self._progress, synchronous=True)
         self._block_registry = BlockRegistry()
         self._files_dir = self._scheduler = self._backend = None
+        self._extensions: list = []
         from sparklite.core import resources
         resources.check(self._conf)
         self._driver_resources = resources.discover(self._conf, "driver")
@@ -196,6 +202,12 @@ class SparkContext:
             for name in filter(None, (n.strip() for n in self._conf.get("spark.extraListeners", "").split(","))):
                 self._bus.add_listener(_load_listener(name, self._conf))
             self._files_dir = tempfile.mkdtemp(prefix=f"sparklite-{self._app_id}-files-")
+            for hook in list(_EXTENSION_HOOKS):   # before any event, so their listeners hear every one
+                extension = hook(self)
+                if extension is not None:
+                    self._extensions.append(extension)
+            self._bus.post(ev.ApplicationStart(self.appName, self._app_id, time.time(), self.sparkUser()))
+            self._bus.post(ev.EnvironmentUpdate(dict(self._conf.getAll()), _system_properties()))
             SparkFiles._root_directory = self._files_dir
             if cluster is not None:
                 from sparklite.core.backends.local_cluster import LocalClusterBackend
@@ -225,8 +237,6 @@ class SparkContext:
                                 enabled=self._conf.get_bool("spark.cleaner.referenceTracking", True))
         self._stopped = False
         self._progress_bar = ConsoleProgressBar(self.statusTracker()) if progress_wanted(self._conf) else None
-        self._bus.post(ev.ApplicationStart(self.appName, self._app_id, time.time(), self.sparkUser()))
-        self._bus.post(ev.EnvironmentUpdate(dict(self._conf.getAll()), _system_properties()))
         # Spark's shutdown hook: a program that ends without stop() still leaves no files behind.
         # Registered after the backend started, so it runs before Ray's own exit handler.
         atexit.register(self.stop)
@@ -268,6 +278,11 @@ class SparkContext:
                 except Exception:   # the rest must still be released
                     log.warning("Could not stop %s cleanly", type(part).__name__, exc_info=True)
         self._bus.stop()
+        for extension in self._extensions:
+            try:
+                extension.stop()
+            except Exception:
+                log.warning("Could not stop %s cleanly", type(extension).__name__, exc_info=True)
         if self._files_dir:
             shutil.rmtree(self._files_dir, ignore_errors=True)
 
@@ -297,8 +312,9 @@ class SparkContext:
 
     @property
     def uiWebUrl(self):
-        """Always None: the context itself serves no web UI."""
-        return None
+        """The address of this application's web UI (``http://127.0.0.1:4040`` unless that port was
+        taken), or None when ``spark.ui.enabled`` is false."""
+        return next((e.web_url for e in self._extensions if getattr(e, "web_url", None)), None)
 
     @property
     def defaultParallelism(self) -> int:

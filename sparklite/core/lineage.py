@@ -7,7 +7,7 @@ the whole lineage; ``stop(r)`` yields ``r`` but does not look past it). ``shuffl
 are the shuffles at the edge of such a walk (a stage's parent stages), and ``partition_ancestors``
 follows one partition through narrow dependencies (cache and placement lookups). The scheduler,
 the task binary, the barrier checks, checkpoints and ``cleanShuffleDependencies`` all walk lineage
-through these three. ``debug_string``: one line per RDD,
+through these three; ``stage_rdds`` describes a stage's RDDs for listeners. ``debug_string``: one line per RDD,
 ``(partitions) Name[id] at op at file:line [storage level]``; narrow parents continue the column
 with `` |  ``, each shuffle parent starts a new indented block with ``+-(partitions)``. The layout
 follows Spark's ``RDD.debugString`` rules exactly.
@@ -52,6 +52,20 @@ def partition_ancestors(rdd, split: int, stop=None):
             for dep in reversed(r.dependencies):
                 if not isinstance(dep, ShuffleDependency):
                     stack.extend((dep.rdd, p) for p in reversed(dep.parents(s)))
+
+
+def stage_rdds(rdd, stop=None) -> list[dict]:
+    """The RDDs a task of the stage ending at ``rdd`` computes, as the UI and the event log show them:
+    ``id``, ``name`` (set with ``setName``, else the kind), ``callsite``, ``num_partitions``,
+    ``storage_level`` ("" when not persisted) and ``parent_ids`` (the narrow parents, inside the stage)."""
+    out = []
+    for r in ancestors(rdd, stop):
+        level = r.getStorageLevel()
+        narrow = [d.rdd._id for d in r.dependencies if d.rdd is not None and not isinstance(d, ShuffleDependency)]
+        out.append({"id": r._id, "name": r.name() or r._class_name(), "callsite": r._creation_site,
+                    "num_partitions": r.getNumPartitions(), "storage_level": str(level) if level.is_valid else "",
+                    "parent_ids": narrow})
+    return out
 
 
 def _self_lines(rdd) -> list[str]:

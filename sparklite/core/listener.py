@@ -65,6 +65,7 @@ class StageSubmitted:
     num_tasks: int
     parent_ids: list
     time: float
+    rdds: list = field(default_factory=list)   # the RDDs its tasks compute (``lineage.stage_rdds``)
 
 
 @dataclass
@@ -108,6 +109,7 @@ class ExecutorAdded:
     executor_id: str
     cores: int
     time: float
+    host: str = ""                   # where it runs: the driver's host name, or its Ray node's address
 
 
 @dataclass

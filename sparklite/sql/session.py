@@ -12,6 +12,7 @@ Contract:
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import pyarrow as pa
 
@@ -104,6 +105,7 @@ class SparkSession:
         self._session_catalog = SessionCatalog(self._shared["global_views"], self._conf, self)
         self.catalog = Catalog(self)
         self._cache_manager = CacheManager(self)
+        self._sql_texts: OrderedDict[int, str] = OrderedDict()   # plan id -> the SQL text it came from (UI)
         self._session_functions: dict = {}
         self._session_table_functions: dict = {}
 
@@ -290,7 +292,11 @@ class SparkSession:
                 sqlQuery = formatter.format(sqlQuery, **kwargs)
             parsed = parse_statement(sqlQuery, args, self._conf.get("spark.sql.session.timeZone"))
             if isinstance(parsed, L.LogicalPlan):
-                return self._dataframe(parsed)
+                frame = self._dataframe(parsed)
+                self._sql_texts[frame._plan.plan_id] = sqlQuery
+                while len(self._sql_texts) > 1000:
+                    self._sql_texts.popitem(last=False)
+                return frame
             return run_command(self, parsed)
         finally:
             if formatter is not None:

@@ -13,6 +13,7 @@ bounded time whatever the tasks do. Broadcast values are read from this process'
 from __future__ import annotations
 
 import queue
+import socket
 import threading
 from dataclasses import replace
 
@@ -83,7 +84,7 @@ class LocalBackend(CoordinatedInDriver, Backend):
 
     def start(self, scheduler) -> None:
         self.scheduler = scheduler
-        scheduler.post(ExecutorAdded(EXECUTOR_ID, self.cores, self.executor.slots))
+        scheduler.post(ExecutorAdded(EXECUTOR_ID, self.cores, self.executor.slots, socket.gethostname()))
 
     def launch(self, executor_id: str, task) -> None:
         with self._lock:

@@ -25,6 +25,7 @@ import logging
 import os
 import pickle
 import shutil
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -175,7 +176,7 @@ class LocalClusterBackend(CoordinatedInDriver, Backend):
                     shutil.rmtree(directory, ignore_errors=True)
                 return
             self.executors[executor_id] = handle
-        self.scheduler.post(ExecutorAdded(executor_id, self.cores, slots))
+        self.scheduler.post(ExecutorAdded(executor_id, self.cores, slots, socket.gethostname()))
 
     def stop(self) -> None:
         self._stopping = True

@@ -228,7 +228,7 @@ class RayBackend(Backend):
             self.roles[executor_id] = role
             self._directories[executor_id] = directories
             self._hosts[executor_id] = host
-        self.scheduler.post(ExecutorAdded(executor_id, self.cores, slots))
+        self.scheduler.post(ExecutorAdded(executor_id, self.cores, slots, host))
         return executor_id
 
     def _update_peers(self) -> None:

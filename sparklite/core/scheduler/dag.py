@@ -79,6 +79,7 @@ class ExecutorAdded:
     executor_id: str
     cores: int
     slots: int | None = None     # tasks it runs at once, if not cores / spark.task.cpus (resources)
+    host: str = ""               # where it runs (the UI's executors page)
 
 
 @dataclass
@@ -177,7 +178,7 @@ class DAGScheduler:
             elif isinstance(event, ExecutorAdded):
                 slots = event.slots if event.slots is not None else event.cores // self.task_cpus
                 self.tasks.add_executor(event.executor_id, slots)
-                self.bus.post(ev.ExecutorAdded(event.executor_id, event.cores, time.time()))
+                self.bus.post(ev.ExecutorAdded(event.executor_id, event.cores, time.time(), event.host))
             elif isinstance(event, ExecutorLost):
                 self._on_executor_lost(event.executor_id, event.reason)
             elif isinstance(event, CancelJobs):
@@ -391,7 +392,7 @@ class DAGScheduler:
             if job is not None:
                 job.ran_stages.add(stage.id)
         self.bus.post(ev.StageSubmitted(stage.id, stage.attempt, stage.name, len(partitions),
-                                        [p.id for p in stage.parents], time.time()))
+                                        [p.id for p in stage.parents], time.time(), lineage.stage_rdds(stage.rdd)))
         if not partitions:
             self._stage_done(stage)
             return
@@ -432,7 +433,10 @@ class DAGScheduler:
                     self._submit_stage(child)
 
     def _abort_stage(self, stage, error: BaseException) -> None:
-        self._running.discard(stage)
+        if stage in self._running:   # listeners see the stage end with the reason its jobs failed
+            self._running.discard(stage)
+            self.bus.post(ev.StageCompleted(stage.id, stage.attempt, stage.name, stage.num_tasks, time.time(),
+                                            str(error) or type(error).__name__))
         for job_id in sorted(stage.job_ids):
             job = self._jobs.get(job_id)
             if job is not None:

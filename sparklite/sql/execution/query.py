@@ -4,7 +4,8 @@
 Contract: ``QueryExecution(session, analyzed)`` gives the ``optimized`` logical plan, the
 ``physical`` plan and ``to_rdd()`` (a ``ColumnarRDD`` whose batches have the analyzed output's
 names and Arrow types). ``collect_table(limit=None)`` runs it as one SQL execution: the jobs carry
-``spark.sql.execution.id`` and the listener bus hears ``SQLExecutionStart``/``End``. A SQL error
+``spark.sql.execution.id`` and the listener bus hears ``SQLExecutionStart``/``End`` (described by the
+job description when set, else the SQL text the plan came from, else its root). A SQL error
 raised inside a task (``DIVIDE_BY_ZERO``, ``CAST_INVALID_INPUT``, ...) reaches the caller as
 itself, as PySpark raises it, not wrapped in a job failure.
 """
@@ -86,7 +87,8 @@ class QueryExecution:
     def run(self, rdd, func, partitions=None) -> list:
         sc = self.session.sparkContext
         execution_id = str(next(_execution_ids))
-        description = self.analyzed.node_string()
+        description = (sc.getLocalProperty("spark.job.description")
+                       or self.session._sql_texts.get(self.analyzed.plan_id) or self.analyzed.node_string())
         post_event(sc, SQLExecutionStart(execution_id, description, self.physical.tree_string(), time.time()))
         error = None
         try:
