@@ -521,7 +521,11 @@ class SparkContext:
         if self._stopped:
             raise RuntimeError("Cannot call methods on a stopped SparkContext")
         partitions = list(range(rdd.getNumPartitions()) if partitions is None else partitions)
-        waiter = self._scheduler.submit_job(rdd, func, partitions, self._job_properties(properties))
+        properties = self._job_properties(properties)
+        if "callSite.short" not in properties:   # the action and the user's line that ran it (the UI's job name)
+            from sparklite.core.rdd import _user_callsite
+            properties["callSite.short"] = _user_callsite()
+        waiter = self._scheduler.submit_job(rdd, func, partitions, properties)
         waiter.canceller = self.cancelJob
         return waiter
 

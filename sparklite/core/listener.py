@@ -143,6 +143,7 @@ class SQLExecutionStart:
     description: str
     physical_plan: str
     time: float
+    plan_nodes: list = field(default_factory=list)   # the plan as a graph: {id, name, detail, children}
 
 
 @dataclass
@@ -150,6 +151,7 @@ class SQLExecutionEnd:
     execution_id: str
     time: float
     error: str | None = None
+    rows: dict = field(default_factory=dict)          # plan node id -> the rows it output
 
 
 class SparkListener:

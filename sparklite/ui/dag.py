@@ -2,15 +2,14 @@
 
 Contract: ``stage_svg(stage_rdds)`` and ``job_svg(stages)`` draw the DAG Spark's UI shows (RDDs as
 boxes labelled ``Name [id]`` and the operation that made them, cached ones marked, edges from parent
-to child; a job's stages as clusters side by side, shuffles crossing between them); ``plan_svg(plan)``
-draws a physical plan tree (``explain()``'s text) as boxes from the scans up to the root, each with its
-row count when known. Every string is escaped; the layout is a layered drawing (networkx orders the
+to child; a job's stages as clusters side by side, shuffles crossing between them); ``plan_svg(nodes, rows)``
+draws a physical plan (the SQL layer's nodes with their children) as boxes from the scans up to the
+root, each with its output row count when known. Every string is escaped; the layout is a layered drawing (networkx orders the
 nodes), with no script and no external resource.
 """
 from __future__ import annotations
 
 import html
-import re
 
 import networkx as nx
 
@@ -115,33 +114,6 @@ def job_svg(stages: list) -> str:
 
 
 # -- SQL plans ------------------------------------------------------------------------------------
-
-_PREFIX = re.compile(r"^([ :|+\-]*?)([+:]- )?(\S.*)$")
-
-
-def parse_plan(text: str) -> list[dict]:
-    """A physical plan's tree text as nodes ``{"id", "name", "detail", "children"}``, root first; a
-    node's depth is where its operator starts on the line (``+-``/``:-`` mark children)."""
-    nodes, stack = [], []        # stack: (column, node id)
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("=="):
-            continue
-        match = _PREFIX.match(line)
-        column = len(match.group(1)) + len(match.group(2) or "")
-        body = match.group(3)
-        body = re.sub(r"^\*\(\d+\)\s*", "", body)     # whole-stage markers
-        name, _, detail = body.partition(" ")
-        node = {"id": len(nodes), "name": name, "detail": detail, "children": []}
-        while stack and stack[-1][0] >= column:
-            stack.pop()
-        if stack:
-            nodes[stack[-1][1]]["children"].append(node["id"])
-        elif nodes:
-            continue               # a second tree (subquery listing): the first is the plan
-        nodes.append(node)
-        stack.append((column, node["id"]))
-    return nodes
-
 
 def plan_svg(nodes: list, rows: dict | None = None) -> str:
     """The plan as boxes, scans at the bottom, each with ``rows[id]`` output rows when given."""

@@ -35,6 +35,7 @@ _EVENTS = {f"SparkListener{cls.__name__}": cls for cls in (
     api.StageSubmitted, api.StageCompleted, api.TaskStart, api.TaskEnd, api.ExecutorAdded,
     api.ExecutorRemoved, api.ExecutorDecommissioned, api.BlockUpdated, api.SQLExecutionStart,
     api.SQLExecutionEnd)}
+_NAMES = {cls: name for name, cls in _EVENTS.items()}
 _CODECS = {"zstd": "zstd", "lz4": "lz4", "gzip": "gzip"}   # Spark's short name -> pyarrow's codec
 _IN_PROGRESS = ".inprogress"
 _ROLLED_PREFIX = "eventlog_v2_"
@@ -42,10 +43,10 @@ DEFAULT_DIR = "/tmp/spark-events"
 
 
 def encode(event) -> str:
-    fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
-    if isinstance(event, api.TaskEnd):
-        fields["metrics"] = event.metrics.as_dict()
-    return json.dumps({"Event": f"SparkListener{type(event).__name__}", **fields}, default=str)
+    fields = {"Event": _NAMES[type(event)], **vars(event)}
+    if type(event) is api.TaskEnd:
+        fields["metrics"] = vars(event.metrics)
+    return json.dumps(fields, default=str)
 
 
 def decode(line: str):
@@ -61,6 +62,8 @@ def decode(line: str):
                                          if k in TaskMetrics.names()})
     if cls is api.BlockUpdated:
         data["block_id"] = tuple(data["block_id"])
+    if cls is api.SQLExecutionEnd:
+        data["rows"] = {int(k): v for k, v in (data.get("rows") or {}).items()}
     return cls(**data)
 
 

@@ -59,7 +59,7 @@ def duration(ms) -> str:
 
 
 def _t(stamp: str | None) -> str:
-    return esc(stamp.replace("T", " ").replace("GMT", "") if stamp else "")
+    return esc(stamp.replace("GMT", "").replace("T", " ") if stamp else "")
 
 
 def _table(headers: list, rows: list, css: str = "") -> str:
@@ -303,12 +303,14 @@ def sql_page(store, query, prefix):
 
 def execution_page(store, query, prefix):
     x = rest.sql_execution(store, query.get("id", [""])[0])
-    nodes = dag.parse_plan(x["planDescription"])
+    rows = {n["nodeId"]: int(n["metrics"][0]["value"]) for n in x["nodes"] if n["metrics"]}
+    nodes = [{"id": n["nodeId"], "name": n["nodeName"], "detail": n["description"],
+              "children": [e["fromId"] for e in x["edges"] if e["toId"] == n["nodeId"]]} for n in x["nodes"]]
     body = (f"<p>Status: <b class='{esc(x['status'])}'>{esc(x['status'])}</b> · Submitted: {_t(x['submissionTime'])}"
             f" · Duration: {duration(x['duration'])} · Jobs: {_job_links(x['jobIds'], prefix)}</p>"
             f"<pre>{esc(x['description'])}</pre>"
             + (f"<pre class='failed'>{esc(x['errorMessage'])}</pre>" if x["errorMessage"] else "")
-            + "<h3>Plan</h3>" + dag.plan_svg(nodes)
+            + ("<h3>Plan</h3>" + dag.plan_svg(nodes, rows) if nodes else "")
             + f"<h3>Physical Plan</h3><pre>{esc(x['planDescription'])}</pre>")
     return _page(store, prefix, "SQL", f"Details for Query {x['id']}", body)
 

@@ -46,9 +46,7 @@ def application(store: AppStatusStore) -> dict:
 
 
 def _job(store, job) -> dict:
-    result_stage = max(job.stage_ids) if job.stage_ids else None
-    names = [s.name for (sid, _), s in store.stages.items() if sid == result_stage]
-    return {"jobId": job.job_id, "name": job.description or (names[-1] if names else f"Job {job.job_id}"),
+    return {"jobId": job.job_id, "name": job.description or job.call_site or f"Job {job.job_id}",
             "description": job.description, "submissionTime": when(job.submission_time),
             "completionTime": when(job.completion_time), "stageIds": list(job.stage_ids),
             "jobGroup": job.group, "status": job.status, "numTasks": job.num_tasks,
@@ -234,10 +232,14 @@ def environment(store: AppStatusStore) -> dict:
 
 
 def _execution(x) -> dict:
+    nodes = [{"nodeId": n["id"], "nodeName": n["name"], "description": n["detail"],
+              "metrics": ([{"name": "number of output rows", "value": str(x.rows[n["id"]])}]
+                          if n["id"] in x.rows else [])} for n in x.plan_nodes]
+    edges = [{"fromId": child, "toId": n["id"]} for n in x.plan_nodes for child in n["children"]]
     return {"id": x.execution_id, "status": x.status, "description": x.description,
             "planDescription": x.physical_plan, "submissionTime": when(x.submission_time),
             "duration": _ms(x.submission_time, x.completion_time), "jobIds": list(x.job_ids),
-            "errorMessage": x.error}
+            "errorMessage": x.error, "nodes": nodes, "edges": edges}
 
 
 def sql_executions(store: AppStatusStore) -> list[dict]:

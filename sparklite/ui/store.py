@@ -42,6 +42,7 @@ class JobData:
     description: str | None
     group: str | None
     sql_execution_id: str | None
+    call_site: str | None = None            # the action that ran it: ``collect at app.py:12``
     status: str = "RUNNING"                 # RUNNING, SUCCEEDED, FAILED
     completion_time: float | None = None
     error: str | None = None
@@ -149,6 +150,8 @@ class SQLExecutionData:
     completion_time: float | None = None
     error: str | None = None
     job_ids: list = field(default_factory=list)
+    plan_nodes: list = field(default_factory=list)   # {id, name, detail, children}
+    rows: dict = field(default_factory=dict)         # plan node id -> output rows, once it ended
 
     @property
     def status(self) -> str:
@@ -210,7 +213,7 @@ class AppStatusStore(SparkListener):
     def onJobStart(self, e):
         with self.lock:
             self.jobs[e.job_id] = JobData(e.job_id, e.time, list(e.stage_ids), e.description, e.job_group,
-                                          e.sql_execution_id)
+                                          e.sql_execution_id, e.properties.get("callSite.short"))
             for stage_id in e.stage_ids:
                 self._stage_jobs.setdefault(stage_id, []).append(e.job_id)
             if e.sql_execution_id is not None and e.sql_execution_id in self.sql:
@@ -338,8 +341,8 @@ class AppStatusStore(SparkListener):
                     del self.rdds[rdd.rdd_id]
 
     def onBlockUpdated(self, e):
-        if not (len(e.block_id) == 3 and e.block_id[0] == "rdd"):
-            return
+        if not (len(e.block_id) == 3 and e.block_id[0] == "rdd") or self.app["end"] is not None:
+            return             # what the executors drop as the application stops: history shows what was cached
         _, rdd_id, partition = e.block_id
         with self.lock:
             rdd = self.rdds.get(rdd_id)
@@ -367,7 +370,8 @@ class AppStatusStore(SparkListener):
     # -- SQL --------------------------------------------------------------------------------------
     def onSQLExecutionStart(self, e):
         with self.lock:
-            self.sql[e.execution_id] = SQLExecutionData(e.execution_id, e.description, e.physical_plan, e.time)
+            self.sql[e.execution_id] = SQLExecutionData(e.execution_id, e.description, e.physical_plan, e.time,
+                                                        plan_nodes=list(e.plan_nodes))
             _trim(self.sql, self.retained_executions)
 
     def onSQLExecutionEnd(self, e):
@@ -375,3 +379,4 @@ class AppStatusStore(SparkListener):
             execution = self.sql.get(e.execution_id)
             if execution is not None:
                 execution.completion_time, execution.error = e.time, e.error
+                execution.rows = {int(k): v for k, v in e.rows.items()}

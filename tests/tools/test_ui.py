@@ -83,6 +83,7 @@ def test_the_live_ui_serves_jobs_stages_storage_executors_sql_and_environment(li
     assert len(failed) == 1 and failed[0]["description"] == HOSTILE and "no odd numbers" in failed[0]["error"]
     shuffle_job = jobs[-1]
     assert shuffle_job["status"] == "SUCCEEDED" and len(shuffle_job["stageIds"]) == 2
+    assert shuffle_job["name"].startswith("collect at test_ui.py:") and jobs[-2]["name"].startswith("count at test_ui.py:")
     assert shuffle_job["numCompletedTasks"] == shuffle_job["numTasks"] == 8
     assert get_json(f"{api}/jobs?status=failed") == failed
 
@@ -113,6 +114,9 @@ def test_the_live_ui_serves_jobs_stages_storage_executors_sql_and_environment(li
     [query] = get_json(f"{api}/sql")
     assert "GROUP BY" in query["description"] and query["status"] == "COMPLETED" and query["jobIds"]
     assert "HashAggregate" in query["planDescription"]
+    rows = {n["nodeName"]: int(n["metrics"][0]["value"]) for n in query["nodes"] if n["metrics"]}
+    assert rows["Range"] == 30 and rows["Sort"] == 3      # each operator's own output rows
+    assert len(query["edges"]) == len(query["nodes"]) - 1
     assert {j["sqlExecutionId"] for j in jobs if j["jobId"] in query["jobIds"]} == {query["id"]}
 
     pages = {"/jobs/": ["Event Timeline", "Completed Jobs", "Failed Jobs"],
@@ -125,7 +129,8 @@ def test_the_live_ui_serves_jobs_stages_storage_executors_sql_and_environment(li
              "/executors/": ["driver", "Active"],
              "/environment/": ["spark.app.id", rest.REDACTED],
              "/SQL/": ["GROUP BY"],
-             f"/SQL/execution/?id={query['id']}": ['aria-label="physical plan"', "HashAggregate", "Range"]}
+             f"/SQL/execution/?id={query['id']}": ['aria-label="physical plan"', "HashAggregate", "Range",
+                                                  "number of output rows: 30", "SELECT id % 3"]}
     for path, expected in pages.items():
         status, body = get(base + path)
         assert status == 200, path
@@ -259,3 +264,54 @@ def test_history_serves_a_finished_application_and_a_crashed_one(make_sc, tmp_pa
         assert get(f"{server.url}/history/no-such-app/jobs/")[0] == 404
     finally:
         server.stop()
+
+
+# -- in a real browser ----------------------------------------------------------------------------
+
+ARTIFACTS = os.environ.get("SPARKLITE_UI_SCREENSHOTS") or os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "test-artifacts", "ui")
+
+
+def test_a_browser_finds_the_job_the_stage_dag_the_cached_rdd_and_the_plan_graph(live):
+    from tests.tools import webdriver
+    if not webdriver.available():
+        pytest.skip("Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
+    sc, cached = live
+    base, app_id = sc.uiWebUrl, sc.applicationId
+    api = f"{base}/api/v1/applications/{app_id}"
+    shuffle_job = get_json(f"{api}/jobs")[-1]
+    [query] = get_json(f"{api}/sql")
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    browser = webdriver.Browser()
+    try:
+        browser.open(base + "/jobs/")
+        assert "Spark Jobs" in browser.title()
+        assert str(shuffle_job["jobId"]) in [t.split()[0] for t in browser.find("table.jobs tr td:first-child")]
+        assert browser.count("svg.timeline rect.job") == len(get_json(f"{api}/jobs"))
+        browser.screenshot(os.path.join(ARTIFACTS, "jobs.png"))
+
+        browser.open(f"{base}/jobs/job/?id={shuffle_job['jobId']}")
+        assert browser.count("svg.dag rect.cluster") == 2 and browser.count("svg.dag line.shuffle") == 1
+        browser.screenshot(os.path.join(ARTIFACTS, "job.png"))
+
+        browser.open(f"{base}/stages/stage/?id={min(shuffle_job['stageIds'])}&attempt=0")
+        assert browser.count("svg.dag g.rdd") == 2
+        assert any("ParallelCollectionRDD" in t for t in browser.find("svg.dag g.rdd text"))
+        assert browser.find("table.summary tr td:first-child")[:2] == ["Duration", "Run Time"]
+        browser.screenshot(os.path.join(ARTIFACTS, "stage.png"))
+
+        browser.open(base + "/storage/")
+        assert "doubled numbers" in browser.find("table.storage td")
+        browser.screenshot(os.path.join(ARTIFACTS, "storage.png"))
+
+        browser.open(f"{base}/SQL/execution/?id={query['id']}")
+        assert browser.count("svg.dag g.op") == len(query["nodes"])
+        assert any(t.startswith("number of output rows") for t in browser.find("svg.dag g.op text.rows"))
+        browser.screenshot(os.path.join(ARTIFACTS, "sql.png"))
+
+        browser.open(base + "/executors/")
+        assert browser.find("table.executors tr td:first-child") == ["driver"]
+        browser.screenshot(os.path.join(ARTIFACTS, "executors.png"))
+    finally:
+        browser.close()
+    assert sorted(os.listdir(ARTIFACTS)) >= ["executors.png", "job.png", "jobs.png", "sql.png", "stage.png", "storage.png"]

@@ -10,9 +10,12 @@ Contract:
 * Narrow operators (project, filter, local limit) run as ``arrow_only`` batch functions, so in
   ``local[N]`` they stay on executor threads; the only per-row Python is a Python UDF's.
 * ``node_string`` and ``tree_string`` draw the physical plan as ``explain()`` prints it.
+* With ``ctx.row_counters``, every node's ``execute`` counts the rows its batches carry into the
+  node's accumulator (the SQL tab's "number of output rows"): one Arrow-only map per node.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +32,7 @@ class ExecutionContext:
     sc: object
     time_zone: str
     conf: object
+    row_counters: dict | None = None    # id(plan node) -> Accumulator of the rows it outputs (the UI's SQL tab)
 
     @property
     def shuffle_partitions(self) -> int:
@@ -67,8 +71,37 @@ def attr_list(attrs) -> str:
                            for a in attrs) + "]"
 
 
+def _counting_rows(execute):
+    """``execute`` whose output batches add their row counts to the node's counter in ``ctx``, when the
+    query keeps them; only the most derived class's ``execute`` counts, so a ``super().execute`` adds
+    nothing twice."""
+    @functools.wraps(execute)
+    def counted(self, ctx):
+        rdd = execute(self, ctx)
+        counter = ctx.row_counters.get(id(self)) if ctx.row_counters else None
+        if counter is None or type(self).execute is not counted:
+            return rdd
+
+        def count(batch):
+            counter.add(batch.num_rows)
+            return batch
+        return rdd.map_batches(count, preservesPartitioning=True, arrow_only=True)
+    return counted
+
+
 class SparkPlan:
     children: tuple = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "execute" in cls.__dict__:
+            cls.execute = _counting_rows(cls.__dict__["execute"])
+
+    def walk(self):
+        """This node and every node below it, parents first, children in order (``tree_string``'s order)."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
 
     @property
     def output(self) -> list[AttributeReference]:

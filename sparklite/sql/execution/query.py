@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import time
+import weakref
 
 import pyarrow as pa
 
@@ -65,12 +66,18 @@ class QueryExecution:
     def schema(self) -> pa.Schema:
         return arrow_schema(self.analyzed.output)
 
-    def context(self) -> ExecutionContext:
+    def context(self, row_counters: dict | None = None) -> ExecutionContext:
         conf = self.session.conf
-        return ExecutionContext(self.session.sparkContext, conf.get("spark.sql.session.timeZone"), conf)
+        return ExecutionContext(self.session.sparkContext, conf.get("spark.sql.session.timeZone"), conf, row_counters)
 
     def to_rdd(self):
-        return self.physical.execute(self.context())
+        """The physical plan's RDD; each node counts the rows it outputs, which ``run`` reports."""
+        sc = self.session.sparkContext
+        nodes = list(self.physical.walk())
+        counters = {id(node): sc.accumulator(0) for node in nodes}
+        rdd = self.physical.execute(self.context(counters))
+        _row_counts[rdd] = (nodes, counters)
+        return rdd
 
     def collect_table(self, partitions=None) -> pa.Table:
         """Every row (or those of the chosen partitions), as one Arrow table."""
@@ -89,7 +96,9 @@ class QueryExecution:
         execution_id = str(next(_execution_ids))
         description = (sc.getLocalProperty("spark.job.description")
                        or self.session._sql_texts.get(self.analyzed.plan_id) or self.analyzed.node_string())
-        post_event(sc, SQLExecutionStart(execution_id, description, self.physical.tree_string(), time.time()))
+        nodes, counters = _row_counts.get(rdd, ([], {}))
+        post_event(sc, SQLExecutionStart(execution_id, description, self.physical.tree_string(), time.time(),
+                                         plan_nodes(nodes)))
         error = None
         try:
             with _sql_errors():
@@ -100,7 +109,21 @@ class QueryExecution:
             error = str(failure)
             raise
         finally:
-            post_event(sc, SQLExecutionEnd(execution_id, time.time(), error))
+            rows = {i: counters[id(node)].value for i, node in enumerate(nodes)}
+            post_event(sc, SQLExecutionEnd(execution_id, time.time(), error, rows))
+
+
+# the RDD of a ``to_rdd`` -> (its plan's nodes, their row counters), while the RDD lives
+_row_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def plan_nodes(nodes: list) -> list[dict]:
+    """A physical plan (its nodes as ``walk`` gives them) as the SQL tab draws it: per node its index,
+    operator name, description and the indexes of its children."""
+    index = {id(node): i for i, node in enumerate(nodes)}
+    return [{"id": i, "name": type(node).__name__.removesuffix("Exec"), "detail": node.node_string(),
+             "children": [index[id(c)] for c in node.children if id(c) in index]}
+            for i, node in enumerate(nodes)]
 
 
 @contextlib.contextmanager
