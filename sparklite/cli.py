@@ -2,8 +2,10 @@
 runs the benchmark suite of a source checkout (the same as ``python -m benchmarks``), ``sparklite
 run app.py [--as-pyspark]`` runs a program (its ``pyspark`` imports answered by sparklite),
 ``sparklite submit`` runs an application as ``spark-submit`` does (``sparklite/submit.py``),
-``sparklite sql`` runs SQL as ``spark-sql`` does (``sparklite/sqlcli.py``), ``sparklite version``
-prints the version; ``sparklite`` alone prints this list."""
+``sparklite sql`` runs SQL as ``spark-sql`` does (``sparklite/sqlcli.py``), ``sparklite shell`` opens
+an interactive prompt with ``spark`` and ``sc`` bound, as ``pyspark`` does (``sparklite/shell.py``),
+``sparklite history`` serves the web UI of logged applications (``sparklite/history.py``),
+``sparklite version`` prints the version; ``sparklite`` alone prints this list."""
 from __future__ import annotations
 
 import argparse
@@ -63,7 +65,8 @@ def run(argv: list) -> int:
     try:
         runpy.run_path(argv[0], run_name="__main__")
     except SystemExit as exit_:
-        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        from sparklite.submit import exit_status
+        return exit_status(exit_)
     return 0
 
 
@@ -79,6 +82,12 @@ def main(argv=None) -> int:
     if argv[:1] == ["sql"]:
         from sparklite.sqlcli import main as sql
         return sql(argv[1:])
+    if argv[:1] == ["shell"]:
+        from sparklite.shell import main as shell
+        return shell(argv[1:])
+    if argv[:1] == ["history"]:
+        from sparklite.history import main as history
+        return history(argv[1:])
     parser = argparse.ArgumentParser(prog="sparklite", description="sparklite: Spark's programming model in Python.")
     sub = parser.add_subparsers(dest="command", metavar="command")
     qs = sub.add_parser("quickstart", help="run a small word count job")
@@ -87,6 +96,11 @@ def main(argv=None) -> int:
                                   "[--name N] [--conf k=v] [--py-files F] [--properties-file F] app.py [args]")
     sub.add_parser("sql", help="run Spark SQL as spark-sql does: sparklite sql [-e QUERY | -f FILE] "
                                "[--database D] (a prompt without -e/-f)")
+    sub.add_parser("shell", help="an interactive Python prompt with spark, sc and sql bound, as pyspark: "
+                                 "sparklite shell [--master M] [--name N] [--conf k=v] [--py-files F] "
+                                 "[--properties-file F]")
+    sub.add_parser("history", help="serve the web UI of the applications logged in a folder: sparklite history "
+                                   "[--dir D] [--host H] [--port 18080]")
     sub.add_parser("run", help="run a Python program (--as-pyspark: its pyspark imports get sparklite)")
     sub.add_parser("bench", help="run the benchmark suite (options: python -m benchmarks --help; "
                                  "'bench sql': the SQL benchmark, python -m benchmarks.sql_bench --help)")

@@ -66,6 +66,32 @@ def read_properties(path: str) -> dict:
     return conf
 
 
+def session_settings(conf: dict, properties: str | None, py_files: str | None, master: str | None,
+                     name: str | None, default_master: str, default_name: str | None) -> dict:
+    """What a tool hands the session (``submit``, ``shell``): the properties file's settings, then
+    ``--conf``'s, then ``--py-files``, ``--master`` and ``--name`` (else the defaults). A missing file
+    is named."""
+    try:
+        settings = read_properties(properties) if properties else {}
+    except OSError as error:
+        raise SubmitError(f"--properties-file {properties}: {error.strerror}") from None
+    settings.update(conf)
+    if py_files:
+        paths = [p for p in py_files.split(",") if p]
+        missing = [p for p in paths if not os.path.exists(p)]
+        if missing:
+            raise SubmitError(f"--py-files: not found: {', '.join(missing)}")
+        settings["spark.submit.pyFiles"] = ",".join(os.path.abspath(p) for p in paths)
+    settings["spark.master"] = master or settings.get("spark.master", default_master)
+    settings["spark.app.name"] = name or settings.get("spark.app.name") or default_name
+    return settings
+
+
+def exit_status(exit_: SystemExit) -> int:
+    """The process status a ``SystemExit`` stands for, as Python's own exit gives it."""
+    return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+
+
 def parse(argv: list) -> tuple[dict, str, list]:
     """(settings, application file, application arguments) from ``submit``'s command line."""
     conf, properties, master, name, py_files, i = {}, None, None, None, None, 0
@@ -95,15 +121,8 @@ def parse(argv: list) -> tuple[dict, str, list]:
     app, app_args = argv[i], argv[i + 1:]
     if not os.path.isfile(app):
         raise SubmitError(f"application file not found: {app}")
-    settings = read_properties(properties) if properties else {}
-    settings.update(conf)
-    if py_files:
-        missing = [p for p in py_files.split(",") if p and not os.path.exists(p)]
-        if missing:
-            raise SubmitError(f"--py-files: not found: {', '.join(missing)}")
-        settings["spark.submit.pyFiles"] = ",".join(os.path.abspath(p) for p in py_files.split(",") if p)
-    settings["spark.master"] = master or settings.get("spark.master", "ray")
-    settings["spark.app.name"] = name or settings.get("spark.app.name") or os.path.splitext(os.path.basename(app))[0]
+    settings = session_settings(conf, properties, py_files, master, name, "ray",
+                                os.path.splitext(os.path.basename(app))[0])
     return settings, app, app_args
 
 
@@ -124,10 +143,9 @@ def main(argv: list) -> int:
     try:
         runpy.run_path(app, run_name="__main__")
     except SystemExit as exit_:
-        code = exit_.code
-        status = code if isinstance(code, int) else (0 if code is None else 1)
-        if code is not None and not isinstance(code, int):
-            print(code, file=sys.stderr)
+        status = exit_status(exit_)
+        if exit_.code is not None and not isinstance(exit_.code, int):
+            print(exit_.code, file=sys.stderr)
     except BaseException:   # the application failed: its traceback, and a failing status
         traceback.print_exc()
         status = 1

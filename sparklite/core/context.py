@@ -510,7 +510,11 @@ class SparkContext:
         ``properties`` are added to the calling thread's local properties for this job only (job
         group, description, ``spark.sql.execution.id``, ...); listeners see them on ``JobStart``.
         """
-        results = self.submit_job(rdd, func, partitions, properties).result()
+        try:
+            results = self.submit_job(rdd, func, partitions, properties).result()
+        finally:
+            if self._progress_bar is not None:
+                self._progress_bar.finish_all()
         from sparklite.core.checkpoint import do_checkpoints
         do_checkpoints(self, rdd)
         return results
@@ -521,11 +525,7 @@ class SparkContext:
         if self._stopped:
             raise RuntimeError("Cannot call methods on a stopped SparkContext")
         partitions = list(range(rdd.getNumPartitions()) if partitions is None else partitions)
-        properties = self._job_properties(properties)
-        if "callSite.short" not in properties:   # the action and the user's line that ran it (the UI's job name)
-            from sparklite.core.rdd import _user_callsite
-            properties["callSite.short"] = _user_callsite()
-        waiter = self._scheduler.submit_job(rdd, func, partitions, properties)
+        waiter = self._scheduler.submit_job(rdd, func, partitions, self._job_properties(properties))
         waiter.canceller = self.cancelJob
         return waiter
 
@@ -557,6 +557,9 @@ class SparkContext:
                 properties.pop(key, None)
             else:
                 properties[key] = value
+        if "callSite.short" not in properties:   # the action and the user's line that ran it (the UI's job name)
+            from sparklite.core.rdd import _user_callsite
+            properties["callSite.short"] = _user_callsite()
         return properties
 
     def runJob(self, rdd, partitionFunc, partitions=None, allowLocal: bool = False) -> list:

@@ -24,6 +24,7 @@ from sparklite.sql.execution.query import QueryExecution
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import (Alias, AttributeReference, SortOrder, SortOrderExpression,
                                             UnresolvedAttribute, UnresolvedFunction)
+from sparklite.sql.repl import eager_eval, html_string
 
 
 def literal_int(value: int):
@@ -112,8 +113,35 @@ class DataFrame(PlanMethods):
         return False
 
     def __repr__(self) -> str:
+        """``DataFrame[a: int, ...]``, or with ``spark.sql.repl.eagerEval.enabled`` the ``show()`` text
+        of the first rows, unless a notebook already asked for ``_repr_html_`` (``sql/repl.py`` says why)."""
+        if not getattr(self, "_support_repr_html", False):
+            eager = eager_eval(self._session.conf)
+            if eager.enabled:
+                return self._show_string(eager.max_num_rows, eager.truncate)
         fields = ", ".join(f"{f.name}: {f.dataType.simpleString()}" for f in self.schema.fields)
         return f"DataFrame[{fields}]"
+
+    def _repr_html_(self) -> str | None:
+        """The first rows as an HTML table when ``spark.sql.repl.eagerEval.enabled``, else None
+        (Jupyter then shows the ``repr``)."""
+        self._support_repr_html = True
+        eager = eager_eval(self._session.conf)
+        if not eager.enabled:
+            return None
+        table = self.limit(max(eager.max_num_rows, 0) + 1)._collect_table()
+        zone = self._session.conf.get("spark.sql.session.timeZone")
+        return html_string(table, eager.max_num_rows, eager.truncate, zone)
+
+    def _ipython_key_completions_(self) -> list[str]:
+        """The column names, which IPython offers after ``df["``."""
+        return self.columns
+
+    @property
+    def plot(self):
+        """PySpark's plotting API, drawn with plotly: ``df.plot(kind, x=, y=)``, ``df.plot.bar(...)``."""
+        from sparklite.sql.plot import PySparkPlotAccessor
+        return PySparkPlotAccessor(self)
 
     def __getitem__(self, item):
         if isinstance(item, str):

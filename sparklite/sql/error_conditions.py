@@ -729,6 +729,9 @@ ERROR_CONDITIONS = {
     "PATH_NOT_FOUND": (
         "Path does not exist: <path>.",
         "42K03"),
+    "PLOT_INVALID_TYPE_COLUMN": (
+        "Column <col_name> must be one of <valid_types> for plotting, got <col_type>.",
+        None),
     "PYTHON_EXCEPTION": (
         "<msg>: <traceback>",
         "38000"),
@@ -924,6 +927,19 @@ ERROR_CONDITIONS = {
     "UNSUPPORTED_OVERWRITE.TABLE": (
         "Can't overwrite the target that is also being read from. The target table is <table>.",
         "42902"),
+    "UNSUPPORTED_PIE_PLOT_PARAM": (
+        "Pie plot requires either a `y` column or `subplots=True`.",
+        None),
+    "UNSUPPORTED_PLOT_BACKEND": (
+        "`<backend>` is not supported, it should be one of the values from <supported_backends>",
+        None),
+    "UNSUPPORTED_PLOT_BACKEND_PARAM": (
+        "`<backend>` does not support `<param>` set to <value>, it should be one of the values from "
+        "<supported_values>",
+        None),
+    "UNSUPPORTED_PLOT_KIND": (
+        "`<plot_type>` is not supported, it should be one of the values from <supported_plot_types>",
+        None),
     "UNSUPPORTED_SHOW_CREATE_TABLE.ON_DATA_SOURCE_TABLE_WITH_AS_SERDE": (
         "Unsupported a SHOW CREATE TABLE command. The table <tableName> is a Spark data source table. "
         "Please use SHOW CREATE TABLE without AS SERDE instead.",

@@ -240,6 +240,11 @@ class AppStatusStore(SparkListener):
     def _jobs_of(self, stage_id: int) -> list[JobData]:
         return [self.jobs[j] for j in self._stage_jobs.get(stage_id, ()) if j in self.jobs]
 
+    def _running_jobs(self, stage: StageData) -> list[JobData]:
+        """The running jobs a stage attempt was submitted for."""
+        jobs = self.jobs
+        return [jobs[j] for j in stage.job_ids if j in jobs and jobs[j].status == "RUNNING"]
+
     # -- stages and tasks ---------------------------------------------------------------------------
     def onStageSubmitted(self, e):
         with self.lock:
@@ -277,10 +282,10 @@ class AppStatusStore(SparkListener):
             if stage is not None:
                 stage.active_tasks += 1
                 stage.tasks[e.task_id] = TaskData(e.task_id, e.partition, e.attempt, e.executor_id, e.time)
-                _trim(stage.tasks, self.retained_tasks)
-                for job in self._jobs_of(e.stage_id):
-                    if job.status == "RUNNING":
-                        job.active_tasks += 1
+                if len(stage.tasks) > self.retained_tasks:
+                    stage.tasks.popitem(last=False)
+                for job in self._running_jobs(stage):
+                    job.active_tasks += 1
             executor = self.executors.get(e.executor_id)
             if executor is not None:
                 executor.active_tasks += 1
@@ -298,10 +303,9 @@ class AppStatusStore(SparkListener):
                 task = stage.tasks.get(e.task_id)
                 if task is not None:
                     task.status, task.finish_time, task.metrics, task.error = status, e.time, e.metrics, e.error
-                for job in self._jobs_of(e.stage_id):
-                    if job.status == "RUNNING":
-                        job.active_tasks = max(job.active_tasks - 1, 0)
-                        setattr(job, counter, getattr(job, counter) + 1)
+                for job in self._running_jobs(stage):
+                    job.active_tasks = max(job.active_tasks - 1, 0)
+                    setattr(job, counter, getattr(job, counter) + 1)
             executor = self.executors.get(e.executor_id)
             if executor is not None:
                 executor.active_tasks = max(executor.active_tasks - 1, 0)

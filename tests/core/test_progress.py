@@ -83,3 +83,27 @@ def test_a_bar_reads_as_sparks():
     assert line == "[Stage 3:===>" + " " * 52 + "(12 + 2) / 200]" and len(line) == 80
     two = render([stage, SparkStageInfo(4, 0, "reduce", 10, 1, 0, 0)], 80)
     assert two.startswith("[Stage 3:") and "][Stage 4:>" in two and two.endswith("(0 + 1) / 10]") and len(two) == 80
+
+
+def test_the_bar_is_gone_before_the_action_returns(tmp_path):
+    # What a shell prints after a job (its result, the next prompt) must not be drawn over or erased.
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent("""
+        import sys, time
+        from sparklite import SparkContext, SparkConf
+        sc = SparkContext("local[2]", "progress", conf=SparkConf().set("spark.ui.showConsoleProgress", "true"))
+        for _ in range(2):
+            sc.parallelize(range(4), 4).map(lambda x: time.sleep(0.5) or x).collect()
+            sys.stderr.write("RESULT\\n")
+            sys.stderr.flush()
+        time.sleep(0.5)
+        sc.stop()
+    """))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="80")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, env=env, timeout=120)
+    err = done.stderr.decode()
+    assert err.count("RESULT") == 2 and "[Stage 0:" in err and "[Stage 1:" in err, err
+    first, second, after = err.split("RESULT\n")
+    for part in (first, second):
+        assert part.endswith("\r" + " " * 80 + "\r"), part[-200:]     # erased before the result was written
+    assert "[Stage" not in after

@@ -266,6 +266,28 @@ def test_history_serves_a_finished_application_and_a_crashed_one(make_sc, tmp_pa
         server.stop()
 
 
+def test_the_history_command_serves_a_folder(tmp_path, no_sc):
+    conf = SparkConf().set("spark.eventLog.enabled", "true").set("spark.eventLog.dir", str(tmp_path)) \
+        .set("spark.ui.enabled", "false")
+    with SparkContext("local[1]", "for-history", conf=conf) as sc:
+        sc.parallelize(range(3)).count()
+        app_id = sc.applicationId
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    server = subprocess.Popen([sys.executable, "-m", "sparklite", "history", "--dir", str(tmp_path),
+                               "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        banner = server.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in banner, banner + server.stderr.read()
+        [app] = get_json(f"http://127.0.0.1:{port}/api/v1/applications")
+        assert app["id"] == app_id and app["name"] == "for-history"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 # -- in a real browser ----------------------------------------------------------------------------
 
 ARTIFACTS = os.environ.get("SPARKLITE_UI_SCREENSHOTS") or os.path.join(
