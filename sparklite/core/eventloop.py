@@ -4,8 +4,11 @@ Contract: ``post`` never blocks; events are handled one at a time in posting ord
 thread (``start``) or, when the loop is not started, by whoever calls ``run_until_idle`` (tests
 drive the DAG scheduler so). ``wait_until_empty`` returns once every event posted before it was
 handled. ``stop`` lets the events already posted be handled, then ends the thread, bounded in time.
-A handler that raises is logged and the loop goes on. The DAG scheduler, the listener bus and the
-context cleaner each run on one.
+A handler that raises is logged and the loop goes on. With ``linger``, the thread waits that long
+after handling what was queued before it looks again, so a stream of events wakes it once per
+``linger`` rather than once per event (the listener bus: its listeners share the interpreter with
+the scheduler, and each wake-up is a hand-off of the GIL). The DAG scheduler, the listener bus and
+the context cleaner each run on one.
 """
 from __future__ import annotations
 
@@ -19,9 +22,10 @@ _STOP = object()
 
 
 class EventLoop:
-    def __init__(self, name: str, handle):
+    def __init__(self, name: str, handle, linger: float = 0.0):
         self.name = name
         self._handle = handle
+        self._linger = linger
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._pending = 0
         self._cond = threading.Condition()
@@ -43,9 +47,16 @@ class EventLoop:
     def _run(self) -> None:
         while True:
             event = self._queue.get()
+            while event is not _STOP:       # every event queued by now, in one wake-up
+                self._dispatch(event)
+                try:
+                    event = self._queue.get_nowait()
+                except queue.Empty:
+                    break
             if event is _STOP:
                 return
-            self._dispatch(event)
+            if self._linger:
+                time.sleep(self._linger)
 
     def _dispatch(self, event) -> None:
         try:

@@ -5,7 +5,8 @@ Contract: ``post(event)`` never blocks the scheduler. Listeners added with ``add
 events in posting order on the bus's own thread; internal listeners added with ``synchronous=True``
 (the status tracker, the block registry) are called on the posting thread, so their state is
 current when an action returns. ``wait_until_empty`` lets tests and ``stop()`` drain the queue. A listener that raises is
-logged and kept; it never breaks the job.
+logged and kept; it never breaks the job. As in Spark, the blocks of shuffle map outputs (which
+come and go with every job) reach only the internal listeners; cached and broadcast blocks reach all.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sparklite.core.eventloop import EventLoop
 from sparklite.core.metrics import TaskMetrics
 
 log = logging.getLogger("sparklite.listener")
+_LINGER = 0.02     # seconds the bus lets events gather: asynchronous listeners hear them a little later, in batches
 
 
 @dataclass
@@ -190,28 +192,36 @@ def _deliver(listener, event) -> None:
 class ListenerBus:
     def __init__(self):
         self._sync: list = []
-        self._async: list = []
-        self._loop = EventLoop("sparklite-listener-bus", self._deliver_all)
+        self._async: tuple = ()     # replaced, never changed in place: a posted event keeps the one it saw
+        self._loop = EventLoop("sparklite-listener-bus", self._deliver_all, linger=_LINGER)
 
     def add_listener(self, listener, synchronous: bool = False) -> None:
-        (self._sync if synchronous else self._async).append(listener)
-        if not synchronous and not self._loop.running:
+        if synchronous:
+            self._sync.append(listener)
+            return
+        self._async = self._async + (listener,)
+        if not self._loop.running:
             self._loop.start()
 
     def remove_listener(self, listener) -> None:
-        for group in (self._sync, self._async):
-            if listener in group:
-                group.remove(listener)
+        if listener in self._sync:
+            self._sync.remove(listener)
+        self._async = tuple(x for x in self._async if x is not listener)
 
     def post(self, event) -> None:
         for listener in self._sync:
             _deliver(listener, event)
-        if self._async:
-            self._loop.post(event)
+        if self._async and not (type(event) is BlockUpdated and event.block_id[0] == "shuffle"):
+            # the listeners registered now hear it (not one added while it waits in the queue); shuffle
+            # blocks are the map-output tracker's business, as in Spark
+            self._loop.post((event, self._async))
 
-    def _deliver_all(self, event) -> None:
-        for listener in list(self._async):
-            _deliver(listener, event)
+    def _deliver_all(self, posted) -> None:
+        event, listeners = posted
+        current = self._async
+        for listener in listeners:
+            if listener in current:      # not removed since
+                _deliver(listener, event)
 
     def wait_until_empty(self, timeout: float = 10.0) -> bool:
         return self._loop.wait_until_empty(timeout)

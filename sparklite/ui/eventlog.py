@@ -8,8 +8,12 @@ Contract:
   ``spark.eventLog.rolling.enabled``, a folder ``eventlog_v2_<app id>`` of ``events_<n>_<app id>[.<codec>]``
   files, a new one once the current passes ``spark.eventLog.rolling.maxFileSize``, beside an
   ``appstatus_<app id>[.inprogress]`` marker. ``spark.eventLog.compress`` compresses with
-  ``spark.eventLog.compression.codec`` (zstd, lz4 or gzip). Lines are flushed at every job's and
-  stage's end and at least once a second, so a crashed application's log ends at its last flush.
+  ``spark.eventLog.compression.codec`` (zstd, lz4 or gzip). Lines are written in one piece: at the
+  application's start and end, at a job's end (at most ten times a second), past 1 MiB, and by a
+  thread of the writer every half second, so a crashed application's log misses at most its last
+  half second.
+  Block updates are logged for cached RDD blocks only (the storage page), every block with
+  ``spark.eventLog.logBlockUpdates.enabled``.
 * A line is ``{"Event": "SparkListener<Class>", <the event's fields>}``; ``decode`` turns it back
   into the core's event object (unknown kinds and a torn last line are skipped).
 * ``list_applications(dir)`` finds the logs in a folder; ``replay(log)`` yields a log's events.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -36,6 +41,9 @@ _EVENTS = {f"SparkListener{cls.__name__}": cls for cls in (
     api.ExecutorRemoved, api.ExecutorDecommissioned, api.BlockUpdated, api.SQLExecutionStart,
     api.SQLExecutionEnd)}
 _NAMES = {cls: name for name, cls in _EVENTS.items()}
+_FLUSH_EVERY = 0.5   # seconds: the most a crashed application's log can miss
+_FLUSH_AT = (api.ApplicationStart, api.EnvironmentUpdate, api.ApplicationEnd)
+_JSON = json.JSONEncoder(check_circular=False, separators=(",", ":"), default=str)   # events hold no cycles
 _CODECS = {"zstd": "zstd", "lz4": "lz4", "gzip": "gzip"}   # Spark's short name -> pyarrow's codec
 _IN_PROGRESS = ".inprogress"
 _ROLLED_PREFIX = "eventlog_v2_"
@@ -46,7 +54,7 @@ def encode(event) -> str:
     fields = {"Event": _NAMES[type(event)], **vars(event)}
     if type(event) is api.TaskEnd:
         fields["metrics"] = vars(event.metrics)
-    return json.dumps(fields, default=str)
+    return _JSON.encode(fields)
 
 
 def decode(line: str):
@@ -104,10 +112,24 @@ class EventLogWriter(SparkListener):
         else:
             self.path = f"{self.root}/{app_id}{suffix}"
         self._suffix = suffix
+        self.all_blocks = str(conf.get("spark.eventLog.logBlockUpdates.enabled", "false")).lower() == "true"
         self._stream = None
         self._written = 0
+        self._pending: list[bytes] = []     # lines not yet written: one write per flush, not per event
+        self._buffered = 0
         self._last_flush = time.monotonic()
+        self._lock = threading.Lock()       # the bus thread adds lines; the flusher thread writes them too
         self._open_next()
+        self._closed = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_every, args=(_FLUSH_EVERY,),
+                                         name="sparklite-event-log", daemon=True)
+        self._flusher.start()
+
+    def _flush_every(self, seconds: float) -> None:
+        while not self._closed.wait(seconds):
+            with self._lock:
+                if self._stream is not None and self._pending:
+                    self._flush()
 
     def _touch(self, path: str) -> None:
         with self.fs.open_output_stream(path):
@@ -125,25 +147,43 @@ class EventLogWriter(SparkListener):
         self._written = 0
 
     def _on_event(self, event) -> None:
-        if self._stream is None:
-            return
-        data = (encode(event) + "\n").encode()
-        if self.rolling and self._written and self._written + len(data) > self.max_file_size:
-            self._stream.close()
-            self._open_next()
-        self._stream.write(data)
-        self._written += len(data)
-        now = time.monotonic()
-        if isinstance(event, (api.JobEnd, api.StageCompleted)) or now - self._last_flush >= 1.0:
+        if type(event) is api.BlockUpdated and event.block_id[0] != "rdd" and not self.all_blocks:
+            return      # broadcast blocks are the driver's business; cached RDDs' are the storage page
+        line = (encode(event) + "\n").encode()
+        with self._lock:
+            if self._stream is None:
+                return
+            if self.rolling and self._written + self._buffered + len(line) > self.max_file_size \
+                    and self._written + self._buffered:
+                self._flush()
+                self._stream.close()
+                self._open_next()
+            self._pending.append(line)
+            self._buffered += len(line)
+            now = time.monotonic()
+            if self._buffered >= 1 << 20 or type(event) in _FLUSH_AT \
+                    or (type(event) is api.JobEnd and now - self._last_flush >= 0.1):
+                self._flush(now)
+
+    def _flush(self, now: float | None = None) -> None:
+        if self._pending:
+            self._stream.write(b"".join(self._pending))
             self._stream.flush()
-            self._last_flush = now
+            self._written += self._buffered
+            self._pending.clear()
+            self._buffered = 0
+        self._last_flush = time.monotonic() if now is None else now
 
     def close(self) -> None:
-        """End the log: close the stream and drop the in-progress names."""
-        if self._stream is None:
-            return
-        self._stream.close()
-        self._stream = None
+        """End the log: write what is pending, close the stream and drop the in-progress names."""
+        self._closed.set()
+        self._flusher.join(timeout=5)
+        with self._lock:
+            if self._stream is None:
+                return
+            self._flush()
+            self._stream.close()
+            self._stream = None
         if self.rolling:
             marker = f"{self.folder}/appstatus_{self.app_id}"
             self.fs.move(marker + _IN_PROGRESS, marker)

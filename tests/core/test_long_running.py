@@ -1,7 +1,7 @@
 """A context that lives for hours: nothing the driver or the executors keep grows with the number
 of jobs, and nothing is left on disk. The soak test runs benchmarks/soak.py's workload (10,000
-small jobs with shuffles, caches, broadcasts and accumulators that the program drops) on each
-backend."""
+small jobs with shuffles, caches, broadcasts and accumulators that the program drops; 3,000 on Ray)
+on each backend, with the web UI on."""
 from __future__ import annotations
 
 import gc
@@ -17,6 +17,7 @@ from sparklite import StorageLevel
 from sparklite.core import accumulators, api, broadcast
 
 SOAK_JOBS = int(os.environ.get("SPARKLITE_SOAK_JOBS", "10000"))
+SOAK_JOBS_RAY = int(os.environ.get("SPARKLITE_SOAK_JOBS_RAY", "3000"))   # Ray's task round trips are slow here
 
 
 def temp_files() -> set:
@@ -47,6 +48,12 @@ def open_files(pid) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def ui_store(sc):
+    """The web UI's status store of the context."""
+    [running] = sc._extensions
+    return running.server.apps.store
+
+
 def driver_state(sc) -> dict:
     """Every driver structure that could grow per job, by size."""
     gc.collect()
@@ -57,7 +64,7 @@ def driver_state(sc) -> dict:
             "blocks": len(sc._block_registry.snapshot()), "tracked": sc._cleaner.tracked(),
             "accumulators": len(accumulators._registry), "broadcasts": len(sc._broadcasts),
             "broadcast_values": len(broadcast._values), "persistent": len(sc._persistent_rdds),
-            "stages": len(scheduler.stage_graph)}
+            "stages": len(scheduler.stage_graph), "ui_cached_rdds": len(ui_store(sc).rdds)}
 
 
 @pytest.mark.slow
@@ -67,17 +74,21 @@ def test_ten_thousand_small_jobs_leave_the_context_as_it_was(make_sc, master, re
     if master == "ray":
         request.getfixturevalue("ray_cluster")
     before_files = temp_files()
-    sc = make_sc(master)
+    sc = make_sc(master, spark_ui_enabled="true")
     soak.run(sc, 200)                               # warm-up: pools, caches and imports reach their size
     baseline = driver_state(sc)
     pids = executor_pids(sc)
     warm_rss = {pid: soak.rss_bytes(pid) for pid in pids}
     warm_fds = {pid: open_files(pid) for pid in pids + [os.getpid()]}
 
-    figures = soak.run(sc, SOAK_JOBS)
+    figures = soak.run(sc, SOAK_JOBS_RAY if master == "ray" else SOAK_JOBS)
     end = driver_state(sc)
     sc._scheduler.call(sc._scheduler.assert_idle)
     assert end == baseline
+    store = ui_store(sc)                            # the UI keeps what Spark's retention keys say, no more
+    assert len(store.jobs) <= store.retained_jobs and len(store.stages) <= store.retained_stages
+    assert set(store._stage_jobs) <= {stage for job in store.jobs.values() for stage in job.stage_ids}
+    assert len(store._rdd_info) <= 10 * store.retained_stages and len(store.sql) <= store.retained_executions
     assert len(sc._progress.jobs) <= sc._progress.retained and len(sc._progress.stages) <= sc._progress.retained
     assert figures["driver_rss_end"] - figures["driver_rss_start"] < 64 << 20
     assert set(executor_pids(sc)) == set(pids), "no executor or worker process was replaced"

@@ -180,7 +180,7 @@ def test_the_ui_takes_the_next_port_when_taken_and_is_gone_after_stop(make_sc):
 
 def test_the_event_log_holds_every_event_and_replays_to_what_the_live_ui_showed(make_sc, tmp_path):
     sc = make_sc("local[2]", spark_eventLog_enabled="true", spark_eventLog_dir=str(tmp_path))
-    run_workload(sc)
+    cached = run_workload(sc)          # held: the cleaner would drop its blocks when it is collected
     app_id = sc.applicationId
     assert os.listdir(tmp_path) == [f"{app_id}.inprogress"]
     live_api = f"{sc.uiWebUrl}/api/v1/applications/{app_id}"
@@ -198,7 +198,7 @@ def test_the_event_log_holds_every_event_and_replays_to_what_the_live_ui_showed(
     for event in eventlog.replay(logged):
         getattr(store, "on" + type(event).__name__)(event)
     assert rest.jobs(store) == live["jobs"]
-    assert rest.storage(store) == live["storage/rdd"]
+    assert rest.storage(store) == live["storage/rdd"] and [r["id"] for r in live["storage/rdd"]] == [cached.id()]
     assert [s["stageId"] for s in rest.stages(store)] == [s["stageId"] for s in live["stages"]]
     assert [x["description"] for x in rest.sql_executions(store)] == [x["description"] for x in live["sql"]]
 
@@ -225,19 +225,20 @@ def test_a_compressed_rolled_log_is_cut_into_files_and_read_back_whole(make_sc, 
 
 
 CRASHING_APP = textwrap.dedent("""
-    import os, sys
+    import os, sys, time
     from sparklite import SparkConf, SparkContext
     conf = SparkConf().set("spark.eventLog.enabled", "true").set("spark.eventLog.dir", sys.argv[1])
     sc = SparkContext("local[2]", "crashes", conf=conf)
     assert sc.parallelize(range(100), 4).map(lambda x: (x % 3, 1)).reduceByKey(lambda a, b: a + b).count() == 3
     print(sc.applicationId, flush=True)
+    time.sleep(1.0)               # the log is written at a job's end, or within half a second
     os._exit(3)
 """)
 
 
 def test_history_serves_a_finished_application_and_a_crashed_one(make_sc, tmp_path):
     sc = make_sc("local[2]", spark_eventLog_enabled="true", spark_eventLog_dir=str(tmp_path), spark_ui_enabled="false")
-    run_workload(sc)
+    cached = run_workload(sc)          # held: the cleaner would drop its blocks when it is collected
     finished = sc.applicationId
     sc.stop()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
@@ -337,3 +338,18 @@ def test_a_browser_finds_the_job_the_stage_dag_the_cached_rdd_and_the_plan_graph
     finally:
         browser.close()
     assert sorted(os.listdir(ARTIFACTS)) >= ["executors.png", "job.png", "jobs.png", "sql.png", "stage.png", "storage.png"]
+
+
+def test_a_cached_dataframe_is_on_the_storage_page_under_its_plan(make_sc):
+    from sparklite.sql import SparkSession
+    sc = make_sc("local[2]")
+    spark = SparkSession.builder.getOrCreate()
+    doubled = spark.range(50).selectExpr("id * 2 AS x").cache()
+    assert doubled.count() == 50
+    wait_for_listeners(sc)
+    [stored] = get_json(f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}/storage/rdd")
+    assert "Range" in stored["name"] and stored["memoryUsed"] + stored["diskUsed"] > 0
+    assert stored["numCachedPartitions"] == stored["numPartitions"]
+    status, page = get(f"{sc.uiWebUrl}/storage/")
+    assert status == 200 and "Range (0, 50" in page
+    doubled.unpersist()

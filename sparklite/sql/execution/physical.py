@@ -391,8 +391,9 @@ class InMemoryTableScanExec(SparkPlan):
         return self.entry.plan.output
 
     def execute(self, ctx):
-        if self.entry.rdd is None:
-            self.entry.rdd = self.cached_plan.execute(ctx).persist(self.entry.level)
+        if self.entry.rdd is None:      # named as Spark's storage tab names a cached DataFrame
+            name = f"In-memory table {self.entry.table}" if self.entry.table else self.cached_plan.tree_string()
+            self.entry.rdd = self.cached_plan.execute(ctx).setName(name).persist(self.entry.level)
         return self.entry.rdd
 
     def node_string(self):
