@@ -202,12 +202,6 @@ class SparkContext:
             for name in filter(None, (n.strip() for n in self._conf.get("spark.extraListeners", "").split(","))):
                 self._bus.add_listener(_load_listener(name, self._conf))
             self._files_dir = tempfile.mkdtemp(prefix=f"sparklite-{self._app_id}-files-")
-            for hook in list(_EXTENSION_HOOKS):   # before any event, so their listeners hear every one
-                extension = hook(self)
-                if extension is not None:
-                    self._extensions.append(extension)
-            self._bus.post(ev.ApplicationStart(self.appName, self._app_id, time.time(), self.sparkUser()))
-            self._bus.post(ev.EnvironmentUpdate(dict(self._conf.getAll()), _system_properties()))
             SparkFiles._root_directory = self._files_dir
             if cluster is not None:
                 from sparklite.core.backends.local_cluster import LocalClusterBackend
@@ -220,6 +214,14 @@ class SparkContext:
             else:
                 from sparklite.core.backends.ray_backend import RayBackend
                 self._backend = RayBackend(self.master, self._conf)
+            # after the backend (a local one forks its fork server while this is the only thread), before
+            # any event, so that their listeners hear every one
+            for hook in list(_EXTENSION_HOOKS):
+                extension = hook(self)
+                if extension is not None:
+                    self._extensions.append(extension)
+            self._bus.post(ev.ApplicationStart(self.appName, self._app_id, time.time(), self.sparkUser()))
+            self._bus.post(ev.EnvironmentUpdate(dict(self._conf.getAll()), _system_properties()))
             self.profiler_collector = None
             if self._conf.get("spark.python.profile", "false").lower() == "true":
                 from sparklite.core.profiler import BasicProfiler, ProfilerCollector
