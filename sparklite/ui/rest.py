@@ -20,6 +20,14 @@ class NotFound(LookupError):
     """A route, an application or an id the store does not have: the server answers 404."""
 
 
+def _find(table, key, what: str):
+    """``table[key]``, or ``NotFound`` naming ``what`` (the server's 404)."""
+    found = table.get(key)
+    if found is None:
+        raise NotFound(f"unknown {what}")
+    return found
+
+
 def when(t: float | None) -> str | None:
     if t is None:
         return None
@@ -66,9 +74,7 @@ def jobs(store: AppStatusStore, status: str | None = None) -> list[dict]:
 
 def job(store: AppStatusStore, job_id: int) -> dict:
     with store.lock:
-        data = store.jobs.get(job_id)
-        if data is None:
-            raise NotFound(f"unknown job: {job_id}")
+        data = _find(store.jobs, job_id, f"job: {job_id}")
         return _job(store, data)
 
 
@@ -109,9 +115,7 @@ def stage_attempts(store: AppStatusStore, stage_id: int) -> list[dict]:
 
 def stage(store: AppStatusStore, stage_id: int, attempt: int) -> dict:
     with store.lock:
-        data = store.stages.get((stage_id, attempt))
-        if data is None:
-            raise NotFound(f"unknown stage attempt: {stage_id}.{attempt}")
+        data = _find(store.stages, (stage_id, attempt), f"stage attempt: {stage_id}.{attempt}")
         return _stage(data, True)
 
 
@@ -129,9 +133,7 @@ def _task(t) -> dict:
 
 def task_list(store: AppStatusStore, stage_id: int, attempt: int, offset: int = 0, length: int = 20) -> list[dict]:
     with store.lock:
-        data = store.stages.get((stage_id, attempt))
-        if data is None:
-            raise NotFound(f"unknown stage attempt: {stage_id}.{attempt}")
+        data = _find(store.stages, (stage_id, attempt), f"stage attempt: {stage_id}.{attempt}")
         tasks = list(data.tasks.values())[offset:offset + length]
         return [_task(t) for t in tasks]
 
@@ -146,9 +148,7 @@ def task_summary(store: AppStatusStore, stage_id: int, attempt: int,
                  quantiles=(0.0, 0.25, 0.5, 0.75, 1.0)) -> dict:
     """Per metric of the stage's finished tasks, its value at each quantile (min, median, max...)."""
     with store.lock:
-        data = store.stages.get((stage_id, attempt))
-        if data is None:
-            raise NotFound(f"unknown stage attempt: {stage_id}.{attempt}")
+        data = _find(store.stages, (stage_id, attempt), f"stage attempt: {stage_id}.{attempt}")
         finished = [t for t in data.tasks.values() if t.status == "SUCCESS" and t.metrics is not None]
     summary = {"quantiles": list(quantiles), "count": len(finished)}
     for name, _ in SUMMARY_METRICS:
@@ -216,9 +216,7 @@ def storage(store: AppStatusStore) -> list[dict]:
 
 def rdd(store: AppStatusStore, rdd_id: int) -> dict:
     with store.lock:
-        data = store.rdds.get(rdd_id)
-        if data is None:
-            raise NotFound(f"unknown cached RDD: {rdd_id}")
+        data = _find(store.rdds, rdd_id, f"cached RDD: {rdd_id}")
         return _rdd(data, True)
 
 
@@ -249,7 +247,5 @@ def sql_executions(store: AppStatusStore) -> list[dict]:
 
 def sql_execution(store: AppStatusStore, execution_id: str) -> dict:
     with store.lock:
-        data = store.sql.get(execution_id)
-        if data is None:
-            raise NotFound(f"unknown SQL execution: {execution_id}")
+        data = _find(store.sql, execution_id, f"SQL execution: {execution_id}")
         return _execution(data)
