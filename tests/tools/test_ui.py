@@ -241,7 +241,9 @@ def test_history_serves_a_finished_application_and_a_crashed_one(make_sc, tmp_pa
     cached = run_workload(sc)          # held: the cleaner would drop its blocks when it is collected
     finished = sc.applicationId
     sc.stop()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    scratch = tmp_path / "scratch"          # what the crashed driver leaves stays in the test's folder
+    scratch.mkdir()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), TMPDIR=str(scratch))
     done = subprocess.run([sys.executable, "-c", CRASHING_APP, str(tmp_path)], capture_output=True, text=True,
                           timeout=120, env=env)
     assert done.returncode == 3, done.stderr[-2000:]
