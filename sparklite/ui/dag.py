@@ -88,7 +88,7 @@ def job_svg(stages: list) -> str:
     order = [s for layer in _layers([s[0] for s in stages], [(p, s[0]) for s in stages for p in s[2]])
              for s in layer]
     by_id = {s[0]: s for s in stages}
-    parts, x, height, positions, ends = [], float(_PAD), 0.0, {}, {}
+    parts, x, height, positions = [], float(_PAD), 0.0, {}
     for stage_id in order:
         _, rdds, _ = by_id[stage_id]
         places, boxes, width, h = _rdd_boxes(rdds, x + 10, _PAD + 28)

@@ -98,7 +98,7 @@ def _timeline(store: AppStatusStore, jobs: list) -> str:
     def x(t):
         return 120 + (width - 130) * (t - start) / span
 
-    parts = [f'<text x="4" y="14">Executors</text>']
+    parts = ['<text x="4" y="14">Executors</text>']
     for i, (executor_id, added, removed) in enumerate(executors[:20]):
         parts.append(f'<line x1="{x(added):.1f}" y1="4" x2="{x(added):.1f}" y2="20"/>'
                      f'<text x="{x(added) + 2:.1f}" y="{16 + 11 * (i % 2)}">+{esc(executor_id)}</text>')

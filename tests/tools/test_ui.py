@@ -260,7 +260,7 @@ def test_history_serves_a_finished_application_and_a_crashed_one(make_sc, tmp_pa
         [job] = get_json(f"{server.url}/api/v1/applications/{crashed}/jobs")
         assert job["status"] == "SUCCEEDED" and job["numCompletedTasks"] == 8
         status, page = get(f"{server.url}/history/{finished}/storage/")
-        assert status == 200 and "doubled numbers" in page
+        assert status == 200 and "doubled numbers" in page and f"?id={cached.id()}" in page
         status, page = get(f"{server.url}/history/{finished}/jobs/")
         assert status == 200 and f'href="/history/{finished}/jobs/job/?id=' in page
         assert get(f"{server.url}/history/{crashed}/stages/")[0] == 200
