@@ -70,24 +70,20 @@ def run(argv: list) -> int:
     return 0
 
 
+# subcommands with a module of their own: its main(argv) runs them
+_TOOLS = {"submit": "sparklite.submit", "sql": "sparklite.sqlcli", "shell": "sparklite.shell",
+          "history": "sparklite.history"}
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["bench"]:
         return bench(argv[1:])
     if argv[:1] == ["run"]:
         return run(argv[1:])
-    if argv[:1] == ["submit"]:
-        from sparklite.submit import main as submit
-        return submit(argv[1:])
-    if argv[:1] == ["sql"]:
-        from sparklite.sqlcli import main as sql
-        return sql(argv[1:])
-    if argv[:1] == ["shell"]:
-        from sparklite.shell import main as shell
-        return shell(argv[1:])
-    if argv[:1] == ["history"]:
-        from sparklite.history import main as history
-        return history(argv[1:])
+    if argv[:1] and argv[0] in _TOOLS:
+        import importlib
+        return importlib.import_module(_TOOLS[argv[0]]).main(argv[1:])
     parser = argparse.ArgumentParser(prog="sparklite", description="sparklite: Spark's programming model in Python.")
     sub = parser.add_subparsers(dest="command", metavar="command")
     qs = sub.add_parser("quickstart", help="run a small word count job")

@@ -18,6 +18,7 @@ What it holds:
   on it, configured from the context's ``spark.hadoop.fs.s3a.*`` keys), ``list_input_files``
   (comma-separated paths, directories and globs) and Hadoop-style line splits (``text_splits``,
   ``read_text_split``) for sources that read text;
+* configuration: ``check_conf_key``, ``known_conf_key``, ``parse_bytes`` (Spark's sizes, ``128m``);
 * extensions: ``on_context_start`` (the web UI and the event log start with every context);
 * fault injection for tests and benchmarks: ``crash_executor``.
 
@@ -26,7 +27,7 @@ A layer above imports from here (or from ``sparklite``) only; tests/test_layerin
 from __future__ import annotations
 
 from sparklite.core.columnar import BatchPartitioner, ColumnarRDD, ColumnPartitioner, ZippedPartitionsRDD, hash_columns
-from sparklite.core.conf import KNOWN_KEYS, check_key
+from sparklite.core.conf import KNOWN_KEYS, check_key, parse_bytes
 from sparklite.core.context import SparkContext
 from sparklite.core.dependencies import (Aggregator, Dependency, ManyToOneDependency, NarrowDependency,
                                          OneToOneDependency, RangeDependency, ShuffleDependency)
@@ -48,7 +49,7 @@ from sparklite.core.spill import ArrowSpillFile, TaskMemory
 from sparklite.core.taskcontext import TaskContext
 
 __all__ = [
-    "run_job", "submit_job", "submit_map_stage", "is_stopped", "active_context", "check_conf_key", "known_conf_key", "post_event", "wait_for_listeners", "crash_executor",
+    "run_job", "submit_job", "submit_map_stage", "is_stopped", "active_context", "check_conf_key", "known_conf_key", "parse_bytes", "post_event", "wait_for_listeners", "crash_executor",
     "on_context_start",
     "SparkContext", "RDD", "MapPartitionsRDD", "ShuffledRDD", "ColumnarRDD", "ZippedPartitionsRDD",
     "Dependency", "NarrowDependency", "OneToOneDependency", "RangeDependency", "ManyToOneDependency",

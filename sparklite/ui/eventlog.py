@@ -75,16 +75,6 @@ def decode(line: str):
     return cls(**data)
 
 
-def _bytes(value, default: int) -> int:
-    text = str(value if value is not None else default).strip().lower()
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-    if text[-1:] == "b":
-        text = text[:-1]
-    if text[-1:] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(text)
-
-
 def _codec(conf) -> str | None:
     if str(conf.get("spark.eventLog.compress", "false")).lower() != "true":
         return None
@@ -100,7 +90,8 @@ class EventLogWriter(SparkListener):
         self.app_id = app_id
         self.codec = _codec(conf)
         self.rolling = str(conf.get("spark.eventLog.rolling.enabled", "false")).lower() == "true"
-        self.max_file_size = _bytes(conf.get("spark.eventLog.rolling.maxFileSize"), 128 << 20)
+        self.max_file_size = api.parse_bytes(conf.get("spark.eventLog.rolling.maxFileSize", "128m"),
+                                             "spark.eventLog.rolling.maxFileSize")
         self.fs.create_dir(self.root, recursive=True)
         suffix = f".{self.codec}" if self.codec else ""
         if self.rolling:

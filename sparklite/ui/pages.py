@@ -92,6 +92,7 @@ def _timeline(store: AppStatusStore, jobs: list) -> str:
     with store.lock:
         start, end = store.app["start"] or time.time(), store.app["end"] or time.time()
         executors = [(e.executor_id, e.add_time, e.remove_time) for e in store.executors.values()]
+        times = {j.job_id: (j.submission_time, j.completion_time) for j in store.jobs.values()}
     span = max(end - start, 1e-3)
     width, row = 900, 16
 
@@ -107,8 +108,8 @@ def _timeline(store: AppStatusStore, jobs: list) -> str:
     shown = list(reversed(jobs[:50]))
     for i, j in enumerate(shown):
         y = 36 + i * row
-        submitted = _epoch(j["submissionTime"]) or start
-        finished = _epoch(j["completionTime"]) or end
+        submitted, finished = times.get(j["jobId"], (start, end))
+        finished = finished or end
         parts.append(f'<rect class="job {esc(j["status"])}" x="{x(submitted):.1f}" y="{y}" '
                      f'width="{max(x(finished) - x(submitted), 2):.1f}" height="{row - 4}"><title>Job {j["jobId"]}: '
                      f'{esc(j["name"])} ({esc(j["status"])})</title></rect>'
@@ -116,14 +117,6 @@ def _timeline(store: AppStatusStore, jobs: list) -> str:
     height = 40 + len(shown) * row
     return (f'<h3>Event Timeline</h3><svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="{width}" '
             f'height="{height}">{"".join(parts)}</svg>')
-
-
-def _epoch(stamp: str | None) -> float | None:
-    if not stamp:
-        return None
-    import calendar
-    base = calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S"))
-    return base + int(stamp[20:23]) / 1000
 
 
 def _job_rows(jobs: list, prefix: str) -> list:
