@@ -35,6 +35,12 @@ class LogicalPlan:
         """This node with other children and/or expressions (same kind, same options)."""
         raise NotImplementedError(type(self).__name__)
 
+    def _same_id(self, node: "LogicalPlan") -> "LogicalPlan":
+        """``node`` (this node rebuilt by ``with_new``) under this node's ``plan_id``, which a DataFrame's
+        column references resolve against."""
+        node.plan_id = self.plan_id
+        return node
+
     def transform_up(self, rule) -> "LogicalPlan":
         children = tuple(c.transform_up(rule) for c in self.children)
         node = self if children == tuple(self.children) else self.with_new(children=children)
@@ -221,10 +227,8 @@ class Project(UnaryPlan):
         return tuple(self.project_list)
 
     def with_new(self, children=None, expressions=None):
-        node = Project(list(expressions) if expressions is not None else self.project_list,
-                       (children or self.children)[0])
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Project(list(expressions) if expressions is not None else self.project_list,
+                                     (children or self.children)[0]))
 
     @property
     def resolved(self):
@@ -248,10 +252,8 @@ class UsingJoinProject(Project):
         self.hidden = list(hidden)
 
     def with_new(self, children=None, expressions=None):
-        node = UsingJoinProject(list(expressions) if expressions is not None else self.project_list,
-                                (children or self.children)[0], self.hidden)
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(UsingJoinProject(list(expressions) if expressions is not None else self.project_list,
+                                              (children or self.children)[0], self.hidden))
 
 
 class Filter(UnaryPlan):
@@ -264,9 +266,7 @@ class Filter(UnaryPlan):
         return (self.condition,)
 
     def with_new(self, children=None, expressions=None):
-        node = Filter(expressions[0] if expressions is not None else self.condition, (children or self.children)[0])
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Filter(expressions[0] if expressions is not None else self.condition, (children or self.children)[0]))
 
     @property
     def output(self):
@@ -284,9 +284,7 @@ class Limit(UnaryPlan):
         self.limit, self.offset, self.children = limit, offset, (child,)
 
     def with_new(self, children=None, expressions=None):
-        node = Limit(self.limit, (children or self.children)[0], self.offset)
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Limit(self.limit, (children or self.children)[0], self.offset))
 
     @property
     def output(self):
@@ -313,10 +311,8 @@ class Sort(UnaryPlan):
         return tuple(self.order)
 
     def with_new(self, children=None, expressions=None):
-        node = Sort(list(expressions) if expressions is not None else self.order, self.global_sort,
-                    (children or self.children)[0])
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Sort(list(expressions) if expressions is not None else self.order, self.global_sort,
+                                  (children or self.children)[0]))
 
     @property
     def output(self):
@@ -334,9 +330,7 @@ class SubqueryAlias(UnaryPlan):
         self.name, self.children = name, (child,)
 
     def with_new(self, children=None, expressions=None):
-        node = SubqueryAlias(self.name, (children or self.children)[0])
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(SubqueryAlias(self.name, (children or self.children)[0]))
 
     @property
     def output(self):
@@ -359,9 +353,7 @@ class ColumnAliases(UnaryPlan):
         return False
 
     def with_new(self, children=None, expressions=None):
-        node = ColumnAliases(self.names, (children or self.children)[0])
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(ColumnAliases(self.names, (children or self.children)[0]))
 
     def node_string(self):
         return f"ColumnAliases [{', '.join(self.names)}]"
@@ -380,10 +372,8 @@ class Repartition(UnaryPlan):
         return tuple(self.keys)
 
     def with_new(self, children=None, expressions=None):
-        node = Repartition(self.num_partitions, list(expressions) if expressions is not None else self.keys,
-                           self.kind, (children or self.children)[0])
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Repartition(self.num_partitions, list(expressions) if expressions is not None else self.keys,
+                                         self.kind, (children or self.children)[0]))
 
     @property
     def output(self):
@@ -406,9 +396,7 @@ class Union(LogicalPlan):
         self.children, self.by_name, self.allow_missing = tuple(children), by_name, allow_missing
 
     def with_new(self, children=None, expressions=None):
-        node = Union(list(children or self.children), self.by_name, self.allow_missing)
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Union(list(children or self.children), self.by_name, self.allow_missing))
 
     @property
     def resolved(self):
@@ -461,9 +449,7 @@ class Aggregate(UnaryPlan):
         grouping, aggregates = self.grouping, self.aggregates
         if expressions is not None:
             grouping, aggregates = list(expressions[:len(grouping)]), list(expressions[len(grouping):])
-        node = Aggregate(grouping, aggregates, (children or self.children)[0], self.grouping_sets)
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Aggregate(grouping, aggregates, (children or self.children)[0], self.grouping_sets))
 
     @property
     def resolved(self):
@@ -557,9 +543,7 @@ class Join(LogicalPlan):
     def with_new(self, children=None, expressions=None):
         left, right = children or self.children
         condition = expressions[0] if expressions else self.condition
-        node = Join(left, right, self.join_type, condition, self.using, self.hint)
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Join(left, right, self.join_type, condition, self.using, self.hint))
 
     @property
     def output(self):
@@ -587,9 +571,7 @@ class ResolvedHint(UnaryPlan):
         self.hint, self.children = hint, (child,)
 
     def with_new(self, children=None, expressions=None):
-        node = ResolvedHint(self.hint, (children or self.children)[0])
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(ResolvedHint(self.hint, (children or self.children)[0]))
 
     @property
     def output(self):
@@ -632,10 +614,8 @@ class Window(UnaryPlan):
         return tuple(self.window_expressions)
 
     def with_new(self, children=None, expressions=None):
-        node = Window(list(expressions) if expressions is not None else self.window_expressions, self.partition,
-                      self.order, (children or self.children)[0])
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Window(list(expressions) if expressions is not None else self.window_expressions, self.partition,
+                                    self.order, (children or self.children)[0]))
 
     @property
     def output(self):
@@ -661,10 +641,8 @@ class Generate(UnaryPlan):
         return (self.generator,)
 
     def with_new(self, children=None, expressions=None):
-        node = Generate(expressions[0] if expressions is not None else self.generator, self.generator_output,
-                        (children or self.children)[0], self.kept)
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Generate(expressions[0] if expressions is not None else self.generator, self.generator_output,
+                                      (children or self.children)[0], self.kept))
 
     @property
     def child_output(self) -> list:
@@ -692,10 +670,8 @@ class CollectMetrics(UnaryPlan):
         return tuple(self.metrics)
 
     def with_new(self, children=None, expressions=None):
-        node = CollectMetrics(self.name, list(expressions) if expressions is not None else self.metrics,
-                              (children or self.children)[0], self.observation)
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(CollectMetrics(self.name, list(expressions) if expressions is not None else self.metrics,
+                                            (children or self.children)[0], self.observation))
 
     @property
     def output(self):
@@ -714,9 +690,7 @@ class Expand(UnaryPlan):
         self.projections, self.attributes, self.children = projections, list(attributes), (child,)
 
     def with_new(self, children=None, expressions=None):
-        node = Expand(self.projections, self.attributes, (children or self.children)[0])
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Expand(self.projections, self.attributes, (children or self.children)[0]))
 
     @property
     def output(self):
@@ -736,9 +710,7 @@ class Sample(UnaryPlan):
         self.children = (child,)
 
     def with_new(self, children=None, expressions=None):
-        node = Sample(self.lower, self.upper, self.with_replacement, self.seed, (children or self.children)[0])
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(Sample(self.lower, self.upper, self.with_replacement, self.seed, (children or self.children)[0]))
 
     @property
     def output(self):

@@ -32,10 +32,8 @@ class MapInBatches(UnaryPlan):
         return tuple(self.grouping)
 
     def with_new(self, children=None, expressions=None):
-        node = MapInBatches(self.func, self.kind, self.attributes, (children or self.children)[0],
-                            list(expressions) if expressions is not None else self.grouping)
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(MapInBatches(self.func, self.kind, self.attributes, (children or self.children)[0],
+                                          list(expressions) if expressions is not None else self.grouping))
 
     @property
     def output(self):
@@ -66,9 +64,7 @@ class CoGroupMap(LogicalPlan):
         left, right = self.left_grouping, self.right_grouping
         if expressions is not None:
             left, right = list(expressions[:len(left)]), list(expressions[len(left):])
-        node = CoGroupMap(self.func, self.kind, self.attributes, *(children or self.children), left, right)
-        node.plan_id = self.plan_id
-        return node
+        return self._same_id(CoGroupMap(self.func, self.kind, self.attributes, *(children or self.children), left, right))
 
     @property
     def output(self):
