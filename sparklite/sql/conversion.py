@@ -45,8 +45,8 @@ from sparklite.sql.row import Row
 from sparklite.sql.types import (ArrayType, BinaryType, BooleanType, ByteType, CalendarIntervalType, CharType,
                                  DataType, DateType, DayTimeIntervalType, DecimalType, DoubleType, FloatType,
                                  IntegerType, LongType, MapType, NullType, ShortType, StringType, StructType,
-                                 TimestampNTZType, TimestampType, TimeType, VarcharType, YearMonthIntervalType,
-                                 to_arrow_schema, to_arrow_type)
+                                 TimestampNTZType, TimestampType, TimeType, UserDefinedType, VarcharType,
+                                 YearMonthIntervalType, to_arrow_schema, to_arrow_type)
 
 _NONE = type(None)
 _UTC = datetime.timezone.utc
@@ -120,7 +120,7 @@ def _check_column(column: list, data_type: DataType, nullable: bool, name: str) 
     """Raises when PySpark's check fails somewhere in the column (the row-by-row check then finds
     the first failure in row order): by the set of its types for a flat column, value by value for
     a nested one."""
-    if isinstance(data_type, (ArrayType, MapType, StructType)):
+    if isinstance(data_type, (ArrayType, MapType, StructType, UserDefinedType)):
         check = make_verifier(data_type, nullable, name)
         for value in column:
             check(value)
@@ -157,6 +157,16 @@ def make_verifier(data_type: DataType, nullable: bool = True, name: str | None =
     if isinstance(data_type, _STRINGS):
         def check_value(obj):
             pass
+    elif isinstance(data_type, UserDefinedType):
+        check_datum = make_verifier(data_type.sqlType(), nullable, name)
+
+        def check_value(obj):
+            if getattr(obj, "__UDT__", None) != data_type:
+                if name is not None:
+                    raise error(PySparkValueError, "FIELD_TYPE_MISMATCH_WITH_NAME", field_name=name, obj=obj,
+                                data_type=data_type)
+                raise error(PySparkValueError, "FIELD_TYPE_MISMATCH", obj=obj, data_type=data_type)
+            check_datum(data_type.serialize(obj))
     elif type(data_type) in _BOUNDS:
         bits = _BOUNDS[type(data_type)]
 
@@ -271,6 +281,9 @@ def _python_converter(data_type: DataType, zone):
             return None
         key, item = key or _same, item or _same
         return lambda value: {key(k): None if v is None else item(v) for k, v in value.items()}
+    if isinstance(data_type, UserDefinedType):
+        datum = _python_converter(data_type.sqlType(), zone) or _same
+        return lambda value: datum(data_type.serialize(value))
     if isinstance(data_type, StructType):
         names = data_type.names
         fields = [_python_converter(f.dataType, zone) for f in data_type.fields]
@@ -366,6 +379,10 @@ def _to_python(values, data_type: DataType, zone) -> list:
         return values.cast(_NUMPY_TEMPORAL[type(data_type)]).to_numpy(zero_copy_only=False).tolist()
     if isinstance(data_type, TimestampType):
         return _instants(values, zone)
+    if isinstance(data_type, UserDefinedType):
+        deserialize = data_type.deserialize
+        return [None if datum is None else deserialize(datum)
+                for datum in _to_python(values, data_type.sqlType(), zone)]
     if isinstance(data_type, (YearMonthIntervalType, CalendarIntervalType)):
         if isinstance(data_type, YearMonthIntervalType) and os.environ.get("PYSPARK_YM_INTERVAL_LEGACY") == "1":
             return values.to_pylist()
@@ -394,7 +411,8 @@ _NUMPY_TEMPORAL = {DateType: pa.date32(), TimestampNTZType: pa.timestamp("us"), 
 
 def _needs_conversion(data_type: DataType) -> bool:
     """Whether ``to_pylist`` alone does not give PySpark's Python values (or not fast)."""
-    if isinstance(data_type, (StructType, MapType, TimestampType, YearMonthIntervalType, CalendarIntervalType)):
+    if isinstance(data_type, (StructType, MapType, TimestampType, YearMonthIntervalType, CalendarIntervalType,
+                              UserDefinedType)):
         return True
     if type(data_type) in _NUMPY_TEMPORAL:
         return True

@@ -129,9 +129,20 @@ class DataFrame(PlanMethods):
         eager = eager_eval(self._session.conf)
         if not eager.enabled:
             return None
-        table = self.limit(max(eager.max_num_rows, 0) + 1)._collect_table()
+        table = self.limit(max(eager.max_num_rows, 0) + 1)._shown_table()
         zone = self._session.conf.get("spark.sql.session.timeZone")
         return html_string(table, eager.max_num_rows, eager.truncate, zone)
+
+    def _shown_table(self) -> pa.Table:
+        """The rows to show; a user-defined type's column as its objects' text (``[1.0,2.0]`` for a
+        vector), as Spark shows them."""
+        table = self._collect_table()
+        for index, field in enumerate(self.schema.fields):
+            if isinstance(field.dataType, T.UserDefinedType):
+                objects = table_to_rows(table.select([index]), T.StructType([field]))
+                text = pa.array([None if row[0] is None else str(row[0]) for row in objects], pa.string())
+                table = table.set_column(index, field.name, text)
+        return table
 
     def _ipython_key_completions_(self) -> list[str]:
         """The column names, which IPython offers after ``df["``."""
@@ -670,8 +681,8 @@ class DataFrame(PlanMethods):
         if not isinstance(vertical, bool):
             raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE", messageParameters={"expected_type": "bool", "arg_name": "vertical",
                                                                               "arg_type": type(vertical).__name__})
-        table = self.limit(max(n, 0) + 1)._collect_table() if n > 0 else \
-            self.limit(1)._collect_table().slice(0, 0)
+        table = self.limit(max(n, 0) + 1)._shown_table() if n > 0 else \
+            self.limit(1)._shown_table().slice(0, 0)
         tz = self._session.conf.get("spark.sql.session.timeZone")
         return show_table(table, n=max(n, 0), truncate=truncate, vertical=vertical, time_zone=tz)
 
@@ -802,6 +813,13 @@ class DataFrame(PlanMethods):
         if self._session.conf.get_bool("spark.sql.caseSensitive"):
             return lambda a, b: a == b
         return lambda a, b: a.lower() == b.lower()
+
+
+def arrow_batches(df: DataFrame):
+    """The developer API of the libraries above SQL (ml, graph, streaming): ``df``'s rows as a
+    ``ColumnarRDD`` whose partitions are iterators of ``pyarrow.RecordBatch`` in ``df``'s columns
+    (a cached DataFrame's batches as they are kept)."""
+    return df._query.to_rdd()
 
 
 def _count_rows(batches) -> int:

@@ -38,6 +38,7 @@ __all__ = [
     "IntegerType", "LongType", "DayTimeIntervalType", "YearMonthIntervalType", "CalendarIntervalType",
     "ShortType", "ArrayType", "MapType", "StructField", "StructType", "AtomicType", "NumericType",
     "IntegralType", "FractionalType", "DatetimeType", "AnsiIntervalType", "AnyTimeType", "DataTypeSingleton",
+    "UserDefinedType",
 ]
 
 _JVM_INT_MAX = 2 ** 31 - 1
@@ -515,6 +516,76 @@ class MapType(DataType):
         return obj and {self.keyType.fromInternal(k): self.valueType.fromInternal(v) for k, v in obj.items()}
 
 
+class UserDefinedType(DataType):
+    """A user-defined type (``VectorUDT``): Python objects stored as values of ``sqlType()``.
+
+    A subclass gives ``sqlType``, ``module``, ``serialize`` (object to a SQL datum: a tuple for a
+    struct) and ``deserialize``; a column of it holds ``sqlType``'s Arrow values, and ``collect()``
+    gives the objects back. Its JSON names the Python class (``pyClass``), which ``fromJson`` imports.
+    """
+
+    @classmethod
+    def typeName(cls) -> str:
+        return cls.__name__.lower()
+
+    @classmethod
+    def sqlType(cls) -> DataType:
+        """The SQL type that stores the values."""
+        raise error(PySparkNotImplementedError, "NOT_IMPLEMENTED", feature="sqlType()")
+
+    @classmethod
+    def module(cls) -> str:
+        """The Python module that defines the type."""
+        raise error(PySparkNotImplementedError, "NOT_IMPLEMENTED", feature="module()")
+
+    @classmethod
+    def scalaUDT(cls) -> str:
+        """The name of Spark's JVM class of the same type ('' when it has none)."""
+        return ""
+
+    def needConversion(self) -> bool:
+        return True
+
+    def toInternal(self, obj: Any) -> Any:
+        return None if obj is None else self.sqlType().toInternal(self.serialize(obj))
+
+    def fromInternal(self, obj: Any) -> Any:
+        value = self.sqlType().fromInternal(obj)
+        return None if value is None else self.deserialize(value)
+
+    def serialize(self, obj: Any) -> Any:
+        """The SQL datum of a Python object."""
+        raise error(PySparkNotImplementedError, "NOT_IMPLEMENTED", feature="toInternal()")
+
+    def deserialize(self, datum: Any) -> Any:
+        """The Python object of a SQL datum."""
+        raise error(PySparkNotImplementedError, "NOT_IMPLEMENTED", feature="fromInternal()")
+
+    def simpleString(self) -> str:
+        return "udt"
+
+    def jsonValue(self) -> dict:
+        value = {"type": "udt", "pyClass": f"{self.module()}.{type(self).__name__}",
+                 "sqlType": self.sqlType().jsonValue()}
+        if self.scalaUDT():
+            value["class"] = self.scalaUDT()
+        return value
+
+    @classmethod
+    def fromJson(cls, json_value: dict) -> "UserDefinedType":
+        module, _, name = str(json_value["pyClass"]).rpartition(".")
+        found = getattr(__import__(module, fromlist=[name]), name, None)
+        if not (isinstance(found, type) and issubclass(found, UserDefinedType)):
+            raise error(PySparkTypeError, "FIELD_TYPE_MISMATCH", obj=str(found), data_type="UserDefinedType")
+        return found()
+
+    def __eq__(self, other: Any) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
 _COLLATIONS_METADATA_KEY = "__COLLATIONS"
 
 
@@ -728,7 +799,7 @@ def _nested_tree_lines(data_type: DataType, prefix: str, lines: list, depth: int
 
 def _tree_type_name(data_type: DataType) -> str:
     """The type's name in ``printSchema`` (the JVM's: ``integer``, ``decimal(10,2)``)."""
-    if isinstance(data_type, (DecimalType, CharType, VarcharType, AnsiIntervalType, TimeType)):
+    if isinstance(data_type, (DecimalType, CharType, VarcharType, AnsiIntervalType, TimeType, UserDefinedType)):
         return data_type.simpleString()
     return data_type.typeName()
 
@@ -826,6 +897,8 @@ def _parse_datatype_json_value(json_value: str | dict, fieldPath: str = "",
         return MapType.fromJson(json_value, fieldPath, collationsMap)
     if kind == "struct":
         return StructType.fromJson(json_value)
+    if kind == "udt":
+        return UserDefinedType.fromJson(json_value)
     raise error(PySparkValueError, "UNSUPPORTED_DATA_TYPE", data_type=kind)
 
 

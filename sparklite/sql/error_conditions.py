@@ -362,6 +362,12 @@ ERROR_CONDITIONS = {
         "<field_name>: Length of object (<object_length>) does not match with length of fields "
         "(<field_length>).",
         None),
+    "FIELD_TYPE_MISMATCH": (
+        "<obj> is not an instance of type <data_type>.",
+        None),
+    "FIELD_TYPE_MISMATCH_WITH_NAME": (
+        "<field_name>: <obj> is not an instance of type <data_type>.",
+        None),
     "GROUPING_COLUMN_MISMATCH": (
         "Column of grouping (<grouping>) can't be found in grouping columns <groupingColumns>.",
         "42803"),

@@ -12,7 +12,8 @@ Contract:
   TimestampType ``timestamp("us", "UTC")`` (an instant), TimestampNTZType ``timestamp("us")``,
   NullType null, DayTimeIntervalType ``duration("us")``, YearMonthIntervalType int32 (months),
   CalendarIntervalType month_day_nano_interval, TimeType ``time64("us")``, ArrayType
-  ``list<element>``, MapType ``map<key, value>``, StructType ``struct``, with Spark's nullability.
+  ``list<element>``, MapType ``map<key, value>``, StructType ``struct``, with Spark's nullability; a
+  UserDefinedType is its ``sqlType()``'s Arrow type (the column's Spark type keeps the UDT).
   ``from_arrow_type`` also reads what other Arrow writers produce: large and view strings and
   binaries, timestamps of any unit (with a zone: TimestampType, without: TimestampNTZType), date64,
   unsigned integers widened (uint8 ShortType, uint16 IntegerType, uint32 LongType, uint64
@@ -26,7 +27,7 @@ from sparklite.sql.datatypes import (  # noqa: F401 - the module's public face
     AnsiIntervalType, AnyTimeType, ArrayType, AtomicType, BinaryType, BooleanType, ByteType, CalendarIntervalType,
     CharType, DataType, DataTypeSingleton, DatetimeType, DateType, DayTimeIntervalType, DecimalType, DoubleType,
     FloatType, FractionalType, IntegerType, IntegralType, LongType, MapType, NullType, NumericType, ShortType,
-    StringType, StructField, StructType, TimestampNTZType, TimestampType, TimeType, VarcharType,
+    StringType, StructField, StructType, TimestampNTZType, TimestampType, TimeType, UserDefinedType, VarcharType,
     YearMonthIntervalType, _parse_datatype_json_string, _parse_datatype_json_value, _parse_datatype_string,
     sql_type_name)
 from sparklite.sql.errors import PySparkTypeError, error
@@ -39,7 +40,7 @@ __all__ = [
     "IntegerType", "LongType", "DayTimeIntervalType", "YearMonthIntervalType", "CalendarIntervalType", "Row",
     "ShortType", "ArrayType", "MapType", "StructField", "StructType", "AtomicType", "NumericType",
     "IntegralType", "FractionalType", "DatetimeType", "AnsiIntervalType", "AnyTimeType", "DataTypeSingleton",
-    "infer_schema", "sql_type_name", "to_arrow_type", "to_arrow_schema", "from_arrow_type", "from_arrow_schema",
+    "UserDefinedType", "infer_schema", "sql_type_name", "to_arrow_type", "to_arrow_schema", "from_arrow_type", "from_arrow_schema",
 ]
 
 _ARROW_ATOMIC = {
@@ -64,6 +65,8 @@ def to_arrow_type(data_type: DataType) -> pa.DataType:
         return pa.map_(key, _arrow_field("value", data_type.valueType, data_type.valueContainsNull))
     if isinstance(data_type, StructType):
         return pa.struct([_arrow_field(f.name, f.dataType, f.nullable) for f in data_type.fields])
+    if isinstance(data_type, UserDefinedType):
+        return to_arrow_type(data_type.sqlType())
     arrow_type = _ARROW_ATOMIC.get(type(data_type))
     if arrow_type is None:
         raise error(PySparkTypeError, "UNSUPPORTED_DATA_TYPE_FOR_ARROW_CONVERSION", data_type=data_type)
