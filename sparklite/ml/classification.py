@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from sparklite.ml.evaluation import binary_metrics, multiclass_metrics
 from sparklite.ml.impl import logistic
+from sparklite.ml.impl import naive_bayes as nb_kernel
 from sparklite.ml.instances import Instances
 from sparklite.ml.linalg import DenseMatrix, DenseVector
 from sparklite.ml.param import Param, Params, TypeConverters as TC
@@ -20,13 +21,16 @@ from sparklite.ml.param.shared import (HasAggregationDepth, HasElasticNetParam, 
                                        HasMaxBlockSizeInMB, HasMaxIter, HasRegParam, HasStandardization, HasThreshold,
                                        HasTol)
 from sparklite.ml.predictors import ProbabilisticClassificationModel, ProbabilisticClassifier
+from sparklite.ml.tree import (DecisionTreeParams, ForestMixin, SingleTreeMixin, TreeEnsembleParams, train_trees,
+                               tree_models_from)
 from sparklite.ml.util import read_data, write_data
 from sparklite.sql import functions as F
 from sparklite.sql.errors import IllegalArgumentException
 
 __all__ = ["LogisticRegression", "LogisticRegressionModel", "LogisticRegressionSummary",
            "LogisticRegressionTrainingSummary", "BinaryLogisticRegressionSummary",
-           "BinaryLogisticRegressionTrainingSummary"]
+           "BinaryLogisticRegressionTrainingSummary", "NaiveBayes", "NaiveBayesModel", "DecisionTreeClassifier",
+           "DecisionTreeClassificationModel", "RandomForestClassifier", "RandomForestClassificationModel"]
 
 
 def _weight_col(stage) -> str | None:
@@ -330,3 +334,140 @@ class LogisticRegressionTrainingSummary(LogisticRegressionSummary):
 
 class BinaryLogisticRegressionTrainingSummary(BinaryLogisticRegressionSummary, LogisticRegressionTrainingSummary):
     """The binary training summary: curves, objective history and iterations."""
+
+
+# ---- naive Bayes
+
+class _NaiveBayesParams(Params):
+    smoothing = Param(Params._dummy(), "smoothing", "The smoothing parameter, should be >= 0, default is 1.0",
+                      TC.toFloat, lambda v: v >= 0)
+    modelType = Param(Params._dummy(), "modelType", "The model type which is a string (case-sensitive). Supported "
+                      "options: multinomial (default), bernoulli and gaussian.", TC.toString,
+                      lambda v: v in nb_kernel.MODEL_TYPES)
+    _defaults = {"smoothing": 1.0, "modelType": "multinomial"}
+
+
+class NaiveBayes(ProbabilisticClassifier, _NaiveBayesParams):
+    """Multinomial, complement, bernoulli or gaussian naive Bayes, in one pass over the data."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
+    def _fit(self, dataset) -> "NaiveBayesModel":
+        with Instances(dataset, self, self.getFeaturesCol(), self.getLabelCol(), _weight_col(self)) as data:
+            data.num_classes(self.getLabelCol())
+            try:
+                fitted = nb_kernel.train_naive_bayes(data, self.getModelType(), self.getSmoothing())
+            except ValueError as e:
+                raise IllegalArgumentException(f"{self.uid}: requirement failed: {e}") from None
+        return NaiveBayesModel(fitted, data.num_features)._with_parent(self)
+
+
+class NaiveBayesModel(ProbabilisticClassificationModel, _NaiveBayesParams):
+    """A fitted naive Bayes: ``pi`` (log priors), ``theta`` (log likelihoods or means), ``sigma``
+    (gaussian variances)."""
+
+    def __init__(self, fitted=None, num_features: int = 0):
+        super().__init__()
+        self._fitted, self.num_features = fitted, num_features
+        self.num_classes = 0 if fitted is None else len(fitted.pi)
+
+    @property
+    def pi(self) -> DenseVector:
+        return DenseVector(self._fitted.pi)
+
+    @property
+    def theta(self) -> DenseMatrix:
+        return _matrix(self._fitted.theta)
+
+    @property
+    def sigma(self) -> DenseMatrix:
+        return _matrix(self._fitted.sigma)
+
+    def _scorer(self):
+        fitted = self._fitted
+        return fitted.predict_raw
+
+    def _probabilities(self):
+        return nb_kernel.softmax
+
+    def _save_extra(self, path: str) -> None:
+        f = self._fitted
+        write_data(path, pa.table({"modelType": [f.model_type], "labels": [f.labels.tolist()], "pi": [f.pi.tolist()],
+                                   "theta": [f.theta.ravel().tolist()], "sigma": [f.sigma.ravel().tolist()],
+                                   "numFeatures": [self.num_features]}))
+
+    def _load_extra(self, path: str, metadata: dict) -> None:
+        row = read_data(path).to_pylist()[0]
+        k, d = len(row["pi"]), row["numFeatures"]
+        sigma = np.array(row["sigma"], dtype=np.float64)
+        self._fitted = nb_kernel.NaiveBayesModelData(
+            row["modelType"], np.array(row["labels"]), np.array(row["pi"]), np.array(row["theta"]).reshape(k, d),
+            sigma.reshape(k, d) if sigma.size else np.zeros((0, 0)))
+        self.num_features, self.num_classes = d, k
+
+
+def _matrix(array: np.ndarray) -> DenseMatrix:
+    rows, cols = array.shape
+    return DenseMatrix(rows, cols, array.ravel(order="F"))
+
+
+# ---- decision trees and random forests
+
+class DecisionTreeClassifier(ProbabilisticClassifier, DecisionTreeParams):
+    """A decision tree for classification, grown level by level on binned features as Spark does."""
+
+    _defaults = {"impurity": "gini"}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
+    def _fit(self, dataset) -> "DecisionTreeClassificationModel":
+        trees, num_classes, num_features = train_trees(self, dataset, "classification", 1)
+        return tree_models_from(DecisionTreeClassificationModel(), trees, num_classes, num_features)._with_parent(self)
+
+
+class DecisionTreeClassificationModel(SingleTreeMixin, ProbabilisticClassificationModel, DecisionTreeParams):
+    """A fitted classification tree: ``numNodes``, ``depth``, ``featureImportances``, ``toDebugString``."""
+
+    def _scorer(self):
+        tree = self._trees[0]
+        return tree.raw_prediction
+
+    def _probabilities(self):
+        return _normalized
+
+
+def _normalized(raw: np.ndarray) -> np.ndarray:
+    total = raw.sum(axis=1, keepdims=True)
+    return raw / np.where(total == 0, 1.0, total)
+
+
+class RandomForestClassifier(ProbabilisticClassifier, TreeEnsembleParams):
+    """A random forest for classification: bagged trees on random feature subsets, grown together."""
+
+    _defaults = {"impurity": "gini"}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
+    def _fit(self, dataset) -> "RandomForestClassificationModel":
+        trees, num_classes, num_features = train_trees(
+            self, dataset, "classification", self.getNumTrees(), self.getFeatureSubsetStrategy(), self.getBootstrap(),
+            self.getSubsamplingRate())
+        model = tree_models_from(RandomForestClassificationModel(), trees, num_classes, num_features,
+                                 [1.0] * len(trees))
+        return model._with_parent(self)
+
+
+class RandomForestClassificationModel(ForestMixin, ProbabilisticClassificationModel, TreeEnsembleParams):
+    """A fitted forest: the sum of its trees' class probabilities decides."""
+
+    _tree_model_class = DecisionTreeClassificationModel
+
+    def _scorer(self):
+        trees = self._trees
+        return lambda X: sum(tree.probability(X) for tree in trees)
+
+    def _probabilities(self):
+        return _normalized

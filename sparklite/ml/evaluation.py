@@ -289,7 +289,7 @@ class RegressionEvaluator(Evaluator, HasLabelCol, HasPredictionCol, HasWeightCol
         require_column(self, dataset, self.getPredictionCol(), T.NumericType, what="prediction column")
         y, p, w = F.col(self.getLabelCol()).cast("double"), F.col(self.getPredictionCol()).cast("double"), \
             _weight(self, dataset)
-        r = dataset.agg(F.sum(w).alias("w"), F.sum(w * y).alias("wy"), F.sum(w * y * y).alias("wyy"),
+        r = dataset.agg(F.sum(w).alias("w"), F.sum(w * w).alias("ww"), F.sum(w * y).alias("wy"), F.sum(w * y * y).alias("wyy"),
                         F.sum(w * (y - p) * (y - p)).alias("se"), F.sum(w * F.abs(y - p)).alias("ae"),
                         F.sum(w * p).alias("wp"), F.sum(w * p * p).alias("wpp")).collect()[0]
         name = self.getMetricName()
@@ -306,8 +306,8 @@ class RegressionEvaluator(Evaluator, HasLabelCol, HasPredictionCol, HasWeightCol
             # the variance of the predictions around the labels' mean (Spark's explainedVariance)
             mean = r.wy / r.w
             return float((r.wpp - 2 * mean * r.wp + mean * mean * r.w) / r.w)
-        total = r.wyy if self.getThroughOrigin() else r.wyy - r.wy * r.wy / r.w
-        return float(1 - r.se / total) if total else float("nan")
+        from sparklite.ml.regression import r2_score
+        return float(r2_score(r, not self.getThroughOrigin()))
 
     def isLargerBetter(self) -> bool:
         return self.getMetricName() in ("r2", "var")
