@@ -28,6 +28,7 @@ from sparklite import StorageLevel
 from sparklite.core import api
 from sparklite.ml.base import require_column
 from sparklite.ml.functions import vector_sizes, vectors_to_matrix
+from sparklite.ml.impl.threads import limit_blas_threads
 from sparklite.ml.linalg import VectorUDT
 from sparklite.sql import functions as F
 from sparklite.sql import types as T
@@ -81,6 +82,7 @@ def _empty_chunk(index: int, num_features: int) -> Chunk:
 
 def _bind(seq_op, comb_op, num_features):
     def run(index, batches):
+        limit_blas_threads(1)
         partial = None
         for chunk in _chunks(index, batches, num_features):
             value = seq_op(chunk)
@@ -89,6 +91,12 @@ def _bind(seq_op, comb_op, num_features):
             partial = seq_op(_empty_chunk(index, num_features or 0))
         return [partial]
     return run
+
+
+def _once(fn, items):
+    """``fn`` of a cached partition's one object, with the task's BLAS threads."""
+    limit_blas_threads(1)
+    return fn(next(iter(items)))
 
 
 def _first(values):
@@ -114,12 +122,12 @@ class _Cached:
         self.rdd, self.depth = rdd, depth
 
     def aggregate(self, seq_op, comb_op, description: str):
-        partials = api.MapPartitionsRDD(self.rdd, lambda i, items: [seq_op(next(iter(items)))], arrow_only=True)
+        partials = api.MapPartitionsRDD(self.rdd, lambda i, items: [_once(seq_op, items)], arrow_only=True)
         with job_description(self.rdd.ctx, description):
             return _merge(partials, comb_op, self.depth)
 
     def map_chunks(self, fn, description: str) -> "_Cached":
-        mapped = api.MapPartitionsRDD(self.rdd, lambda i, items: [fn(next(iter(items)))], arrow_only=True)
+        mapped = api.MapPartitionsRDD(self.rdd, lambda i, items: [_once(fn, items)], arrow_only=True)
         mapped.persist(StorageLevel.MEMORY_AND_DISK)
         return _Cached(mapped, self.depth)
 
@@ -186,6 +194,7 @@ class Instances:
 
     def map_chunks(self, fn, description: str) -> _Cached:
         def make(index, batches):
+            limit_blas_threads(1)
             chunks = list(_chunks(index, batches, self_features))
             if not chunks:
                 return [fn(_empty_chunk(index, self_features))]
