@@ -53,7 +53,7 @@ def data_path(rows: int) -> str:
     if os.path.exists(path):
         return path
     rng = np.random.default_rng(SEED)
-    centers = rng.normal(scale=4.0, size=(CENTERS, FEATURES))
+    centers = rng.normal(scale=1.0, size=(CENTERS, FEATURES))     # overlapping: k-means runs its 20 iterations
     X = centers[rng.integers(0, CENTERS, rows)] + rng.normal(size=(rows, FEATURES))
     weights = rng.normal(size=FEATURES)
     label = (X @ weights + rng.normal(scale=2.0, size=rows) > 0).astype(np.float64)
@@ -73,7 +73,7 @@ def _spark_fit(engine: str, path: str, algorithms: list) -> dict:
         from pyspark.ml.functions import array_to_vector
         from pyspark.sql import SparkSession, functions as F
         spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
-                 .config("spark.driver.memory", "6g").getOrCreate())
+                 .config("spark.driver.memory", "6g").config("spark.ui.showConsoleProgress", "false").getOrCreate())
     else:
         from sparklite.ml.classification import DecisionTreeClassifier, LogisticRegression, NaiveBayes
         from sparklite.ml.clustering import KMeans

@@ -216,7 +216,7 @@ class SparkSession:
             return self._from_rdd(data, schema, names, samplingRatio, verifySchema)
         rows = list(data)
         table, struct = self._local_table(rows, schema, names, verifySchema)
-        attributes = [AttributeReference(f.name, f.dataType, f.nullable) for f in struct.fields]
+        attributes = [AttributeReference(f.name, f.dataType, f.nullable, metadata=f.metadata) for f in struct.fields]
         # PySpark parallelizes local rows over defaultParallelism slices (a lone row lands in the last)
         return self._dataframe(L.LocalRelation(attributes, table, self._sc.defaultParallelism))
 
@@ -239,7 +239,7 @@ class SparkSession:
         if names:
             struct = _renamed(struct, names)
         table = table.rename_columns(struct.names).cast(T.to_arrow_schema(struct))
-        attributes = [AttributeReference(f.name, f.dataType, f.nullable) for f in struct.fields]
+        attributes = [AttributeReference(f.name, f.dataType, f.nullable, metadata=f.metadata) for f in struct.fields]
         return self._dataframe(L.LocalRelation(attributes, table))
 
     def _from_pandas(self, frame, schema, names) -> DataFrame:
@@ -267,7 +267,7 @@ class SparkSession:
             table = rows_to_table(rows, struct, verify=verify)
             return iter(table.cast(arrow_schema).to_batches() or [])
         batches = ColumnarRDD(rdd.mapPartitionsWithIndex(to_batches), arrow_schema)
-        attributes = [AttributeReference(f.name, f.dataType, f.nullable) for f in struct.fields]
+        attributes = [AttributeReference(f.name, f.dataType, f.nullable, metadata=f.metadata) for f in struct.fields]
         return self._dataframe(L.RDDRelation(attributes, batches))
 
     def table(self, tableName: str) -> DataFrame:

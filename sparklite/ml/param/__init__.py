@@ -4,7 +4,8 @@ Contract:
 * A stage declares its parameters as class attributes, ``maxIter = Param(Params._dummy(), "maxIter",
   "max number of iterations (>= 0).", TypeConverters.toInt)``, and their defaults in a class dict
   ``_defaults`` (merged along the class hierarchy, a subclass's winning). Each instance gets its own
-  copies whose ``parent`` is its ``uid`` (``LogisticRegression_4f2a...``).
+  copies whose ``parent`` is its ``uid`` (``LogisticRegression_4f2a...``). A default may be a function
+  of the instance (``outputCol`` defaults to ``uid + "__output"``, as in PySpark).
 * Every parameter ``fooBar`` has ``getFooBar()`` and ``setFooBar(value)`` without writing them:
   ``__getattr__`` makes them (``dir`` lists them). Values pass the parameter's type converter (a
   clear ``TypeError`` when they cannot) and its validator (Spark's ``IllegalArgumentException``:
@@ -154,7 +155,8 @@ class Params(Identifiable):
         defaults = {}
         for klass in reversed(type(self).__mro__):
             defaults.update(klass.__dict__.get("_defaults", {}))
-        self._setDefault(**{k: v for k, v in defaults.items() if self.hasParam(k)})
+        # a default may depend on the instance (``outputCol``'s is ``uid + "__output"``)
+        self._setDefault(**{k: v(self) if callable(v) else v for k, v in defaults.items() if self.hasParam(k)})
         self._set(**kwargs)
 
     @staticmethod

@@ -41,7 +41,8 @@ HasWeightCol = _mixin("HasWeightCol", "weightCol", "weight column name. If this 
                       "instance weights as 1.0.", TC.toString)
 HasInputCol = _mixin("HasInputCol", "inputCol", "input column name.", TC.toString)
 HasInputCols = _mixin("HasInputCols", "inputCols", "input column names.", TC.toListString)
-HasOutputCol = _mixin("HasOutputCol", "outputCol", "output column name.", TC.toString)
+HasOutputCol = _mixin("HasOutputCol", "outputCol", "output column name.", TC.toString,
+                      default=lambda stage: stage.uid + "__output")
 HasOutputCols = _mixin("HasOutputCols", "outputCols", "output column names.", TC.toListString)
 HasMaxIter = _mixin("HasMaxIter", "maxIter", "max number of iterations (>= 0).", TC.toInt, at_least(0))
 HasRegParam = _mixin("HasRegParam", "regParam", "regularization parameter (>= 0).", TC.toFloat, at_least(0))

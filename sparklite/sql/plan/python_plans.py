@@ -15,7 +15,7 @@ def output_attributes(schema) -> list:
     """The output columns of a user's function from the DDL string or StructType the user gives."""
     if isinstance(schema, str):
         schema = T._parse_datatype_string(schema)
-    return [AttributeReference(f.name, f.dataType, f.nullable) for f in schema.fields]
+    return [AttributeReference(f.name, f.dataType, f.nullable, metadata=f.metadata) for f in schema.fields]
 
 
 class MapInBatches(UnaryPlan):
