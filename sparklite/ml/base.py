@@ -74,12 +74,14 @@ class Transformer(Params):
 
 
 class Model(Transformer):
-    """A fitted transformer; ``parent`` is the estimator that made it (None once loaded)."""
+    """A fitted transformer with its estimator's uid; ``parent`` is that estimator (None once loaded)."""
 
     parent = None
 
     def _with_parent(self, estimator) -> "Model":
+        """The model of ``estimator``: its uid (as Spark's models take their estimator's) and values."""
         self.parent = estimator
+        self._resetUid(estimator.uid)
         estimator._copyValues(self)
         return self
 

@@ -189,3 +189,22 @@ def test_a_schema_mismatch_names_the_stage_and_both_sizes(spark):
     with pytest.raises(Exception, match=r"LinearRegression\w*: features column features: vector size 3 does not match "
                                         r"the expected size 4"):
         model.transform(three).collect()
+
+
+def test_indexed_categories_reach_the_tree_and_back_through_column_metadata(spark):
+    from sparklite.ml import Pipeline
+    from sparklite.ml.feature import IndexToString, StringIndexer, VectorAssembler
+    rows = [(color, float(size), 1.0 if color in ("red", "blue") else 0.0)
+            for color, size in [("red", 1), ("green", 2), ("blue", 3), ("green", 1), ("red", 2), ("gold", 3)] * 5]
+    df = spark.createDataFrame(rows, ["color", "size", "label"])
+    model = Pipeline(stages=[StringIndexer(inputCol="color", outputCol="color_index"),
+                             VectorAssembler(inputCols=["size", "color_index"], outputCol="features"),
+                             DecisionTreeClassifier(maxDepth=2)]).fit(df)
+    tree = model.stages[-1]
+    assert "If (feature 1 in {" in tree.toDebugString          # a categorical split, from the metadata
+    out = model.transform(df)
+    assert out.schema["features"].metadata["ml_attr"]["attrs"]["nominal"][0]["vals"] == \
+        model.stages[0].labels
+    assert [r.prediction for r in out.collect()] == [r.label for r in out.collect()]
+    back = IndexToString(inputCol="color_index", outputCol="again").transform(out)
+    assert all(r.again == r.color for r in back.collect())

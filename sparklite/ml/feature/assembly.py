@@ -175,7 +175,8 @@ class VectorAssembler(HasInputCols, HasOutputCol, HasHandleInvalid, Transformer,
             rows, cols, values = (np.concatenate([p[i] for p in parts]) for i in range(3))
             order = np.argsort(rows, kind="stable")
             return [vectors_from_entries(batch.num_rows, offsets, rows[order], cols[order], values[order])]
-        return append_columns(dataset, [T.StructField(output, VectorUDT(), True)], compute)
+        metadata = {"ml_attr": _attribute_group(dataset, inputs, kinds, lengths)}
+        return append_columns(dataset, [T.StructField(output, VectorUDT(), True, metadata)], compute)
 
     def _input_kinds(self, dataset, inputs) -> list:
         kinds, wrong = [], []
@@ -210,6 +211,26 @@ class VectorAssembler(HasInputCols, HasOutputCol, HasHandleInvalid, Transformer,
                                    f"VectorSizeHint to add metadata for columns: {listed}.")
             lengths.update(_first_row_sizes(dataset, unknown))
         return [lengths[name] for name in inputs]
+
+
+def _attribute_group(dataset, inputs, kinds, lengths) -> dict:
+    """Spark's attribute group of the assembled vector: each slot numeric, or nominal with its labels
+    when the input column says so (a StringIndexer's output), vectors' own attributes shifted."""
+    attrs: dict = {}
+    start = 0
+    for name, kind, length in zip(inputs, kinds, lengths):
+        own = dataset.schema[name].metadata.get("ml_attr", {})
+        if kind == "number":
+            if own.get("type") == "nominal" and own.get("vals") is not None:
+                attrs.setdefault("nominal", []).append({"idx": start, "name": name, "vals": own["vals"]})
+            else:
+                attrs.setdefault("numeric", []).append({"idx": start, "name": name})
+        else:
+            for group, entries in (own.get("attrs") or {}).items():
+                for entry in entries:
+                    attrs.setdefault(group, []).append({**entry, "idx": start + entry["idx"]})
+        start += length
+    return {"attrs": attrs, "num_attrs": start}
 
 
 def _first_row_sizes(dataset, columns) -> dict:

@@ -151,7 +151,10 @@ class StringIndexerModel(_StringIndexerParams, Model, DefaultParamsReadable, Def
         def compute(batch):
             return [_index(batch.column(batch.schema.get_field_index(source)), table, handle)
                     for source, table in zip(sources, tables)]
-        fields = [T.StructField(output, T.DoubleType(), handle == "skip") for _, output, _ in present]
+        # Spark's nominal attribute: the labels ride in the column's metadata (IndexToString, trees read them)
+        fields = [T.StructField(output, T.DoubleType(), handle == "skip", {"ml_attr": {
+            "name": output, "type": "nominal", "vals": list(labels) + (["__unknown"] if handle == "keep" else [])}})
+            for _, output, labels in present]
         result = append_columns(dataset, fields, compute)
         if handle == "skip":
             for field in fields:
