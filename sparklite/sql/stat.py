@@ -8,6 +8,7 @@ order, names and types (a fill value is cast to each column's type; ``describe``
 """
 from __future__ import annotations
 
+import math
 import sys
 
 from sparklite.sql import types as T
@@ -248,9 +249,17 @@ class DataFrameStatFunctions:
         single = isinstance(col, str)
         names = [col] if single else list(col)
         out = []
+        # Spark's QuantileSummaries over the executors (``percentile_approx``, accuracy 1 / relativeError);
+        # nulls and NaN are left out, and relativeError 0 keeps every value (exact)
+        accuracy = 2 ** 31 - 1 if relativeError <= 0 else max(1, int(math.ceil(1.0 / relativeError)))
+        wanted = Column(Literal([float(p) for p in probabilities], T.ArrayType(T.DoubleType(), False)))
         for name in names:
-            values = sorted(r[0] for r in self.df.select(_col(name)).dropna().collect())
-            out.append([_quantile(values, p) for p in probabilities] if values else [])
+            value = Column(Cast(_col(name)._expr, T.DoubleType()))
+            kept = self.df.select(value.alias("v")).dropna()
+            summary = Column(UnresolvedFunction("percentile_approx", [UnresolvedAttribute(("v",)), wanted._expr,
+                                                                      Literal(accuracy, T.IntegerType())]))
+            found = kept.select(summary.alias("q")).collect()[0].q
+            out.append(list(found) if found is not None else [])
         return out[0] if single else out
 
     def crosstab(self, col1: str, col2: str):
@@ -275,11 +284,3 @@ class DataFrameStatFunctions:
         schema = T.StructType([T.StructField(f"{c}_freqItems", T.ArrayType(f.dataType))
                                for c, f in zip(cols, (self.df.schema[c] for c in cols))])
         return self.df.sparkSession.createDataFrame([tuple(items)], schema)
-
-
-def _quantile(values: list, p: float):
-    """The smallest value with at least a fraction ``p`` of the values at or below it (as Spark's
-    quantile summaries answer when exact)."""
-    import math
-    index = max(int(math.ceil(p * len(values))) - 1, 0)
-    return values[min(index, len(values) - 1)]

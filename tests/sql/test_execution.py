@@ -202,3 +202,17 @@ def test_the_pandas_api_on_spark_is_not_provided_and_says_what_to_use(spark):
     with pytest.raises(PySparkNotImplementedError, match=r"pandas API on Spark.*toPandas\(\)") as raised:
         spark.range(3).pandas_api()
     assert raised.value.getCondition() == "NOT_IMPLEMENTED"
+
+
+def test_approx_quantile_keeps_its_relative_error_and_leaves_out_nulls_and_nan(spark):
+    import numpy as np
+    values = np.random.default_rng(3).normal(size=20_000)
+    rows = [(float(v),) for v in values] + [(None,), (float("nan"),)]
+    df = spark.createDataFrame(rows, "x double").repartition(4)
+    found = df.approxQuantile("x", [0.1, 0.5, 0.9], 0.01)
+    ordered = np.sort(values)
+    for p, value in zip([0.1, 0.5, 0.9], found):
+        rank = np.searchsorted(ordered, value, side="right")
+        assert abs(rank - p * len(values)) <= 0.01 * len(values) + 1
+    assert df.approxQuantile("x", [0.0, 1.0], 0.0) == [ordered[0], ordered[-1]]
+    assert df.where("x is null").approxQuantile("x", [0.5], 0.1) == []
