@@ -208,3 +208,15 @@ def test_indexed_categories_reach_the_tree_and_back_through_column_metadata(spar
     assert [r.prediction for r in out.collect()] == [r.label for r in out.collect()]
     back = IndexToString(inputCol="color_index", outputCol="again").transform(out)
     assert all(r.again == r.color for r in back.collect())
+
+
+@pytest.mark.parametrize("name, scaled, band", [("wine", True, 0.85), ("digits", False, 0.45)])
+def test_kmeans_lands_in_the_references_bands(spark, name, scaled, band):
+    """§2.5's bands for k-means (one k-means|| run, k = the number of classes, all the data)."""
+    from sklearn.metrics import adjusted_rand_score
+    X_train, X_test, y_train, y_test = split(name, scaled)
+    X, y = np.vstack([X_train, X_test]), np.concatenate([y_train, y_test])
+    df = frame(spark, X, y)
+    model = KMeans(k=len(set(y)), seed=1).fit(df)
+    labels = [r.prediction for r in model.transform(df).select("prediction").collect()]
+    assert adjusted_rand_score(y, labels) >= band

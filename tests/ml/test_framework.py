@@ -128,3 +128,18 @@ def test_instances_name_the_missing_column_and_the_stage(spark):
     assert (data.count, data.num_features, data.num_classes("label")) == (2, 1, 2)
     assert np.allclose(data.aggregate(lambda c: c.X.sum(0), lambda a, b: a + b, "sum"), [2.0])
     data.close()
+
+
+def test_loading_a_newer_format_or_a_missing_model_says_so(spark, tmp_path):
+    import json
+    stage = Scale(inputCol="x", outputCol="y")
+    path = tmp_path / "scale"
+    stage.save(str(path))
+    metadata = path / "metadata" / "part-00000"
+    record = json.loads(metadata.read_text())
+    record["formatVersion"] = 99
+    metadata.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="saved in format version 99 .* reads format versions up to 1"):
+        Scale.load(str(path))
+    with pytest.raises(FileNotFoundError, match="No model saved at"):
+        Scale.load(str(tmp_path / "nothing"))

@@ -216,3 +216,12 @@ def test_approx_quantile_keeps_its_relative_error_and_leaves_out_nulls_and_nan(s
         assert abs(rank - p * len(values)) <= 0.01 * len(values) + 1
     assert df.approxQuantile("x", [0.0, 1.0], 0.0) == [ordered[0], ordered[-1]]
     assert df.where("x is null").approxQuantile("x", [0.5], 0.1) == []
+
+
+def test_an_aggregate_over_a_window_over_an_rdd_ships_no_plan_to_its_tasks(spark):
+    """The partial aggregate's tasks once held their child plan, and through it the source RDD."""
+    from sparklite.sql import Window
+    rdd = spark.sparkContext.parallelize([(1.0, 2.0), (3.0, 1.0), (2.0, 2.0)], 2)
+    df = spark.createDataFrame(rdd, ["a", "b"])
+    ranked = df.select("b", F.rank().over(Window.partitionBy("a").orderBy("b")).alias("r"))
+    assert sorted(tuple(r) for r in ranked.groupBy("b").agg(F.collect_list("r")).collect()) == [(1.0, [1]), (2.0, [1, 1])]

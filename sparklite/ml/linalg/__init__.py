@@ -138,9 +138,13 @@ class MatrixUDT(UserDefinedType):
 
 
 class Vector:
-    """A dense or sparse vector of doubles."""
+    """A dense or sparse vector of doubles (``pyspark.mllib.linalg``'s vectors are the same classes)."""
 
     __UDT__ = VectorUDT()
+
+    def asML(self) -> "Vector":
+        """This vector as ``pyspark.ml.linalg`` has it: the same object here."""
+        return self
 
     def toArray(self) -> np.ndarray:
         raise NotImplementedError
@@ -371,11 +375,19 @@ class Vectors:
     def norm(vector, p):
         return _as_vector(vector).norm(p)
 
+    @staticmethod
+    def fromML(vector) -> "Vector":
+        """A ``pyspark.ml.linalg`` vector as ``pyspark.mllib.linalg`` has it: the same object here."""
+        return vector
+
 
 class Matrix:
     """A matrix of doubles, column-major unless ``isTransposed``."""
 
     __UDT__ = MatrixUDT()
+
+    def asML(self) -> "Matrix":
+        return self
 
     def __init__(self, numRows: int, numCols: int, isTransposed: bool = False):
         self.numRows, self.numCols, self.isTransposed = int(numRows), int(numCols), bool(isTransposed)
@@ -488,3 +500,7 @@ class Matrices:
     @staticmethod
     def sparse(numRows: int, numCols: int, colPtrs, rowIndices, values) -> SparseMatrix:
         return SparseMatrix(numRows, numCols, colPtrs, rowIndices, values)
+
+    @staticmethod
+    def fromML(matrix) -> Matrix:
+        return matrix

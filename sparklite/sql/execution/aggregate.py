@@ -107,11 +107,12 @@ class HashAggregateExec(SparkPlan):
             names = [a.name for a in self._output]
 
             counts = _acero_counts(self.grouping, calls)
+            child_schema = child.schema          # the tasks' closures hold the schema, never the plan
 
             def update(pieces):
                 if counts is not None:
                     return _acero_update(pieces, keys, args, counts, names)
-                batch = concat_batches(pieces, child.schema)
+                batch = concat_batches(pieces, child_schema)
                 key_arrays = [_normalized(evaluate_array(k, batch)) for k in keys]
                 ids, count, first = group_ids(key_arrays, batch.num_rows)
                 groups = Groups(ids, count)
@@ -129,7 +130,7 @@ class HashAggregateExec(SparkPlan):
                 # a chunk of rows at a time, its groups' states merged with the earlier chunks' at the end:
                 # memory follows the groups, not the partition
                 updated, widths = [], []
-                for chunk in _chunks(batches, child.schema):
+                for chunk in _chunks(batches, child_schema):
                     batch, widths = update(chunk)
                     updated.append(batch)
                 if not updated:
