@@ -166,10 +166,14 @@ def test_every_installed_engine_agrees_on_every_tiny_workload(no_sc, tmp_path, m
     import benchmarks.__main__ as runner
     monkeypatch.setattr(runner, "DATA_DIR", str(tmp_path))
     monkeypatch.setattr(runner, "RESULTS_DIR", str(tmp_path / "results"))
-    assert runner.main(["--size", "tiny", "--master", "local[2]"]) == 0
+    # mrjob's answers are checked by tests/benchmarks/test_mrjob_peer.py (its local runner is slow to start)
+    engines = [engine for engine in runner.ENGINES if engine != "mrjob"]
+    assert runner.main(["--size", "tiny", "--master", "local[2]", "--engines", ",".join(engines)]) == 0
     record = json.loads(next((tmp_path / "results").glob("bench-tiny-*.json")).read_text())
     ran = {engine for times in record["results"].values() for engine in times}
     for engine, module in runner.PEER_MODULES.items():
+        if engine == "mrjob":
+            continue
         installed = importlib.util.find_spec(module) is not None
         assert (engine in ran) == installed, engine
         assert any(note.startswith(f"{engine} skipped") for note in record["notes"]) == (not installed)

@@ -1,7 +1,8 @@
 """A context that lives for hours: nothing the driver or the executors keep grows with the number
 of jobs, and nothing is left on disk. The soak test runs benchmarks/soak.py's workload (10,000
-small jobs with shuffles, caches, broadcasts and accumulators that the program drops; 3,000 on Ray)
-on each backend, with the web UI on."""
+small jobs with shuffles, caches, broadcasts and accumulators that the program drops; 5,000 on
+``local-cluster``, whose executors are the same code as ``local``'s, and 3,000 on Ray) on each backend,
+with the web UI on."""
 from __future__ import annotations
 
 import gc
@@ -18,6 +19,7 @@ from sparklite.core import accumulators, api, broadcast
 
 SOAK_JOBS = int(os.environ.get("SPARKLITE_SOAK_JOBS", "10000"))
 SOAK_JOBS_RAY = int(os.environ.get("SPARKLITE_SOAK_JOBS_RAY", "3000"))   # Ray's task round trips are slow here
+SOAK_JOBS_CLUSTER = int(os.environ.get("SPARKLITE_SOAK_JOBS_CLUSTER", "5000"))
 
 
 def temp_files() -> set:
@@ -81,7 +83,8 @@ def test_ten_thousand_small_jobs_leave_the_context_as_it_was(make_sc, master, re
     warm_rss = {pid: soak.rss_bytes(pid) for pid in pids}
     warm_fds = {pid: open_files(pid) for pid in pids + [os.getpid()]}
 
-    figures = soak.run(sc, SOAK_JOBS_RAY if master == "ray" else SOAK_JOBS)
+    jobs = {"ray": SOAK_JOBS_RAY, "local-cluster[2,1,512]": SOAK_JOBS_CLUSTER}.get(master, SOAK_JOBS)
+    figures = soak.run(sc, jobs)
     end = driver_state(sc)
     sc._scheduler.call(sc._scheduler.assert_idle)
     assert end == baseline

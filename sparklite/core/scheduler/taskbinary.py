@@ -3,10 +3,16 @@
 Contract: ``serialize(obj, rdds)`` cloudpickles ``obj`` allowing exactly the RDDs of the stage's
 lineage to be pickled; an RDD or the SparkContext captured by a user's function, or any other
 unpicklable object, raises ``TaskNotSerializableError`` naming the operation and how to fix it.
+Code objects travel with their source file's name (cloudpickle 3.1.3 and later write
+``<dynamic-code>`` instead), so a task's traceback names the user's file and the driver can show
+the lines of a notebook cell it alone knows.
 """
 from __future__ import annotations
 
+import io
+import marshal
 import pickle
+import types
 
 import cloudpickle
 
@@ -36,10 +42,24 @@ def arrow_only(rdd, action) -> bool:
 _ARROW_ONLY_ACTIONS = {list}
 
 
+class _TaskPickler(cloudpickle.Pickler):
+    """cloudpickle, with code objects as ``marshal`` writes them: file name and all (executors run the
+    driver's Python version, as cloudpickled code requires anyway)."""
+
+    dispatch_table = cloudpickle.Pickler.dispatch_table.new_child({types.CodeType: lambda code: (
+        marshal.loads, (marshal.dumps(code),))})
+
+
+def _dumps(obj) -> bytes:
+    buffer = io.BytesIO()
+    _TaskPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buffer.getvalue()
+
+
 def serialize(obj, stage_rdd) -> bytes:
     rdd_module._pickling.allowed = stage_rdd_ids(stage_rdd)
     try:
-        return cloudpickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+        return _dumps(obj)
     except Exception as e:  # cloudpickle raises many kinds (PicklingError, TypeError, RuntimeError)
         raise TaskNotSerializableError(
             f"Task not serializable: the functions of {stage_rdd!r} and its parents could not be "
