@@ -12,6 +12,7 @@ What it holds:
   ``XORShiftRandom`` and the round-robin ``start_position`` of a map partition;
 * inside tasks: ``TaskContext`` and its typed ``TaskMetrics``; ``TaskMemory`` (execution memory from
   the executor's unified pool) and ``ArrowSpillFile`` (record batches spilled to local disk);
+  ``task_blas_threads`` (numpy's BLAS held to the task's cores, for a task on an executor's thread);
 * events: the listener bus's event classes, ``post_event`` for the events a layer posts itself
   (SQL executions) and ``wait_for_listeners``;
 * files: ``resolve_path`` (a path or URI, ``s3://`` too, to a ``pyarrow.fs`` filesystem and a path
@@ -50,7 +51,7 @@ from sparklite.core.taskcontext import TaskContext
 
 __all__ = [
     "run_job", "submit_job", "submit_map_stage", "is_stopped", "active_context", "check_conf_key", "known_conf_key", "parse_bytes", "post_event", "wait_for_listeners", "crash_executor",
-    "on_context_start",
+    "on_context_start", "task_blas_threads",
     "SparkContext", "RDD", "MapPartitionsRDD", "ShuffledRDD", "ColumnarRDD", "ZippedPartitionsRDD",
     "Dependency", "NarrowDependency", "OneToOneDependency", "RangeDependency", "ManyToOneDependency",
     "ShuffleDependency", "Aggregator", "Partitioner", "HashPartitioner", "RangePartitioner", "ColumnPartitioner",
@@ -123,6 +124,16 @@ def on_context_start(hook) -> None:
     from sparklite.core import context
     if hook not in context._EXTENSION_HOOKS:
         context._EXTENSION_HOOKS.append(hook)
+
+
+def task_blas_threads() -> None:
+    """Inside a task: hold this process's BLAS (numpy's OpenBLAS) to the task's cores
+    (``spark.task.cpus``), as worker processes already are. A task of whole-matrix numpy work on an
+    executor's thread calls it first; otherwise every concurrent task starts a BLAS thread per core and
+    they spin against each other (a k-means pass on two cores ran seven times slower)."""
+    from sparklite.core.executor import set_blas_threads
+    context = TaskContext.get()
+    set_blas_threads(context.cpus() if context is not None else 1)
 
 
 def crash_executor(sc: SparkContext, executor_id: str) -> None:

@@ -315,20 +315,34 @@ def limit_native_threads(conf) -> None:
     threads = conf.get_int("spark.task.cpus", 1)
     for name in _THREAD_VARIABLES:
         os.environ[name] = str(threads)
-    try:
-        with open("/proc/self/maps") as maps:
-            libraries = {line.split()[-1] for line in maps if "openblas" in line.lower() and ".so" in line}
-    except OSError:
-        return
-    for path in libraries:
+    set_blas_threads(threads)
+
+
+_blas_threads_set: set = set()
+_blas_lock = threading.Lock()
+
+
+def set_blas_threads(threads: int) -> None:
+    """Tell the OpenBLAS loaded in this process (numpy's, under any of its symbol names) to use
+    ``threads`` threads; once per process and count."""
+    with _blas_lock:
+        if (os.getpid(), threads) in _blas_threads_set:
+            return
+        _blas_threads_set.add((os.getpid(), threads))
         try:
-            library = ctypes.CDLL(path)
+            with open("/proc/self/maps") as maps:
+                libraries = {line.split()[-1] for line in maps if "openblas" in line.lower() and ".so" in line}
         except OSError:
-            continue
-        for setter in _BLAS_SETTERS:
-            if hasattr(library, setter):
-                getattr(library, setter)(threads)
-                break
+            return
+        for path in libraries:
+            try:
+                library = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for setter in _BLAS_SETTERS:
+                if hasattr(library, setter):
+                    getattr(library, setter)(threads)
+                    break
 
 
 def local_dir(conf) -> str | None:

@@ -28,7 +28,6 @@ from sparklite import StorageLevel
 from sparklite.core import api
 from sparklite.ml.base import require_column
 from sparklite.ml.functions import vector_sizes, vectors_to_matrix
-from sparklite.ml.impl.threads import limit_blas_threads
 from sparklite.ml.linalg import VectorUDT
 from sparklite.sql import functions as F
 from sparklite.sql import types as T
@@ -82,7 +81,7 @@ def _empty_chunk(index: int, num_features: int) -> Chunk:
 
 def _bind(seq_op, comb_op, num_features):
     def run(index, batches):
-        limit_blas_threads(1)
+        api.task_blas_threads()
         partial = None
         for chunk in _chunks(index, batches, num_features):
             value = seq_op(chunk)
@@ -95,7 +94,7 @@ def _bind(seq_op, comb_op, num_features):
 
 def _once(fn, items):
     """``fn`` of a cached partition's one object, with the task's BLAS threads."""
-    limit_blas_threads(1)
+    api.task_blas_threads()
     return fn(next(iter(items)))
 
 
@@ -194,7 +193,7 @@ class Instances:
 
     def map_chunks(self, fn, description: str) -> _Cached:
         def make(index, batches):
-            limit_blas_threads(1)
+            api.task_blas_threads()
             chunks = list(_chunks(index, batches, self_features))
             if not chunks:
                 return [fn(_empty_chunk(index, self_features))]

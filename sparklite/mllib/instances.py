@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sparklite import StorageLevel
-from sparklite.ml.impl.threads import limit_blas_threads
+from sparklite.core import api
 from sparklite.ml.instances import Chunk, job_description
 from sparklite.mllib.regression import LabeledPoint, as_vector
 
@@ -61,7 +61,7 @@ def _sized(num_features: int):
 
 def _on_task_threads(fn):
     def run(item):
-        limit_blas_threads(1)
+        api.task_blas_threads()
         return fn(item)
     return run
 

@@ -37,6 +37,7 @@ from sparklite.ml.param.shared import (HasHandleInvalid, HasInputCol, HasInputCo
 from sparklite.ml.util import DefaultParamsReadable, DefaultParamsWritable, read_data, write_data
 from sparklite.sql import functions as F
 from sparklite.sql import types as T
+from sparklite.sql.display import java_float_string as java_double
 from sparklite.sql.errors import IllegalArgumentException, SparkRuntimeException
 
 __all__ = ["VectorAssembler", "Bucketizer", "QuantileDiscretizer", "Imputer", "ImputerModel"]
@@ -45,20 +46,6 @@ _VECTOR_ARROW = T.to_arrow_type(VectorUDT())
 
 
 # ---- helpers shared with sparklite.ml.feature.categorical
-
-def java_double(value: float) -> str:
-    """A double as Java prints it in Spark's messages (``3.0``, ``NaN``, ``1.0E20``)."""
-    value = float(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0 or 1e-3 <= abs(value) < 1e7:
-        return repr(value)
-    mantissa, exponent = f"{value:e}".split("e")
-    digits = repr(float(mantissa)) if float(mantissa) != int(float(mantissa)) else f"{int(float(mantissa))}.0"
-    return f"{digits}E{int(exponent)}"
-
 
 def input_output_columns(stage) -> tuple[list, list, bool]:
     """``(inputs, outputs, multi)`` of a stage taking ``inputCol``/``outputCol`` or their plural

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sparklite.ml.base import Estimator, Model, Transformer, append_columns, require_column
-from sparklite.ml.feature.assembly import (doubles, input_output_columns, java_double, new_columns, numeric_column,
+from sparklite.ml.feature.assembly import (doubles, input_output_columns, new_columns, numeric_column,
                                            task_error, vectors_from_entries)
 from sparklite.ml.linalg import VectorUDT
 from sparklite.ml.param import Param, Params, TypeConverters as TC
@@ -34,6 +34,7 @@ from sparklite.ml.param.shared import (HasHandleInvalid, HasInputCol, HasInputCo
 from sparklite.ml.util import DefaultParamsReadable, DefaultParamsWritable, read_data, write_data
 from sparklite.sql import functions as F
 from sparklite.sql import types as T
+from sparklite.sql.display import java_float_string as java_double
 from sparklite.sql.errors import IllegalArgumentException
 
 __all__ = ["StringIndexer", "StringIndexerModel", "OneHotEncoder", "OneHotEncoderModel", "IndexToString"]

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
 
 import numpy as np
 
 from sparklite.ml.impl.kmeans import row_blocks, weighted_group_sums
+from sparklite.sql.display import java_float_string as java_double_string
 
 MULTINOMIAL, COMPLEMENT, BERNOULLI, GAUSSIAN = "multinomial", "complement", "bernoulli", "gaussian"
 MODEL_TYPES = (MULTINOMIAL, COMPLEMENT, BERNOULLI, GAUSSIAN)
@@ -187,16 +187,3 @@ def _require_predictable(X, model_type: str) -> None:
 def spark_vector_string(values) -> str:
     """A dense vector as Spark prints it in messages: ``[1.0,-2.5E-5]`` (Java's ``Double.toString``)."""
     return "[" + ",".join(java_double_string(float(v)) for v in values) + "]"
-
-
-def java_double_string(x: float) -> str:
-    """Java's ``Double.toString``: plain decimals for 1e-3 <= |x| < 1e7, else ``d.ddddE<n>``."""
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0 or 1e-3 <= abs(x) < 1e7:
-        return repr(x)
-    _, digit_tuple, exponent = Decimal(repr(x)).as_tuple()
-    digits = "".join(map(str, digit_tuple)).rstrip("0")
-    return f"{'-' if x < 0 else ''}{digits[0]}.{digits[1:] or '0'}E{exponent + len(digit_tuple) - 1}"

@@ -33,9 +33,10 @@ a level's closure carries (routing tables, the frontier's slots and feature subs
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import numpy as np
+
+from sparklite.sql.display import java_float_string as java_double
 
 from .tree_splits import (EPSILON, TreeMetadata, bin_features, build_metadata, find_splits,
                           unordered_subsets)
@@ -202,27 +203,6 @@ def feature_importances(trees: list, num_features: int) -> np.ndarray:
             total += importance / norm
     norm = total.sum()
     return total / norm if norm != 0 else total
-
-
-def java_double(value: float) -> str:
-    """A double as Java's ``Double.toString`` prints it: "2.45", "1.0E-4", "1.2345678E7"."""
-    value = float(value)
-    if value != value:
-        return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "-0.0" if np.signbit(value) else "0.0"
-    sign, digits, exponent = Decimal(repr(abs(value))).as_tuple()
-    text = "".join(map(str, digits)).rstrip("0") or "0"
-    point = len(digits) + exponent          # digits before the decimal point
-    prefix = "-" if value < 0 else ""
-    if 1e-3 <= abs(value) < 1e7:
-        if point <= 0:
-            return f"{prefix}0.{'0' * -point}{text}"
-        whole, fraction = text[:point].ljust(point, "0"), text[point:] or "0"
-        return f"{prefix}{whole}.{fraction}"
-    return f"{prefix}{text[0]}.{text[1:] or '0'}E{point - 1}"
 
 
 def debug_string_body(tree: TreeModel) -> str:
