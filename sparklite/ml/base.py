@@ -21,7 +21,7 @@ from sparklite.ml.param.shared import HasInputCol, HasOutputCol
 from sparklite.sql import types as T
 from sparklite.sql.errors import IllegalArgumentException
 
-__all__ = ["Estimator", "Transformer", "Model", "UnaryTransformer", "append_columns", "require_column",
+__all__ = ["Estimator", "Transformer", "Model", "UnaryTransformer", "HasTrainingSummary", "append_columns", "require_column",
            "require_new_column"]
 
 
@@ -84,6 +84,22 @@ class Model(Transformer):
         self._resetUid(estimator.uid)
         estimator._copyValues(self)
         return self
+
+
+class HasTrainingSummary:
+    """A model that keeps the summary of its training (``self._summary``, None once loaded)."""
+
+    _summary = None
+
+    @property
+    def hasSummary(self) -> bool:
+        return self._summary is not None
+
+    @property
+    def summary(self):
+        if self._summary is None:
+            raise RuntimeError(f"No training summary available for this {type(self).__name__}")
+        return self._summary
 
 
 def require_column(stage, dataset, name: str, *types, what: str = ""):

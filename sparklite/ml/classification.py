@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from sparklite.ml.base import HasTrainingSummary
 from sparklite.ml.evaluation import binary_metrics, multiclass_metrics
 from sparklite.ml.impl import logistic
 from sparklite.ml.impl import naive_bayes as nb_kernel
@@ -118,7 +119,7 @@ class LogisticRegression(ProbabilisticClassifier, _LogisticRegressionParams):
         return model
 
 
-class LogisticRegressionModel(ProbabilisticClassificationModel, _LogisticRegressionParams):
+class LogisticRegressionModel(HasTrainingSummary, ProbabilisticClassificationModel, _LogisticRegressionParams):
     """A fitted logistic regression: ``coefficients``/``intercept`` (binomial) or
     ``coefficientMatrix``/``interceptVector``, and the training ``summary``."""
 
@@ -153,16 +154,6 @@ class LogisticRegressionModel(ProbabilisticClassificationModel, _LogisticRegress
     @property
     def interceptVector(self) -> DenseVector:
         return DenseVector(self._intercepts)
-
-    @property
-    def hasSummary(self) -> bool:
-        return self._summary is not None
-
-    @property
-    def summary(self) -> "LogisticRegressionTrainingSummary":
-        if self._summary is None:
-            raise RuntimeError(f"No training summary available for this {type(self).__name__}")
-        return self._summary
 
     def evaluate(self, dataset) -> "LogisticRegressionSummary":
         return LogisticRegressionSummary.create(self, dataset)

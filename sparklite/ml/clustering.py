@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from sparklite.ml.base import Estimator
+from sparklite.ml.base import Estimator, HasTrainingSummary
 from sparklite.ml.impl import kmeans as kernel
 from sparklite.ml.instances import Instances
 from sparklite.ml.param import Param, Params, TypeConverters as TC
@@ -61,7 +61,7 @@ class KMeans(Estimator, _KMeansParams, MLWritable, MLReadable):
         return model
 
 
-class KMeansModel(PredictionModel, _KMeansParams):
+class KMeansModel(HasTrainingSummary, PredictionModel, _KMeansParams):
     """Fitted cluster centers; ``transform`` adds each row's nearest center's index."""
 
     def __init__(self, centers=None):
@@ -72,16 +72,6 @@ class KMeansModel(PredictionModel, _KMeansParams):
 
     def clusterCenters(self) -> list:
         return [center.copy() for center in self._centers]
-
-    @property
-    def hasSummary(self) -> bool:
-        return self._summary is not None
-
-    @property
-    def summary(self) -> "KMeansSummary":
-        if self._summary is None:
-            raise RuntimeError(f"No training summary available for this {type(self).__name__}")
-        return self._summary
 
     def predict(self, value) -> int:
         return int(self._scorer()(self._matrix(value))[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from sparklite.ml.base import HasTrainingSummary
 from sparklite.ml.impl import linear
 from sparklite.ml.instances import Instances
 from sparklite.ml.linalg import DenseVector
@@ -74,7 +75,7 @@ class LinearRegression(Predictor, _LinearRegressionParams):
         return model
 
 
-class LinearRegressionModel(PredictionModel, _LinearRegressionParams):
+class LinearRegressionModel(HasTrainingSummary, PredictionModel, _LinearRegressionParams):
     """A fitted linear regression: ``coefficients``, ``intercept``, ``scale`` and the training ``summary``."""
 
     def __init__(self, coefficients=None, intercept: float = 0.0):
@@ -95,16 +96,6 @@ class LinearRegressionModel(PredictionModel, _LinearRegressionParams):
     @property
     def scale(self) -> float:
         return 1.0
-
-    @property
-    def hasSummary(self) -> bool:
-        return self._summary is not None
-
-    @property
-    def summary(self) -> "LinearRegressionTrainingSummary":
-        if self._summary is None:
-            raise RuntimeError(f"No training summary available for this {type(self).__name__}")
-        return self._summary
 
     def evaluate(self, dataset) -> "LinearRegressionSummary":
         return LinearRegressionSummary(self, dataset)
