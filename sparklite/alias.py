@@ -1,6 +1,6 @@
 """Running PySpark programs unchanged: ``install_pyspark_alias()`` makes ``import pyspark`` (and
-``pyspark.sql``, ``pyspark.sql.functions``, ``pyspark.sql.types``, ``pyspark.errors``, ...) import
-sparklite's modules of the same role.
+``pyspark.sql``, ``pyspark.sql.functions``, ``pyspark.sql.types``, ``pyspark.errors``, ``pyspark.ml.*``,
+``pyspark.mllib.*``, ...) import sparklite's modules of the same role.
 
 Contract: after installing, ``sys.modules`` answers every ``pyspark`` module name the table below
 knows with the sparklite module, so ``from pyspark.sql import functions as F`` and
@@ -43,6 +43,11 @@ MODULES = {
     "pyspark.accumulators": "sparklite",
     "pyspark.broadcast": "sparklite",
     "pyspark.files": "sparklite",
+    **{f"pyspark.{name}": f"sparklite.{name}" for name in (
+        "ml", "ml.base", "ml.pipeline", "ml.param", "ml.param.shared", "ml.util", "ml.linalg", "ml.functions",
+        "ml.feature", "ml.classification", "ml.regression", "ml.clustering", "ml.evaluation", "ml.tuning",
+        "ml.stat", "ml.tree", "mllib", "mllib.regression", "mllib.classification", "mllib.tree",
+        "mllib.clustering", "mllib.stat", "mllib.linalg", "mllib.util")},
 }
 
 

@@ -143,3 +143,33 @@ def test_loading_a_newer_format_or_a_missing_model_says_so(spark, tmp_path):
         Scale.load(str(path))
     with pytest.raises(FileNotFoundError, match="No model saved at"):
         Scale.load(str(tmp_path / "nothing"))
+
+
+def test_a_pyspark_ml_program_runs_unchanged(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+    app = tmp_path / "app.py"
+    app.write_text(textwrap.dedent("""
+        from pyspark.sql import SparkSession
+        from pyspark.ml import Pipeline
+        from pyspark.ml.feature import StringIndexer, VectorAssembler
+        from pyspark.ml.classification import LogisticRegression
+        from pyspark.ml.evaluation import MulticlassClassificationEvaluator
+        from pyspark.ml.linalg import Vectors
+        from pyspark.mllib.regression import LabeledPoint
+        spark = SparkSession.builder.master("local[1]").getOrCreate()
+        df = spark.createDataFrame([("a", 1.0, 0.0), ("b", 5.0, 1.0), ("a", 1.5, 0.0), ("b", 4.0, 1.0)] * 5,
+                                   ["kind", "size", "label"])
+        model = Pipeline(stages=[StringIndexer(inputCol="kind", outputCol="k"),
+                                 VectorAssembler(inputCols=["k", "size"], outputCol="features"),
+                                 LogisticRegression(regParam=0.1)]).fit(df)
+        print("accuracy", MulticlassClassificationEvaluator(metricName="accuracy").evaluate(model.transform(df)))
+        print(type(Vectors.dense([1.0])).__module__, LabeledPoint(1.0, [2.0]))
+        spark.stop()
+    """))
+    done = subprocess.run([sys.executable, "-m", "sparklite", "run", str(app), "--as-pyspark"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "accuracy 1.0" in done.stdout
+    assert "sparklite.ml.linalg (1.0,[2.0])" in done.stdout
