@@ -4,8 +4,9 @@ Contract:
 * ``BinaryClassificationEvaluator`` (``areaUnderROC`` default, ``areaUnderPR``) ranks the positive
   class's score (element 1 of a vector ``rawPrediction``, or a double column): weighted positive and
   negative counts per distinct score are aggregated on the executors (a group-by), the driver walks
-  the few thousand sorted scores (down-sampled to ``numBins`` groups of consecutive scores when
-  there are more), and integrates the curves by trapezoids. ``binary_metrics`` returns the curves
+  the sorted distinct scores (down-sampled to ``numBins`` groups of consecutive scores when there are
+  more) and integrates the curves by trapezoids. Continuous scores have a distinct score per row, so
+  the driver then holds three doubles per row (24 MB for a million): Spark bins on the executors. ``binary_metrics`` returns the curves
   (the training summaries' ``roc`` and ``pr``).
 * ``MulticlassClassificationEvaluator`` (``f1`` default: the weighted F-measure; ``accuracy``,
   ``weightedPrecision``, ``weightedRecall``, ``weightedTruePositiveRate``,
