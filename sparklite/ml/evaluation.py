@@ -3,10 +3,9 @@
 Contract:
 * ``BinaryClassificationEvaluator`` (``areaUnderROC`` default, ``areaUnderPR``) ranks the positive
   class's score (element 1 of a vector ``rawPrediction``, or a double column): weighted positive and
-  negative counts per distinct score are aggregated on the executors (a group-by), the driver walks
-  the sorted distinct scores (down-sampled to ``numBins`` groups of consecutive scores when there are
-  more) and integrates the curves by trapezoids. Continuous scores have a distinct score per row, so
-  the driver then holds three doubles per row (24 MB for a million): Spark bins on the executors. ``binary_metrics`` returns the curves
+  negative counts per distinct score are aggregated on the executors (a group-by) and, past
+  ``2 * numBins`` distinct scores, binned there as Spark bins them (``binary_metrics``); the driver
+  integrates the curves by trapezoids over the few rows it receives. ``binary_metrics`` returns the curves
   (the training summaries' ``roc`` and ``pr``).
 * ``MulticlassClassificationEvaluator`` (``f1`` default: the weighted F-measure; ``accuracy``,
   ``weightedPrecision``, ``weightedRecall``, ``weightedTruePositiveRate``,
@@ -19,6 +18,7 @@ Contract:
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 from sparklite.ml.base import require_column
 from sparklite.ml.functions import vector_to_array
@@ -120,15 +120,38 @@ class BinaryMetrics:
 
 
 def binary_metrics(dataset, score_col: str, label_col: str, weight=None, num_bins: int = 1000) -> BinaryMetrics:
-    """The weighted positive and negative counts of each distinct score, aggregated distributed."""
+    """The weighted positive and negative counts of each distinct score, aggregated distributed and, past
+    ``2 * num_bins`` distinct scores, binned on the executors as Spark bins them: the scores sorted
+    descending, each partition's run cut into groups of ``distinct // num_bins`` consecutive scores, a group
+    counted at its first (highest) score. The driver receives about ``num_bins`` rows."""
     weight = F.lit(1.0) if weight is None else weight
     scored = dataset.select(_score(dataset, score_col).alias("score"), F.col(label_col).cast("double").alias("label"),
                             weight.alias("weight"))
     counts = scored.groupBy("score").agg(
         F.sum(F.when(F.col("label") > 0.5, F.col("weight")).otherwise(0.0)).alias("positives"),
-        F.sum(F.when(F.col("label") > 0.5, 0.0).otherwise(F.col("weight"))).alias("negatives")).toArrow()
-    return BinaryMetrics(counts.column("score").to_numpy(), counts.column("positives").to_numpy(),
-                         counts.column("negatives").to_numpy(), num_bins)
+        F.sum(F.when(F.col("label") > 0.5, 0.0).otherwise(F.col("weight"))).alias("negatives"))
+    grouping = counts.count() // num_bins if num_bins > 0 else 0
+    if grouping >= 2:
+        table = counts.orderBy(F.desc("score")).mapInArrow(_binned(grouping), counts.schema).toArrow()
+        num_bins = 0
+    else:
+        table = counts.toArrow()
+    return BinaryMetrics(table.column("score").to_numpy(), table.column("positives").to_numpy(),
+                         table.column("negatives").to_numpy(), num_bins)
+
+
+def _binned(grouping: int):
+    """A partition's sorted (score, positives, negatives) rows in groups of ``grouping``."""
+    def run(batches):
+        batches = [b for b in batches if b.num_rows]
+        if not batches:
+            return
+        table = pa.Table.from_batches(batches).combine_chunks()
+        starts = np.arange(0, table.num_rows, grouping)
+        columns = [table.column(0).to_numpy()[starts]] + \
+            [np.add.reduceat(table.column(i).to_numpy(), starts) for i in (1, 2)]
+        yield pa.RecordBatch.from_arrays([pa.array(c) for c in columns], schema=table.schema)
+    return run
 
 
 class BinaryClassificationEvaluator(Evaluator, HasRawPredictionCol, HasLabelCol, HasWeightCol,

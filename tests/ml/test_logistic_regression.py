@@ -142,3 +142,19 @@ def test_regularized_training_takes_pysparks_iterations_to_pysparks_model(spark,
     assert np.allclose(model.summary.objectiveHistory, expected["history"], rtol=1e-9, atol=0)
     assert np.allclose(model.coefficients.toArray(), expected["coef"], rtol=1e-6, atol=1e-8)
     assert model.intercept == pytest.approx(expected["intercept"], rel=1e-6)
+
+
+def test_many_distinct_scores_are_binned_on_the_executors(spark):
+    """Past 2 * numBins distinct scores the evaluator bins them as Spark does: the driver receives about
+    numBins rows, and the area moves by little."""
+    from sklearn.metrics import roc_auc_score
+    from sparklite.ml.evaluation import binary_metrics
+    rng = np.random.default_rng(0)
+    score = rng.normal(size=20_000)
+    label = (score + rng.normal(size=score.size) > 0).astype(float)
+    df = spark.createDataFrame([(float(s), float(y)) for s, y in zip(score, label)], "score double, label double")
+    binned = binary_metrics(df, "score", "label", num_bins=100)
+    assert 100 <= len(binned.thresholds) < 150         # a partial group at most per sorted partition
+    assert binned.areaUnderROC() == pytest.approx(roc_auc_score(label, score), abs=1e-3)
+    assert BinaryClassificationEvaluator(rawPredictionCol="score", numBins=100).evaluate(df) == \
+        pytest.approx(binned.areaUnderROC(), abs=1e-12)
