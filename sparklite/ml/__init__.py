@@ -8,5 +8,7 @@ algorithms in ``.classification``, ``.regression``, ``.clustering``, ``.feature`
 """
 from sparklite.ml.base import Estimator, Model, Transformer, UnaryTransformer
 from sparklite.ml.pipeline import Pipeline, PipelineModel
+from sparklite.ml.predictors import PredictionModel, Predictor
 
-__all__ = ["Estimator", "Model", "Transformer", "UnaryTransformer", "Pipeline", "PipelineModel"]
+__all__ = ["Estimator", "Model", "Transformer", "UnaryTransformer", "Pipeline", "PipelineModel", "Predictor",
+           "PredictionModel"]
