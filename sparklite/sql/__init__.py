@@ -3,6 +3,11 @@
     from sparklite.sql import SparkSession, functions as F
     spark = SparkSession.builder.master("local[2]").getOrCreate()
     spark.range(5).select((F.col("id") * 2).alias("twice")).show()
+
+The libraries above SQL (``sparklite.ml``, and streaming and graph as they come) use the public
+DataFrame API plus one developer function: ``sparklite.sql.dataframe.arrow_batches(df)``, the
+DataFrame's rows as a ``ColumnarRDD`` of Arrow record batches (a cached DataFrame's batches as kept),
+for jobs of their own over them.
 """
 from sparklite.sql import functions, types
 from sparklite.sql.catalog import Catalog
