@@ -31,7 +31,7 @@ from sparklite.sql import functions as F
 from sparklite.sql import types as T
 
 __all__ = ["Evaluator", "BinaryClassificationEvaluator", "MulticlassClassificationEvaluator", "RegressionEvaluator",
-           "ClusteringEvaluator", "binary_metrics", "MulticlassMetrics"]
+           "ClusteringEvaluator", "binary_metrics", "MulticlassMetrics", "r2_score"]
 
 
 class Evaluator(Params):
@@ -293,6 +293,18 @@ class MulticlassClassificationEvaluator(Evaluator, HasLabelCol, HasPredictionCol
                                             "hammingLoss")
 
 
+def r2_score(m, through_mean: bool = True) -> float:
+    """Spark's ``RegressionMetrics.r2`` from weighted sums (``w``, ``ww`` the sum of squared weights,
+    ``wy``, ``wyy``, ``se``): its total sum of squares is the weighted variance with reliability weights'
+    correction, ``sum w (y - mean)^2 / (W - sum w^2 / W)``, times ``W - 1``."""
+    if not through_mean:
+        return 1 - m.se / m.wyy
+    spread = m.wyy - m.wy * m.wy / m.w
+    correction = m.w - m.ww / m.w
+    total = spread / correction * (m.w - 1) if correction else 0.0
+    return 1 - m.se / total if total else float("nan")
+
+
 class RegressionEvaluator(Evaluator, HasLabelCol, HasPredictionCol, HasWeightCol,
                           DefaultParamsReadable, DefaultParamsWritable):
     """Errors of a regression's predictions: ``rmse``, ``mse``, ``r2``, ``mae``, ``var``."""
@@ -330,7 +342,6 @@ class RegressionEvaluator(Evaluator, HasLabelCol, HasPredictionCol, HasWeightCol
             # the variance of the predictions around the labels' mean (Spark's explainedVariance)
             mean = r.wy / r.w
             return float((r.wpp - 2 * mean * r.wp + mean * mean * r.w) / r.w)
-        from sparklite.ml.regression import r2_score
         return float(r2_score(r, not self.getThroughOrigin()))
 
     def isLargerBetter(self) -> bool:

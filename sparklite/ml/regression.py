@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from sparklite.ml.base import HasTrainingSummary
+from sparklite.ml.evaluation import r2_score
 from sparklite.ml.impl import linear
 from sparklite.ml.instances import Instances
 from sparklite.ml.linalg import DenseVector
@@ -178,18 +179,6 @@ class LinearRegressionSummary:
     @property
     def residuals(self):
         return self.predictions.select((F.col(self.labelCol) - F.col(self.predictionCol)).alias("residuals"))
-
-
-def r2_score(m, through_mean: bool = True) -> float:
-    """Spark's ``RegressionMetrics.r2`` from weighted sums (``w``, ``ww`` the sum of squared weights,
-    ``wy``, ``wyy``, ``se``): its total sum of squares is the weighted variance with reliability weights'
-    correction, ``sum w (y - mean)^2 / (W - sum w^2 / W)``, times ``W - 1``."""
-    if not through_mean:
-        return 1 - m.se / m.wyy
-    spread = m.wyy - m.wy * m.wy / m.w
-    correction = m.w - m.ww / m.w
-    total = spread / correction * (m.w - 1) if correction else 0.0
-    return 1 - m.se / total if total else float("nan")
 
 
 class LinearRegressionTrainingSummary(LinearRegressionSummary):
