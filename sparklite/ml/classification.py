@@ -71,9 +71,6 @@ class LogisticRegression(ProbabilisticClassifier, _LogisticRegressionParams):
     """Binomial or multinomial logistic regression with L2, L1 or elastic-net regularisation
     (L-BFGS, or OWL-QN when ``elasticNetParam > 0``), as Spark trains it."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "LogisticRegressionModel":
         with Instances(dataset, self, self.getFeaturesCol(), self.getLabelCol(), _weight_col(self),
                        self.getAggregationDepth()) as data:
@@ -341,9 +338,6 @@ class _NaiveBayesParams(Params):
 class NaiveBayes(ProbabilisticClassifier, _NaiveBayesParams):
     """Multinomial, complement, bernoulli or gaussian naive Bayes, in one pass over the data."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "NaiveBayesModel":
         with Instances(dataset, self, self.getFeaturesCol(), self.getLabelCol(), _weight_col(self)) as data:
             data.num_classes(self.getLabelCol())
@@ -410,9 +404,6 @@ class DecisionTreeClassifier(ProbabilisticClassifier, DecisionTreeParams):
 
     _defaults = {"impurity": "gini"}
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "DecisionTreeClassificationModel":
         trees, num_classes, num_features = train_trees(self, dataset, "classification", 1)
         return tree_models_from(DecisionTreeClassificationModel(), trees, num_classes, num_features)._with_parent(self)
@@ -438,9 +429,6 @@ class RandomForestClassifier(ProbabilisticClassifier, TreeEnsembleParams):
     """A random forest for classification: bagged trees on random feature subsets, grown together."""
 
     _defaults = {"impurity": "gini"}
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
 
     def _fit(self, dataset) -> "RandomForestClassificationModel":
         trees, num_classes, num_features = train_trees(

@@ -41,9 +41,6 @@ class _KMeansParams(HasFeaturesCol, HasPredictionCol, HasMaxIter, HasTol, HasSee
 class KMeans(Estimator, _KMeansParams, MLWritable, MLReadable):
     """K-means clustering over cached data: broadcast centers, per-partition sums, driver update."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "KMeansModel":
         weight = (self.getOrDefault(self.weightCol) if self.isDefined(self.weightCol) else None) or None
         with Instances(dataset, self, self.getFeaturesCol(), None, weight) as data:

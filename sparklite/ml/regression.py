@@ -50,9 +50,6 @@ class _LinearRegressionParams(HasMaxIter, HasRegParam, HasElasticNetParam, HasTo
 class LinearRegression(Predictor, _LinearRegressionParams):
     """Least squares with L2, L1 or elastic-net regularisation."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "LinearRegressionModel":
         if self.getLoss() == "huber":
             from sparklite.sql.errors import PySparkNotImplementedError
@@ -204,9 +201,6 @@ class DecisionTreeRegressor(Predictor, DecisionTreeParams, HasVarianceCol):
 
     _defaults = {"impurity": "variance"}
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "DecisionTreeRegressionModel":
         trees, _, num_features = train_trees(self, dataset, "regression", 1)
         return tree_models_from(DecisionTreeRegressionModel(), trees, 0, num_features)._with_parent(self)
@@ -233,9 +227,6 @@ class RandomForestRegressor(Predictor, TreeEnsembleParams):
     """A random forest for regression: the mean of bagged trees on random feature subsets."""
 
     _defaults = {"impurity": "variance"}
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
 
     def _fit(self, dataset) -> "RandomForestRegressionModel":
         trees, _, num_features = train_trees(self, dataset, "regression", self.getNumTrees(),

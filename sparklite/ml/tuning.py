@@ -159,9 +159,6 @@ def _best_index(evaluator, metrics) -> int:
 class CrossValidator(Estimator, _CrossValidatorParams, HasParallelism, HasCollectSubModels, _ValidatorReadWrite):
     """K-fold cross-validation: each param map is scored by its mean metric over the folds."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "CrossValidatorModel":
         estimator, evaluator = self.getEstimator(), self.getEvaluator()
         param_maps = self.getEstimatorParamMaps()
@@ -244,9 +241,6 @@ class CrossValidatorModel(Model, _CrossValidatorParams, _ValidatorReadWrite):
 class TrainValidationSplit(Estimator, _TrainValidationSplitParams, HasParallelism, HasCollectSubModels,
                            _ValidatorReadWrite):
     """One random split into training (``trainRatio`` of the rows) and validation data."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
 
     def _fit(self, dataset) -> "TrainValidationSplitModel":
         estimator, evaluator = self.getEstimator(), self.getEvaluator()

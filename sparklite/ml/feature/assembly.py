@@ -140,11 +140,6 @@ class VectorAssembler(HasInputCols, HasOutputCol, HasHandleInvalid, Transformer,
         "but only in case of 'error' or 'skip').", ("error", "skip", "keep"))
     _defaults = {"handleInvalid": "error"}
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        if not self.isSet(self.outputCol):
-            self._setDefault(outputCol=f"{self.uid}__output")
-
     def _transform(self, dataset):
         inputs, output, handle = self.getInputCols(), self.getOutputCol(), self.getHandleInvalid()
         kinds = self._input_kinds(dataset, inputs)
@@ -312,9 +307,6 @@ class Bucketizer(_BucketizerParams, Transformer, DefaultParamsReadable, DefaultP
                         "outside the splits specified will be treated as errors.", TC.toListListFloat,
                         lambda value: all(_valid_splits(s) for s in value))
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _splits_per_column(self, multi: bool, count: int) -> list:
         if not multi:
             return [self.getSplits()]
@@ -379,9 +371,6 @@ class QuantileDiscretizer(_BucketizerParams, HasRelativeError, Estimator, Defaul
                             lambda value: all(v >= 2 for v in value))
     _defaults = {"numBuckets": 2}
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> Bucketizer:
         inputs, outputs, multi = input_output_columns(self)
         for name in inputs:
@@ -426,9 +415,6 @@ class _ImputerParams(HasInputCol, HasInputCols, HasOutputCol, HasOutputCols, Has
 
 class Imputer(_ImputerParams, Estimator, DefaultParamsReadable, DefaultParamsWritable):
     """Fills missing values (null, NaN or ``missingValue``) with each column's mean, median or mode."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
 
     def _fit(self, dataset) -> "ImputerModel":
         inputs, _, _ = input_output_columns(self)

@@ -76,9 +76,6 @@ _ORDERS = {
 class StringIndexer(_StringIndexerParams, Estimator, DefaultParamsReadable, DefaultParamsWritable):
     """Maps the values of string (or numeric) columns to label indices, most frequent first by default."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "StringIndexerModel":
         inputs, _, _ = input_output_columns(self)
         order = _ORDERS[self.getStringOrderType()]
@@ -200,9 +197,6 @@ class _OneHotEncoderParams(HasInputCol, HasInputCols, HasOutputCol, HasOutputCol
 class OneHotEncoder(_OneHotEncoderParams, Estimator, DefaultParamsReadable, DefaultParamsWritable):
     """Learns the number of categories of index columns, to encode them as one-hot vectors."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "OneHotEncoderModel":
         inputs, _, _ = input_output_columns(self)
         for name in inputs:
@@ -286,9 +280,6 @@ class IndexToString(HasInputCol, HasOutputCol, Transformer, DefaultParamsReadabl
 
     labels = Param(Params._dummy(), "labels", "Optional array of labels specifying index-string mapping. If not "
                    "provided or if empty, then metadata from inputCol is used instead.", TC.toListString)
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
 
     def _labels_for(self, dataset, name: str) -> list:
         if self.isSet(self.labels) and self.getLabels():

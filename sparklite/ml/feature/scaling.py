@@ -233,9 +233,6 @@ class _StandardScalerParams(_VectorStage):
 class StandardScaler(_StandardScalerParams, Estimator, DefaultParamsReadable, DefaultParamsWritable):
     """Standardizes features by the mean and the sample standard deviation of the training rows."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "StandardScalerModel":
         n, mean, squares = _statistics(self, dataset, _moments, _merge_moments)
         std = np.sqrt(squares / (n - 1)) if n > 1 else np.zeros_like(mean)
@@ -289,9 +286,6 @@ class _MinMaxScalerParams(_VectorStage):
 class MinMaxScaler(_MinMaxScalerParams, Estimator, DefaultParamsReadable, DefaultParamsWritable):
     """Rescales each feature linearly to ``[min, max]`` from its range in the training rows."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "MinMaxScalerModel":
         low, high = _statistics(self, dataset, _extremes, _merge_extremes)
         return MinMaxScalerModel(compressed(low), compressed(high))._with_parent(self)
@@ -332,9 +326,6 @@ class MinMaxScalerModel(_MinMaxScalerParams, Model, MLReadable, MLWritable):
 class MaxAbsScaler(_VectorStage, Estimator, DefaultParamsReadable, DefaultParamsWritable):
     """Divides each feature by its largest absolute value in the training rows (sparsity kept)."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _fit(self, dataset) -> "MaxAbsScalerModel":
         low, high = _statistics(self, dataset, _extremes, _merge_extremes)
         return MaxAbsScalerModel(compressed(np.fmax(np.abs(low), np.abs(high))))._with_parent(self)
@@ -366,9 +357,6 @@ class Normalizer(_VectorStage, Transformer, DefaultParamsReadable, DefaultParams
 
     p = Param(Params._dummy(), "p", "the p norm value.", TC.toFloat, at_least(1))
     _defaults = {"p": 2.0}
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
 
     def _transform(self, dataset):
         p = self.getP()
@@ -420,9 +408,6 @@ def _merge_scatter(a: tuple, b: tuple) -> tuple:
 
 class PCA(_PCAParams, Estimator, DefaultParamsReadable, DefaultParamsWritable):
     """Projects vectors onto their top ``k`` principal components."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
 
     def _fit(self, dataset) -> "PCAModel":
         k = self.getK()

@@ -138,9 +138,6 @@ def _split(strings: pa.Array, regex) -> pa.Array:
 class Tokenizer(_TextStage, Transformer, DefaultParamsReadable, DefaultParamsWritable):
     """Lower-cases a string and splits it at each whitespace character."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def _tokens(self, strings: pa.Array) -> pa.Array:
         return _split(lower_case(strings), java_regex("\\s", "Tokenizer"))
 
@@ -155,9 +152,6 @@ class RegexTokenizer(_TextStage, Transformer, DefaultParamsReadable, DefaultPara
     toLowercase = Param(Params._dummy(), "toLowercase", "whether to convert all characters to lowercase before "
                         "tokenizing", TC.toBoolean)
     _defaults = {"minTokenLength": 1, "gaps": True, "pattern": "\\s+", "toLowercase": True}
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
 
     def _tokens(self, strings: pa.Array) -> pa.Array:
         regex = java_regex(self.getPattern(), "RegexTokenizer")
@@ -198,11 +192,8 @@ class StopWordsRemover(HasInputCol, HasOutputCol, HasInputCols, HasOutputCols, T
                           "stop words", TC.toBoolean)
     locale = Param(Params._dummy(), "locale", "locale of the input. ignored when case sensitive is true",
                    TC.toString, _known_locale)
-    _defaults = {"caseSensitive": False, "locale": "en"}
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._setDefault(stopWords=StopWordsRemover.loadDefaultStopWords("english"))
+    _defaults = {"caseSensitive": False, "locale": "en",
+                 "stopWords": lambda stage: StopWordsRemover.loadDefaultStopWords("english")}
 
     @staticmethod
     def loadDefaultStopWords(language: str) -> list:
@@ -354,9 +345,6 @@ class HashingTF(HasInputCol, HasOutputCol, HasNumFeatures, Transformer, DefaultP
                    TC.toBoolean)
     _defaults = {"binary": False}
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def indexOf(self, term) -> int:
         """The index ``term`` maps to."""
         return int(np.mod(_term_hashes(pa.array([term])).astype(np.int64), self.getNumFeatures())[0])
@@ -412,9 +400,6 @@ class _CountVectorizerParams(HasInputCol, HasOutputCol):
 
 class CountVectorizer(_CountVectorizerParams, Estimator, DefaultParamsReadable, DefaultParamsWritable):
     """Learns a vocabulary of the most frequent terms of a corpus of term arrays."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
 
     def _bounds(self, dataset) -> tuple[float, float]:
         low, high = self.getMinDF(), self.getMaxDF()
@@ -536,9 +521,6 @@ def _merge_frequencies(a: tuple, b: tuple) -> tuple:
 
 class IDF(_IDFParams, Estimator, DefaultParamsReadable, DefaultParamsWritable):
     """Learns each feature's inverse document frequency from term-frequency vectors."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
 
     def _fit(self, dataset) -> "IDFModel":
         self._check_input(dataset)
