@@ -34,7 +34,7 @@ from sparklite.sql import types as T
 from sparklite.sql.dataframe import arrow_batches
 from sparklite.sql.errors import IllegalArgumentException
 
-__all__ = ["Chunk", "Instances", "job_description"]
+__all__ = ["Chunk", "Instances", "CachedPartitions", "job_description"]
 
 _NUMBERS = (T.NumericType, T.BooleanType)
 
@@ -114,8 +114,10 @@ def _merge(partials_rdd, comb_op, depth: int):
     return partials_rdd.treeReduce(comb_op, depth)
 
 
-class _Cached:
-    """Per-partition objects made by ``map_chunks``, cached."""
+class CachedPartitions:
+    """An RDD of one object per partition (a chunk, or what ``map_chunks`` made of it), with the kernels'
+    ``aggregate``/``map_chunks``/``unpersist``: what ``Instances.map_chunks`` returns, and the base of
+    ``sparklite.mllib``'s RDD-backed data."""
 
     def __init__(self, rdd, depth: int):
         self.rdd, self.depth = rdd, depth
@@ -125,10 +127,10 @@ class _Cached:
         with job_description(self.rdd.ctx, description):
             return _merge(partials, comb_op, self.depth)
 
-    def map_chunks(self, fn, description: str) -> "_Cached":
+    def map_chunks(self, fn, description: str) -> "CachedPartitions":
         mapped = api.MapPartitionsRDD(self.rdd, lambda i, items: [_once(fn, items)], arrow_only=True)
         mapped.persist(StorageLevel.MEMORY_AND_DISK)
-        return _Cached(mapped, self.depth)
+        return CachedPartitions(mapped, self.depth)
 
     def unpersist(self) -> None:
         self.rdd.unpersist()
@@ -191,7 +193,7 @@ class Instances:
         with job_description(self.sc, description):
             return _merge(partials, comb_op, self.depth)
 
-    def map_chunks(self, fn, description: str) -> _Cached:
+    def map_chunks(self, fn, description: str) -> CachedPartitions:
         def make(index, batches):
             api.task_blas_threads()
             chunks = list(_chunks(index, batches, self_features))
@@ -206,7 +208,7 @@ class Instances:
         mapped.persist(StorageLevel.MEMORY_AND_DISK)
         with job_description(self.sc, description):
             mapped.count()
-        return _Cached(mapped, self.depth)
+        return CachedPartitions(mapped, self.depth)
 
     def close(self) -> None:
         """Drop the cache this made (the DataFrame's own cache stays)."""

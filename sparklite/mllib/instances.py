@@ -5,7 +5,7 @@ features as an ``n x d`` float64 matrix, ``y`` the labels, 0 for bare vectors, `
 cached until ``close()``, and makes one summary pass ("<caller> instances"): ``count``,
 ``num_features`` (every vector the same size, else a ``ValueError`` naming two sizes), ``label_min``
 and ``label_max``. ``aggregate(seq_op, comb_op, description)`` and ``map_chunks(fn, description)``
-are those of ``sparklite.ml.instances`` (one job each, described for the UI, BLAS at one thread per
+are ``sparklite.ml.instances.CachedPartitions``' (one job each, described for the UI, BLAS at one thread per
 task); an empty partition's chunk has ``num_features`` columns, as the kernels expect.
 """
 from __future__ import annotations
@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sparklite import StorageLevel
-from sparklite.core import api
-from sparklite.ml.instances import Chunk, job_description
+from sparklite.ml.instances import CachedPartitions, Chunk, job_description
 from sparklite.mllib.regression import LabeledPoint, as_vector
 
 __all__ = ["RDDInstances"]
@@ -59,34 +58,7 @@ def _sized(num_features: int):
     return fit
 
 
-def _on_task_threads(fn):
-    def run(item):
-        api.task_blas_threads()
-        return fn(item)
-    return run
-
-
-class _Cached:
-    """One object per partition (a chunk, or what ``map_chunks`` made of it), for the kernels."""
-
-    def __init__(self, rdd, depth: int):
-        self.rdd, self.depth = rdd, depth
-
-    def aggregate(self, seq_op, comb_op, description: str):
-        with job_description(self.rdd.ctx, description):
-            return self.rdd.map(_on_task_threads(seq_op)).treeReduce(comb_op, self.depth)
-
-    def map_chunks(self, fn, description: str) -> "_Cached":
-        mapped = self.rdd.map(_on_task_threads(fn)).persist(StorageLevel.MEMORY_AND_DISK)
-        with job_description(self.rdd.ctx, description):
-            mapped.count()
-        return _Cached(mapped, self.depth)
-
-    def unpersist(self) -> None:
-        self.rdd.unpersist()
-
-
-class RDDInstances(_Cached):
+class RDDInstances(CachedPartitions):
     """An RDD's records as cached per-partition chunks, for the kernels (see the module)."""
 
     def __init__(self, rdd, caller: str, depth: int = 2):
