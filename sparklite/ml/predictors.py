@@ -56,10 +56,7 @@ class PredictionModel(Model, HasFeaturesCol, HasLabelCol, HasPredictionCol, HasW
         return array.reshape(1, -1)
 
     def predict(self, value) -> float:
-        return float(self._outputs(self._matrix(value))["prediction"][0])
-
-    def _outputs(self, X: np.ndarray) -> dict:
-        return {"prediction": self._scorer()(X)}
+        return float(self._batch_outputs()(self._matrix(value))["prediction"][0])
 
     def _output_fields(self) -> list:
         return [("predictionCol", "prediction", T.DoubleType())]
@@ -122,8 +119,6 @@ class ClassificationModel(PredictionModel, HasRawPredictionCol):
         scorer, predict = self._scorer(), self._predict_from()
         return lambda X: {"rawPrediction": (raw := scorer(X)), "prediction": predict(raw, None)}
 
-    def predict(self, value) -> float:
-        return float(self._batch_outputs()(self._matrix(value))["prediction"][0])
 
 
 class ProbabilisticClassificationModel(ClassificationModel, HasProbabilityCol, HasThresholds):
