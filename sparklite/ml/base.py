@@ -21,7 +21,7 @@ from sparklite.ml.param.shared import HasInputCol, HasOutputCol
 from sparklite.sql import types as T
 from sparklite.sql.errors import IllegalArgumentException
 
-__all__ = ["Estimator", "Transformer", "Model", "UnaryTransformer", "HasTrainingSummary", "append_columns", "require_column",
+__all__ = ["Estimator", "Transformer", "Model", "UnaryTransformer", "HasTrainingSummary", "weight_column", "append_columns", "require_column",
            "require_new_column"]
 
 
@@ -100,6 +100,11 @@ class HasTrainingSummary:
         if self._summary is None:
             raise RuntimeError(f"No training summary available for this {type(self).__name__}")
         return self._summary
+
+
+def weight_column(stage) -> str | None:
+    """The stage's ``weightCol`` when it is set to a name (None or "" means every weight is 1)."""
+    return (stage.getOrDefault(stage.weightCol) if stage.isDefined(stage.weightCol) else None) or None
 
 
 def require_column(stage, dataset, name: str, *types, what: str = ""):

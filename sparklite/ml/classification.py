@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from sparklite.ml.base import HasTrainingSummary
+from sparklite.ml.base import HasTrainingSummary, weight_column
 from sparklite.ml.evaluation import binary_metrics, multiclass_metrics
 from sparklite.ml.impl import logistic
 from sparklite.ml.impl import naive_bayes as nb_kernel
@@ -33,9 +33,6 @@ __all__ = ["LogisticRegression", "LogisticRegressionModel", "LogisticRegressionS
            "BinaryLogisticRegressionTrainingSummary", "NaiveBayes", "NaiveBayesModel", "DecisionTreeClassifier",
            "DecisionTreeClassificationModel", "RandomForestClassifier", "RandomForestClassificationModel"]
 
-
-def _weight_col(stage) -> str | None:
-    return (stage.getOrDefault(stage.weightCol) if stage.isDefined(stage.weightCol) else None) or None
 
 
 # ---- logistic regression
@@ -72,7 +69,7 @@ class LogisticRegression(ProbabilisticClassifier, _LogisticRegressionParams):
     (L-BFGS, or OWL-QN when ``elasticNetParam > 0``), as Spark trains it."""
 
     def _fit(self, dataset) -> "LogisticRegressionModel":
-        with Instances(dataset, self, self.getFeaturesCol(), self.getLabelCol(), _weight_col(self),
+        with Instances(dataset, self, self.getFeaturesCol(), self.getLabelCol(), weight_column(self),
                        self.getAggregationDepth()) as data:
             num_classes = data.num_classes(self.getLabelCol())
             family = self.getFamily().lower()
@@ -214,7 +211,7 @@ class LogisticRegressionSummary:
         self.predictions = scorer.transform(dataset)
         self.probabilityCol, self.predictionCol = names["probabilityCol"], names["predictionCol"]
         self.labelCol, self.featuresCol = model.getLabelCol(), model.getFeaturesCol()
-        self.weightCol = _weight_col(model)
+        self.weightCol = weight_column(model)
         self._metrics = None
 
     def _multiclass(self):
@@ -339,7 +336,7 @@ class NaiveBayes(ProbabilisticClassifier, _NaiveBayesParams):
     """Multinomial, complement, bernoulli or gaussian naive Bayes, in one pass over the data."""
 
     def _fit(self, dataset) -> "NaiveBayesModel":
-        with Instances(dataset, self, self.getFeaturesCol(), self.getLabelCol(), _weight_col(self)) as data:
+        with Instances(dataset, self, self.getFeaturesCol(), self.getLabelCol(), weight_column(self)) as data:
             data.num_classes(self.getLabelCol())
             try:
                 fitted = nb_kernel.train_naive_bayes(data, self.getModelType(), self.getSmoothing())

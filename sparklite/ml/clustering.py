@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from sparklite.ml.base import Estimator, HasTrainingSummary
+from sparklite.ml.base import Estimator, HasTrainingSummary, weight_column
 from sparklite.ml.impl import kmeans as kernel
 from sparklite.ml.instances import Instances
 from sparklite.ml.param import Param, Params, TypeConverters as TC
@@ -42,8 +42,7 @@ class KMeans(Estimator, _KMeansParams, MLWritable, MLReadable):
     """K-means clustering over cached data: broadcast centers, per-partition sums, driver update."""
 
     def _fit(self, dataset) -> "KMeansModel":
-        weight = (self.getOrDefault(self.weightCol) if self.isDefined(self.weightCol) else None) or None
-        with Instances(dataset, self, self.getFeaturesCol(), None, weight) as data:
+        with Instances(dataset, self, self.getFeaturesCol(), None, weight_column(self)) as data:
             if data.count == 0:
                 raise IllegalArgumentException(f"{self.uid}: the training data is empty")
             try:

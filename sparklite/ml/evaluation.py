@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from sparklite.ml.base import require_column
+from sparklite.ml.base import require_column, weight_column
 from sparklite.ml.functions import vector_to_array
 from sparklite.ml.linalg import VectorUDT
 from sparklite.ml.param import Param, Params, TypeConverters as TC
@@ -50,7 +50,7 @@ class Evaluator(Params):
 
 
 def _weight(stage, dataset):
-    weight = stage.getOrDefault(stage.weightCol) if stage.isDefined(stage.weightCol) else None
+    weight = weight_column(stage)
     if weight:
         require_column(stage, dataset, weight, T.NumericType, what="weight column")
         return F.col(weight).cast("double")
@@ -361,6 +361,5 @@ class ClusteringEvaluator(Evaluator, HasPredictionCol, HasFeaturesCol, HasWeight
     def _evaluate(self, dataset) -> float:
         from sparklite.ml.impl.silhouette import silhouette
         from sparklite.ml.instances import Instances
-        weight = self.getOrDefault(self.weightCol) if self.isDefined(self.weightCol) else None
-        with Instances(dataset, self, self.getFeaturesCol(), self.getPredictionCol(), weight) as data:
+        with Instances(dataset, self, self.getFeaturesCol(), self.getPredictionCol(), weight_column(self)) as data:
             return silhouette(data, self.getDistanceMeasure())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from sparklite.ml.base import HasTrainingSummary
+from sparklite.ml.base import HasTrainingSummary, weight_column
 from sparklite.ml.evaluation import r2_score
 from sparklite.ml.impl import linear
 from sparklite.ml.instances import Instances
@@ -32,9 +32,6 @@ __all__ = ["LinearRegression", "LinearRegressionModel", "LinearRegressionSummary
 
 MAX_NORMAL_FEATURES = 4096      # Spark's WeightedLeastSquares.MAX_NUM_FEATURES
 
-
-def _weight_col(stage) -> str | None:
-    return (stage.getOrDefault(stage.weightCol) if stage.isDefined(stage.weightCol) else None) or None
 
 
 class _LinearRegressionParams(HasMaxIter, HasRegParam, HasElasticNetParam, HasTol, HasFitIntercept,
@@ -58,7 +55,7 @@ class LinearRegression(Predictor, _LinearRegressionParams):
         options = dict(fit_intercept=self.getFitIntercept(), standardization=self.getStandardization(),
                        reg_param=self.getRegParam(), elastic_net=self.getElasticNetParam(), max_iter=self.getMaxIter(),
                        tol=self.getTol())
-        with Instances(dataset, self, self.getFeaturesCol(), self.getLabelCol(), _weight_col(self),
+        with Instances(dataset, self, self.getFeaturesCol(), self.getLabelCol(), weight_column(self),
                        self.getAggregationDepth()) as data:
             solver = self.getSolver()
             if solver == "normal" or (solver == "auto" and data.num_features <= MAX_NORMAL_FEATURES):
@@ -120,7 +117,7 @@ class LinearRegressionSummary:
         scorer._set(predictionCol=model.getPredictionCol() or "prediction")
         self.predictions = scorer.transform(dataset)
         self.predictionCol, self.labelCol = scorer.getPredictionCol(), model.getLabelCol()
-        self.featuresCol, self.weightCol = model.getFeaturesCol(), _weight_col(model)
+        self.featuresCol, self.weightCol = model.getFeaturesCol(), weight_column(model)
         self._num_features, self._fit_intercept = model.num_features, model.getFitIntercept()
         self._sums = None
 

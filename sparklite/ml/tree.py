@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from sparklite.ml.base import weight_column
 from sparklite.ml.impl import tree as kernel
 from sparklite.ml.instances import Instances
 from sparklite.ml.linalg import SparseVector
@@ -94,8 +95,8 @@ def categorical_features(dataset, features_col: str) -> dict:
 def train_trees(estimator, dataset, algo: str, num_trees: int, strategy: str = "all", bootstrap=None,
                 subsampling_rate: float = 1.0):
     """(trees, num_classes, num_features) trained on ``dataset`` with the estimator's params."""
-    weight = (estimator.getOrDefault(estimator.weightCol) if estimator.isDefined(estimator.weightCol) else None) or None
-    with Instances(dataset, estimator, estimator.getFeaturesCol(), estimator.getLabelCol(), weight) as data:
+    with Instances(dataset, estimator, estimator.getFeaturesCol(), estimator.getLabelCol(),
+                   weight_column(estimator)) as data:
         num_classes = data.num_classes(estimator.getLabelCol()) if algo == "classification" else 0
         try:
             trees = kernel.train(
