@@ -1,6 +1,6 @@
 """Running PySpark programs unchanged: ``install_pyspark_alias()`` makes ``import pyspark`` (and
-``pyspark.sql``, ``pyspark.sql.functions``, ``pyspark.sql.types``, ``pyspark.errors``, ``pyspark.ml.*``,
-``pyspark.mllib.*``, ...) import sparklite's modules of the same role.
+``pyspark.sql``, ``pyspark.sql.functions``, ``pyspark.sql.types``, ``pyspark.sql.streaming``,
+``pyspark.errors``, ``pyspark.ml.*``, ``pyspark.mllib.*``, ...) import sparklite's modules of the same role.
 
 Contract: after installing, ``sys.modules`` answers every ``pyspark`` module name the table below
 knows with the sparklite module, so ``from pyspark.sql import functions as F`` and
@@ -43,6 +43,10 @@ MODULES = {
     "pyspark.accumulators": "sparklite",
     "pyspark.broadcast": "sparklite",
     "pyspark.files": "sparklite",
+    "pyspark.sql.streaming": "sparklite.streaming",
+    "pyspark.sql.streaming.query": "sparklite.streaming",
+    "pyspark.sql.streaming.readwriter": "sparklite.streaming",
+    "pyspark.sql.streaming.listener": "sparklite.streaming",
     **{f"pyspark.{name}": f"sparklite.{name}" for name in (
         "ml", "ml.base", "ml.pipeline", "ml.param", "ml.param.shared", "ml.util", "ml.linalg", "ml.functions",
         "ml.feature", "ml.classification", "ml.regression", "ml.clustering", "ml.evaluation", "ml.tuning",

@@ -52,6 +52,9 @@ SQL_DEFAULTS = {
     "spark.sql.legacy.timeParserPolicy": "CORRECTED",
     "spark.sql.crossJoin.enabled": "true",
     "spark.sql.maxPlanStringLength": "2147483632b",
+    "spark.sql.streaming.numRecentProgressUpdates": "100",
+    "spark.sql.streaming.minBatchesToRetain": "100",
+    "spark.sql.streaming.schemaInference": "false",
 }
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "g": 1 << 30,
                "gb": 1 << 30, "t": 1 << 40, "tb": 1 << 40}

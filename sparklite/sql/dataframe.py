@@ -16,6 +16,7 @@ from sparklite.sql import types as T
 from sparklite.sql.column import Column, name_to_expression
 from sparklite.sql.conversion import table_to_rows
 from sparklite.sql.dataframe_plans import PlanMethods
+from sparklite.sql.dataframe_streaming import StreamingMethods
 from sparklite.sql.display import show_table
 from sparklite.sql.errors import (AnalysisException, IllegalArgumentException, PySparkAttributeError,
                                   PySparkIndexError, PySparkTypeError, PySparkValueError)
@@ -44,7 +45,7 @@ def _columns_arg(cols) -> list:
     return list(cols)
 
 
-class DataFrame(PlanMethods):
+class DataFrame(PlanMethods, StreamingMethods):
     def __init__(self, plan: L.LogicalPlan, session):
         self._plan = plan
         self._session = session
@@ -107,10 +108,6 @@ class DataFrame(PlanMethods):
 
     def isLocal(self) -> bool:
         return isinstance(self._plan, L.LocalRelation)
-
-    @property
-    def isStreaming(self) -> bool:
-        return False
 
     def __repr__(self) -> str:
         """``DataFrame[a: int, ...]``, or with ``spark.sql.repl.eagerEval.enabled`` the ``show()`` text
@@ -425,12 +422,28 @@ class DataFrame(PlanMethods):
         return self.groupBy().agg(*exprs)
 
     def distinct(self) -> "DataFrame":
+        if self.isStreaming:
+            return self.dropDuplicates()
         output = list(self._plan.output)
         return self._with(L.Aggregate(output, output, self._plan))
 
     def dropDuplicates(self, subset=None) -> "DataFrame":
-        if subset is None:
+        if subset is None and not self.isStreaming:
             return self.distinct()
+        keys = self._deduplication_keys(subset)
+        if self.isStreaming:
+            return self._streaming_deduplicate(keys)
+        key_ids = {k.expr_id for k in keys}
+        items = [a if a.expr_id in key_ids else
+                 Alias(UnresolvedFunction("first", [a]), a.name, a.expr_id) for a in self._plan.output]
+        return self._with(L.Aggregate(keys, items, self._plan))
+
+    drop_duplicates = dropDuplicates
+
+    def _deduplication_keys(self, subset) -> list:
+        """The columns ``subset`` names (all of them when None)."""
+        if subset is None:
+            return list(self._plan.output)
         if not isinstance(subset, (list, tuple)):
             raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE",
                                    messageParameters={"expected_type": "list or tuple", "arg_name": "subset", "arg_type": type(subset).__name__})
@@ -440,12 +453,7 @@ class DataFrame(PlanMethods):
             name, fields = subset[keys.index(None)], ", ".join(a.name for a in output)
             raise AnalysisException(f'Cannot resolve column name "{name}" among ({fields}).', messageParameters={
                 "colName": name, "fieldNames": fields}, errorClass="UNRESOLVED_COLUMN_AMONG_FIELD_NAMES")
-        key_ids = {k.expr_id for k in keys}
-        items = [a if a.expr_id in key_ids else
-                 Alias(UnresolvedFunction("first", [a]), a.name, a.expr_id) for a in self._plan.output]
-        return self._with(L.Aggregate(keys, items, self._plan))
-
-    drop_duplicates = dropDuplicates
+        return keys
 
     # -- joins ------------------------------------------------------------------------------
     def join(self, other: "DataFrame", on=None, how: str | None = None) -> "DataFrame":

@@ -26,6 +26,9 @@ ERROR_CONDITIONS = {
         "The number of columns or variables assigned or aliased: <numTarget> does not match the number of"
         " source expressions: <numExpr>.",
         "42802"),
+    "ATTRIBUTE_NOT_CALLABLE": (
+        "Attribute `<attr_name>` in provided object `<obj_name>` is not callable.",
+        None),
     "ATTRIBUTE_NOT_SUPPORTED": (
         "Attribute `<attr_name>` is not supported.",
         "0A000"),
@@ -316,6 +319,10 @@ ERROR_CONDITIONS = {
         "duplicated keys, you can set <mapKeyDedupPolicy> to \"LAST_WIN\" so that the key inserted at last "
         "takes precedence.",
         "23505"),
+    "EVENT_TIME_MUST_BE_TOP_LEVEL_COLUMN": (
+        "The event time in withWatermark must be a top-level column, but '<eventExpr>' is a nested field."
+        " To use it, alias it to a top-level column in a select before withWatermark.",
+        "42K09"),
     "EXPECT_TABLE_NOT_VIEW.NO_ALTERNATIVE": (
         "'<operation>' expects a table but <viewName> is a view. ",
         "42809"),
@@ -719,6 +726,9 @@ ERROR_CONDITIONS = {
         "<operator> can only be performed on inputs with the same number of columns, but the first input "
         "has <firstNumColumns> columns and the <invalidOrdinalNum> input has <invalidNumColumns> columns.",
         "42826"),
+    "ONLY_ALLOW_SINGLE_TRIGGER": (
+        "Only a single trigger is allowed.",
+        None),
     "ORDER_BY_POS_OUT_OF_RANGE": (
         "ORDER BY position <index> is not in select list (valid range is [1, <size>]).",
         "42805"),
@@ -776,6 +786,50 @@ ERROR_CONDITIONS = {
     "SQL_CONF_NOT_FOUND": (
         "The SQL config <sqlConf> cannot be found. Please verify that the config exists.",
         "42K0I"),
+    "STATE_STORE_KEY_SCHEMA_NOT_COMPATIBLE": (
+        "Provided key schema does not match existing state key schema.\nPlease check number and type of "
+        "fields.\nExisting key_schema=<storedKeySchema> and new key_schema=<newKeySchema>.\nIf you want to "
+        "force running the query without schema validation, please set "
+        "spark.sql.streaming.stateStore.stateSchemaCheck to false.\nHowever, please note that running the "
+        "query with incompatible schema could cause non-deterministic behavior.",
+        "XXKST"),
+    "STATE_STORE_VALUE_SCHEMA_NOT_COMPATIBLE": (
+        "Provided value schema does not match existing state value schema.\nPlease check number and type "
+        "of fields.\nExisting value_schema=<storedValueSchema> and new value_schema=<newValueSchema>.\nIf "
+        "you want to force running the query without schema validation, please set "
+        "spark.sql.streaming.stateStore.stateSchemaCheck to false.\nHowever, please note that running the "
+        "query with incompatible schema could cause non-deterministic behavior.",
+        "XXKST"),
+    "STREAMING_CHECKPOINT_MISSING_METADATA_FILE": (
+        "Checkpoint location <checkpointLocation> is in an inconsistent state: the metadata file is "
+        "missing but offset and/or commit logs contain data. Please restore the metadata file or create a"
+        " new checkpoint directory.",
+        "42K03"),
+    "STREAMING_OUTPUT_MODE.INVALID": (
+        "Invalid streaming output mode: <outputMode>. Accepted output modes are 'Append', 'Complete', "
+        "'Update'.",
+        "42KDE"),
+    "STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE": (
+        "Invalid streaming output mode: <outputMode>. This output mode is not supported in Data Source "
+        "<className>.",
+        "42KDE"),
+    "STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION": (
+        "Invalid streaming output mode: <outputMode>. This output mode is not supported for <operation> "
+        "on streaming DataFrames/DataSets.",
+        "42KDE"),
+    "STREAMING_STATEFUL_OPERATOR_MISSING_STATE_DIRECTORY": (
+        "Cannot restart streaming query with stateful operators because the state directory is empty or "
+        "missing.\nStateful operators in current batch: [<OpsInCurBatchSeq>].\nThis typically occurs when "
+        "state files have been deleted or the streaming query was previously run without stateful "
+        "operators but restarted with stateful operators.\nPlease remove the stateful operators, use a new"
+        " checkpoint location, or restore the missing state files.",
+        "42K03"),
+    "STREAMING_STATEFUL_OPERATOR_NOT_MATCH_IN_STATE_METADATA": (
+        "Streaming stateful operator name does not match with the operator in state metadata. This likely"
+        " to happen when user adds/removes/changes stateful operator of existing streaming query.\n"
+        "Stateful operators in the metadata: [<OpsInMetadataSeq>]; Stateful operators in current batch: "
+        "[<OpsInCurBatchSeq>].",
+        "42K03"),
     "TABLE_OR_VIEW_ALREADY_EXISTS": (
         "Cannot create table or view <relationName> because it already exists.\nChoose a different name, "
         "drop or replace the existing object, or add the IF NOT EXISTS clause to tolerate pre-existing "
@@ -982,6 +1036,9 @@ ERROR_CONDITIONS = {
         " For example: SELECT <wf_expr> OVER (PARTITION BY window_partition ORDER BY window_ordering) "
         "FROM table.",
         "42601"),
+    "WRITE_STREAM_NOT_ALLOWED": (
+        "`writeStream` can be called only on streaming Dataset/DataFrame.",
+        "42601"),
     "WRONG_COMMAND_FOR_OBJECT_TYPE": (
         "The operation <operation> requires a <requiredType>. But <objectName> is a <foundType>. Use "
         "<alternative> instead.",
@@ -1032,6 +1089,9 @@ ERROR_CONDITIONS = {
         None),
     "_LEGACY_ERROR_TEMP_2128": (
         "The key array and value array of MapData must have the same length.",
+        None),
+    "_LEGACY_ERROR_TEMP_3102": (
+        "<msg>",
         None),
     "_LEGACY_ERROR_TEMP_3231": (
         "Intervals greater than a month is not supported (<interval>).",

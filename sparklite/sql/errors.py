@@ -114,8 +114,8 @@ class SparkError(PySparkException):
 
     def getMessage(self) -> str:
         """``[CONDITION] text SQLSTATE: xxxxx``, without the position of a parse error."""
-        if self.getCondition() is None:
-            return self._text
+        if self.getCondition() is None or self.getCondition().startswith("_LEGACY_ERROR_TEMP_"):
+            return self._text       # Spark prints its conditions of old messages as the message alone
         state = f" SQLSTATE: {self._sqlstate}" if self._sqlstate else ""
         return f"[{self.getCondition()}] {self._text}{state}"
 

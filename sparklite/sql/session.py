@@ -125,6 +125,18 @@ class SparkSession:
         return DataFrameReader(self)
 
     @property
+    def readStream(self):
+        """A ``DataStreamReader`` for streams (files, rate, socket, memory)."""
+        from sparklite.sql import streams
+        return streams.library().DataStreamReader(self)
+
+    @property
+    def streams(self):
+        """The ``StreamingQueryManager`` of this session's streaming queries."""
+        from sparklite.sql import streams
+        return streams.library().StreamingQueryManager.of(self)
+
+    @property
     def version(self) -> str:
         from sparklite import __version__
         return __version__
@@ -145,6 +157,8 @@ class SparkSession:
         return SparkSession(self._sc, {}, self._shared)
 
     def stop(self) -> None:
+        from sparklite.sql import streams
+        streams.stop_queries(self._sc)
         with SparkSession._lock:
             self._sc.stop()
             if SparkSession._default_session is self:

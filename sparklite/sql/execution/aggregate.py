@@ -9,6 +9,8 @@ Contract:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,7 +19,8 @@ from sparklite.core.api import TaskMemory
 from sparklite.sql import types as T
 from sparklite.sql.builtins.aggregates import Groups, _normalized, group_ids, implementation
 from sparklite.sql.execution.evaluate import evaluate_array
-from sparklite.sql.plan.expressions import Literal
+from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, Literal, output_name
 from sparklite.sql.execution.physical import SparkPlan, attr_list, bind
 from sparklite.sql.execution.sort import concat_batches
 from sparklite.sql.execution.spill import within_memory
@@ -188,3 +191,49 @@ class HashAggregateExec(SparkPlan):
         keys = attr_list(self._output[:len(self.grouping)]) if self.mode == "final" else \
             "[" + ", ".join(g.sql() for g in self.grouping) + "]"
         return f"HashAggregate(keys={keys}, functions=[{functions}])"
+
+
+@dataclass
+class AggregateParts:
+    """An aggregate taken apart for its physical operators: the aggregate calls, the grouping keys as
+    columns, each call's number of state columns, the partial phase's state columns, the final phase's
+    result columns and the select list computed from keys and results."""
+    calls: list
+    keys: list
+    widths: list
+    states: list
+    results: list
+    project: list
+
+
+def aggregate_parts(plan: L.Aggregate) -> AggregateParts:
+    calls, seen = [], set()
+    for item in plan.aggregates:
+        for node in item.walk():
+            if isinstance(node, Call) and node.spec.aggregate and node.semantic_key() not in seen:
+                seen.add(node.semantic_key())
+                calls.append(node)
+    keys = [g if isinstance(g, AttributeReference) else AttributeReference(output_name(g), g.data_type, g.nullable)
+            for g in plan.grouping]
+    widths = [len(state_width(c)) for c in calls]
+    states = [AttributeReference(f"state{i}", T.NullType()) for i in range(sum(widths))]
+    results = [AttributeReference(c.sql(), c.data_type, c.nullable) for c in calls]
+    by_key = {c.semantic_key(): r for c, r in zip(calls, results)}
+    by_key.update({g.semantic_key(): k for g, k in zip(plan.grouping, keys)})
+    project = [item.with_children(tuple(c.transform_down(_stop_at(by_key)) for c in item.children))
+               if isinstance(item, Alias) else by_key.get(item.semantic_key(), item) for item in plan.aggregates]
+    return AggregateParts(calls, keys, widths, states, results, project)
+
+
+def _stop_at(by_key):
+    """A top-down rule replacing the first node (from the top) that is a key or an aggregate."""
+    def rule(node):
+        return by_key.get(node.semantic_key(), node)
+    return rule
+
+
+def state_width(call) -> list:
+    """The state columns an aggregate's partial phase makes (known by running it on nothing)."""
+    impl = implementation(call)
+    empty = [pa.array([], T.to_arrow_type(a.data_type)) for a in call.children]
+    return impl.update(empty, Groups(np.zeros(0, dtype=np.int64), 0), call)

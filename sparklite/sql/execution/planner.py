@@ -5,13 +5,11 @@ under a Project (or either alone) becomes one fused ``ProjectFilterExec``.
 """
 from __future__ import annotations
 
-import numpy as np
 import pyarrow as pa
 
-from sparklite.sql import types as T
-from sparklite.sql.builtins.aggregates import Groups, implementation
 from sparklite.sql.cache import InMemoryRelation
-from sparklite.sql.execution.aggregate import HashAggregateExec
+from sparklite.sql.execution.aggregate import HashAggregateExec, aggregate_parts
+from sparklite.sql.execution.stateful import plan_streaming
 from sparklite.sql.conf import byte_size
 from sparklite.sql.execution.join import HashJoinExec, extract_keys, output_of
 from sparklite.sql.execution.python_exec import CoGroupMapExec, MapInBatchesExec
@@ -22,8 +20,9 @@ from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.exchange import ShuffleExchangeExec
 from sparklite.sql.execution.sort import RangeExchangeExec, SortExec
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan import streaming as S
 from sparklite.sql.plan.python_plans import CoGroupMap, MapInBatches
-from sparklite.sql.plan.expressions import Alias, AttributeReference, Call, output_name
+from sparklite.sql.plan.expressions import AttributeReference, Call
 from sparklite.sql.plan.optimizer import optimize
 from sparklite.sql.plan.predicates import conjuncts
 from sparklite.sql.plan.stats import size_in_bytes
@@ -85,6 +84,8 @@ def plan_physical(plan: L.LogicalPlan, conf=None) -> P.SparkPlan:
     if isinstance(plan, L.Generate):
         return P.GenerateExec(plan.generator, plan.generator_output, plan_physical(plan.child, conf),
                               plan.child_output)
+    if isinstance(plan, (S.Stateful, S.EventTimeWatermark, S.Deduplicate, S.StreamingRelation, S.CountRows)):
+        return plan_streaming(plan, conf, plan_physical)
     if isinstance(plan, L.Window):
         return WindowExec(plan.window_expressions, plan.partition, plan.order, plan_physical(plan.child, conf))
     raise NotImplementedError(f"no physical plan yet for {type(plan).__name__}")
@@ -173,39 +174,10 @@ def plan_join(plan: L.Join, conf) -> P.SparkPlan:
 def plan_aggregate(plan: L.Aggregate, conf=None) -> P.SparkPlan:
     """Partial aggregate, exchange by the keys (one partition without keys), final aggregate, and
     a projection computing the select list from keys and aggregate results."""
-    child = plan_physical(plan.child, conf)
-    calls, seen = [], set()
-    for item in plan.aggregates:
-        for node in item.walk():
-            if isinstance(node, Call) and node.spec.aggregate and node.semantic_key() not in seen:
-                seen.add(node.semantic_key())
-                calls.append(node)
-    keys = [g if isinstance(g, AttributeReference) else AttributeReference(output_name(g), g.data_type, g.nullable)
-            for g in plan.grouping]
-    widths = [len(state_width(c)) for c in calls]
-    states = [AttributeReference(f"state{i}", T.NullType()) for i in range(sum(widths))]
-    partial = HashAggregateExec("partial", plan.grouping, calls, child, keys + states)
-    exchange = ShuffleExchangeExec("hash", keys, None, partial) if keys else \
+    parts = aggregate_parts(plan)
+    partial = HashAggregateExec("partial", plan.grouping, parts.calls, plan_physical(plan.child, conf),
+                                parts.keys + parts.states)
+    exchange = ShuffleExchangeExec("hash", parts.keys, None, partial) if parts.keys else \
         ShuffleExchangeExec("single", [], 1, partial)
-    results = [AttributeReference(c.sql(), c.data_type, c.nullable) for c in calls]
-    final = HashAggregateExec("final", keys, calls, exchange, keys + results, widths)
-    by_key = {c.semantic_key(): r for c, r in zip(calls, results)}
-    by_key.update({g.semantic_key(): k for g, k in zip(plan.grouping, keys)})
-
-    project = [item.with_children(tuple(c.transform_down(_stop_at(by_key)) for c in item.children))
-               if isinstance(item, Alias) else by_key.get(item.semantic_key(), item) for item in plan.aggregates]
-    return P.ProjectFilterExec(project, None, final)
-
-
-def _stop_at(by_key):
-    """A top-down rule replacing the first node (from the top) that is a key or an aggregate."""
-    def rule(node):
-        return by_key.get(node.semantic_key(), node)
-    return rule
-
-
-def state_width(call) -> list:
-    """The state columns an aggregate's partial phase makes (known by running it on nothing)."""
-    impl = implementation(call)
-    empty = [pa.array([], T.to_arrow_type(a.data_type)) for a in call.children]
-    return impl.update(empty, Groups(np.zeros(0, dtype=np.int64), 0), call)
+    final = HashAggregateExec("final", parts.keys, parts.calls, exchange, parts.keys + parts.results, parts.widths)
+    return P.ProjectFilterExec(parts.project, None, final)

@@ -28,6 +28,7 @@ from sparklite.sql.errors import SparkRuntimeException
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan.expressions import Call, Cast, Literal, SubqueryExpression
 from sparklite.sql.plan.optimizer import optimize
+from sparklite.sql.plan.streaming import check_batch_use
 
 _execution_ids = itertools.count()
 
@@ -72,6 +73,7 @@ class QueryExecution:
 
     def to_rdd(self):
         """The physical plan's RDD; each node counts the rows it outputs, which ``run`` reports."""
+        check_batch_use(self.analyzed)
         sc = self.session.sparkContext
         nodes = list(self.physical.walk())
         counters = {id(node): sc.accumulator(0) for node in nodes}

@@ -35,6 +35,7 @@ from sparklite.sql.builtins.timewindow import parse_duration, session_call, wind
 from sparklite.sql.errors import AnalysisException, IllegalArgumentException
 from sparklite.sql.plan import coercion as C
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan.streaming import SESSION_KEY, is_streaming
 from sparklite.sql.plan.expressions import (Alias, AttributeReference, Expression, Literal, SortOrder,
                                             UnresolvedFunction, WindowExpression, WindowFrame, strip_alias)
 
@@ -173,20 +174,25 @@ def rewrite_time_windows(plan: L.LogicalPlan, analyzer) -> L.LogicalPlan:
     if len({w.key for w in windows}) > 1:
         raise AnalysisException(errorClass="_LEGACY_ERROR_TEMP_1039", messageParameters={})
     w = windows[0]
+    # a window of the watermarked event time is bounded by the watermark too (Spark copies the metadata)
+    metadata = dict(w.time.metadata) if isinstance(w.time, AttributeReference) and w.time.metadata else None
     if isinstance(w, SessionWindow):
-        column = AttributeReference(w.name, window_type(w.time.data_type), False)
         merge = isinstance(plan, L.Aggregate) and any(is_time_window(strip_alias(g)) for g in plan.grouping)
+        if merge and is_streaming(child):
+            # a stream's sessions merge across batches in its stateful aggregate, which the mark tells
+            merge, metadata = False, dict(metadata or {}, **{SESSION_KEY: True})
+        column = AttributeReference(w.name, window_type(w.time.data_type), False, metadata=metadata)
         keys = [analyzer.resolve_expression(g, child) for g in plan.grouping
                 if not is_time_window(strip_alias(g))] if merge else None
         new_child = _sessions(w, column, keys, child, analyzer)
     elif w.tumbling:
-        column = AttributeReference(w.name, window_type(w.time.data_type), False)
+        column = AttributeReference(w.name, window_type(w.time.data_type), False, metadata=metadata)
         present = analyzer.resolve_expression(UnresolvedFunction("isnotnull", [w.time]), child)
         struct = window_call(w.time, w.duration, w.slide, w.start, 0, False)
-        new_child = L.Project([Alias(struct, w.name, expr_id=column.expr_id)] + list(child.output),
+        new_child = L.Project([Alias(struct, w.name, expr_id=column.expr_id, metadata=metadata)] + list(child.output),
                               L.Filter(present, child))
     else:
-        column = AttributeReference(w.name, window_type(w.time.data_type), True)
+        column = AttributeReference(w.name, window_type(w.time.data_type), True, metadata=metadata)
         count = math.ceil(w.duration / w.slide)
         projections = [[window_call(w.time, w.duration, w.slide, w.start, i, True)] + list(child.output)
                        for i in range(count)]
@@ -204,7 +210,7 @@ def _sessions(w: SessionWindow, column: AttributeReference, keys: list | None, c
     """The child with the column ``column`` in front: each row's own session, or, given the other
     grouping ``keys``, the merged session it belongs to."""
     own = session_call(w.time, w.gap)
-    alias = Alias(own, w.name, expr_id=column.expr_id) if keys is None else Alias(own, "__own_session")
+    alias = Alias(own, w.name, column.expr_id, column.metadata) if keys is None else Alias(own, "__own_session")
     rows = L.Project([alias] + list(child.output), child)
     raw = alias.to_attribute()
     rows = L.Filter(analyzer.resolve_expression(UnresolvedFunction("isnotnull", [raw]), rows), rows)
@@ -233,4 +239,4 @@ def _sessions(w: SessionWindow, column: AttributeReference, keys: list | None, c
     merged = analyzer.resolve_expression(
         UnresolvedFunction("named_struct", [Literal("start", T.StringType()), first,
                                             Literal("end", T.StringType()), last]), rows)
-    return L.Project([Alias(merged, w.name, expr_id=column.expr_id)] + list(child.output), rows)
+    return L.Project([Alias(merged, w.name, column.expr_id, column.metadata)] + list(child.output), rows)

@@ -85,7 +85,8 @@ def main() -> int:
     with zipfile.ZipFile(jar) as archive:
         jvm_side = json.loads(archive.read("error/error-conditions.json"))
     table, unknown = {}, []
-    for name, side in sorted(raised_conditions(ROOT / "sparklite" / "sql").items()):
+    raised = {**raised_conditions(ROOT / "sparklite" / "sql"), **raised_conditions(ROOT / "sparklite" / "streaming")}
+    for name, side in sorted(raised.items()):
         entry = template(jvm_side, name, "subClass") if side == "jvm" else template(python_side, name, "sub_class")
         if entry is None:
             unknown.append(name)
