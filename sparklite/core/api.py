@@ -12,7 +12,8 @@ What it holds:
   ``XORShiftRandom`` and the round-robin ``start_position`` of a map partition;
 * inside tasks: ``TaskContext`` and its typed ``TaskMetrics``; ``TaskMemory`` (execution memory from
   the executor's unified pool) and ``ArrowSpillFile`` (record batches spilled to local disk);
-  ``task_blas_threads`` (numpy's BLAS held to the task's cores, for a task on an executor's thread);
+  ``task_blas_threads`` (numpy's BLAS held to the task's cores, for a task on an executor's thread),
+  ``task_executor_id`` (where the running task runs);
 * events: the listener bus's event classes, ``post_event`` for the events a layer posts itself
   (SQL executions) and ``wait_for_listeners``;
 * files: ``resolve_path`` (a path or URI, ``s3://`` too, to a ``pyarrow.fs`` filesystem and a path
@@ -51,7 +52,7 @@ from sparklite.core.taskcontext import TaskContext
 
 __all__ = [
     "run_job", "submit_job", "submit_map_stage", "is_stopped", "active_context", "check_conf_key", "known_conf_key", "parse_bytes", "post_event", "wait_for_listeners", "crash_executor",
-    "on_context_start", "task_blas_threads",
+    "on_context_start", "task_blas_threads", "task_executor_id",
     "SparkContext", "RDD", "MapPartitionsRDD", "ShuffledRDD", "ColumnarRDD", "ZippedPartitionsRDD",
     "Dependency", "NarrowDependency", "OneToOneDependency", "RangeDependency", "ManyToOneDependency",
     "ShuffleDependency", "Aggregator", "Partitioner", "HashPartitioner", "RangePartitioner", "ColumnPartitioner",
@@ -124,6 +125,15 @@ def on_context_start(hook) -> None:
     from sparklite.core import context
     if hook not in context._EXTENSION_HOOKS:
         context._EXTENSION_HOOKS.append(hook)
+
+
+def task_executor_id() -> str | None:
+    """Inside a task: the id of the executor running it (the ``executor_id`` listeners hear in
+    ``TaskEnd`` and ``preferred_locations`` names), else None. A streaming state store records where
+    each partition's state lives with it, so that the next batch's task runs there."""
+    context = TaskContext.get()
+    executor = getattr(context, "_executor", None) if context is not None else None
+    return getattr(executor, "executor_id", None)
 
 
 def task_blas_threads() -> None:

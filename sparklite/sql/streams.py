@@ -24,7 +24,7 @@ import importlib
 from dataclasses import dataclass, field
 
 from sparklite.sql.execution.aggregate import aggregate_parts
-from sparklite.sql.execution.stateful import METRICS, MaxParam, StateInfo
+from sparklite.sql.execution.stateinfo import METRICS, MaxParam, PlacesParam, StateInfo
 from sparklite.sql.plan import logical as L
 from sparklite.sql.plan import streaming as S
 from sparklite.sql.plan.expressions import Alias, AttributeReference
@@ -113,12 +113,15 @@ def _stateful_nodes(plan) -> list:
 class BatchState:
     """The state of one micro-batch: ``store`` keeps every operator's state (see
     ``sparklite.sql.execution.stateful``), read at ``version`` (the batch id) and written at
-    ``version + 1``; ``watermark_ms`` is the watermark in force (None before the first)."""
+    ``version + 1``; ``watermark_ms`` is the watermark in force (None without one); ``locations`` where
+each operator's partitions kept their state last (each ``StateInfo.placed`` says where they keep it
+now)."""
     store: object
     version: int
     num_partitions: int
     output_mode: str
     watermark_ms: int | None = None
+    locations: dict = field(default_factory=dict)     # operator id -> {partition: executor keeping its state}
 
 
 @dataclass
@@ -158,7 +161,8 @@ def micro_batch(df, inputs: list, state: BatchState) -> MicroBatch:
             return node
         kind, operator_id = nodes[id(original)]
         info = StateInfo(state.store, operator_id, state.version, state.num_partitions, state.output_mode,
-                         state.watermark_ms, {name: sc.accumulator(0) for name in METRICS})
+                         state.watermark_ms, {name: sc.accumulator(0) for name in METRICS},
+                         state.locations.get(operator_id, {}), sc.accumulator({}, PlacesParam()))
         result.operators.append(info)
         return S.Stateful(kind, node, operator_id, info)
 

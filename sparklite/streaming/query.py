@@ -84,7 +84,7 @@ class MicroBatchExecution:
         self.committed = [None] * len(self.sources)
         self.watermark_ms, self.batch_watermark_ms = 0, 0
         self.next_batch, self.pending = 0, None
-        self.operator_watermarks = {}
+        self.operator_watermarks, self.locations = {}, {}
         self.partitions = int(self.session.conf.get("spark.sql.shuffle.partitions"))
         latest = cp.offsets.latest()
         if latest is None:
@@ -229,7 +229,7 @@ class MicroBatchExecution:
         clock = time.perf_counter()
         watermark = self.batch_watermark_ms if self.has_watermark else None
         batch = streams.micro_batch(self.df, inputs, streams.BatchState(
-            self.store, batch_id, self.partitions, self.output_mode, watermark))
+            self.store, batch_id, self.partitions, self.output_mode, watermark, self.locations))
         timings["queryPlanning"] = _ms(clock)
         clock = time.perf_counter()
         sc.setJobGroup(self.run_id, self._job_description(batch_id), interruptOnCancel=True)
@@ -238,6 +238,8 @@ class MicroBatchExecution:
         if self._stop.is_set():
             raise InterruptedError("stopped")
         self._advance_watermark(batch)
+        for info in batch.operators:
+            self.locations[info.operator_id] = {**self.locations.get(info.operator_id, {}), **info.placed.value}
         clock = time.perf_counter()
         self.checkpoint.write_commit(batch_id, self.watermark_ms)
         for source, end in zip(self.sources, ends):

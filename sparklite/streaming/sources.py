@@ -167,10 +167,10 @@ class RateSource(Source):
     def get_batch(self, start, end):
         start = start or 0
         first, last = self.value_at(start), self.value_at(end)
-        base = self.start_ms + start * 1000
-        per_value = (end - start) * 1000 / (last - first) if last > first else 0.0
-        return _rate_rows(self.session, first, last, self.num_partitions,
-                          lambda v: F.timestamp_millis(F.lit(base) + F.round((v - first) * per_value).cast("long")))
+        base, span, count = self.start_ms + start * 1000, (end - start) * 1000, max(last - first, 1)
+        # value v is stamped base + round((v - first) * span / count) milliseconds, in integers
+        return _rate_rows(self.session, first, last, self.num_partitions, lambda v: F.timestamp_millis(
+            F.lit(base) + F.expr(f"((id - {first}) * {2 * span} + {count}) div {2 * count}")))
 
 
 class RatePerMicroBatchSource(Source):

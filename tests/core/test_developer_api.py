@@ -157,6 +157,18 @@ def test_preferred_locations_place_tasks_on_the_named_executors(make_sc):
     assert placed == {(p, where[p]) for p in range(6)}
 
 
+def test_a_task_knows_the_executor_it_runs_on(make_sc):
+    sc = make_sc("local-cluster[2,1,512]")
+    listener = Events()
+    sc.addSparkListener(listener)
+    reported = sc.parallelize(range(8), 4).mapPartitionsWithIndex(
+        lambda split, _: [(split, api.task_executor_id())]).collect()
+    api.wait_for_listeners(sc)
+    ran = {(e.partition, e.executor_id) for e in listener.of(api.TaskEnd)}
+    assert set(reported) == ran and {e for _, e in reported} <= set(sc.getExecutorIds())
+    assert api.task_executor_id() is None
+
+
 def test_task_metrics_are_typed_and_add_up(sc, events):
     pairs = sc.parallelize([(i % 7, i) for i in range(700)], 4)
     assert pairs.partitionBy(3).count() == 700

@@ -23,13 +23,11 @@ Contract:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sparklite import AccumulatorParam
 from sparklite.core.api import TaskContext
 from sparklite.sql import types as T
 from sparklite.sql.builtins.aggregates import Groups, group_ids, implementation
@@ -38,38 +36,8 @@ from sparklite.sql.execution.evaluate import evaluate_array
 from sparklite.sql.execution.exchange import ShuffleExchangeExec
 from sparklite.sql.execution.physical import ProjectFilterExec, SparkPlan, attr_list, bind
 from sparklite.sql.execution.stateful_join import plan_stream_join
+from sparklite.sql.execution.stateinfo import StateInfo, pinned
 from sparklite.sql.plan import streaming as S
-
-METRICS = ("numRowsTotal", "numRowsUpdated", "numRowsRemoved", "numRowsDroppedByWatermark", "memoryUsedBytes",
-           "commitTimeMs")
-
-
-class MaxParam(AccumulatorParam):
-    """An accumulator of the largest value added (None before any)."""
-
-    def zero(self, value):
-        return None
-
-    def addInPlace(self, a, b):
-        return b if a is None else a if b is None else max(a, b)
-
-
-@dataclass
-class StateInfo:
-    """One stateful operator's state in one micro-batch (see the module's contract)."""
-    store: object
-    operator_id: int
-    version: int
-    num_partitions: int
-    output_mode: str
-    watermark_ms: int | None
-    metrics: dict = field(default_factory=dict)       # METRICS name -> Accumulator
-
-    def add(self, **values) -> None:
-        for name, value in values.items():
-            if name in self.metrics and value:
-                self.metrics[name].add(int(value))
-
 
 def plan_streaming(plan, conf, plan_physical):
     """The physical plan of a streaming node; ``plan_physical`` plans its children."""
@@ -210,6 +178,27 @@ def _close(members: list, merged_start, merged_end, starts, reach) -> None:
         merged_end[members] = reach
 
 
+def _empty_global(calls: list) -> pa.Table:
+    """The state of a global aggregate before any row: each aggregate's state over nothing."""
+    columns = []
+    for call in calls:
+        columns += implementation(call).update(
+            [pa.array([], T.to_arrow_type(a.data_type)) for a in call.children], Groups(np.zeros(0, np.int64), 1), call)
+    return pa.Table.from_arrays(columns, names=[f"s{i}" for i in range(len(columns))])
+
+
+def _finished(table: pa.Table, calls: list, widths: list, num_keys: int, schema: pa.Schema) -> pa.RecordBatch:
+    """The keys and each aggregate's result from a table of keys and states."""
+    columns = [table.column(i).combine_chunks() for i in range(num_keys)]
+    position = num_keys
+    for call, width in zip(calls, widths):
+        states = [table.column(i).combine_chunks() for i in range(position, position + width)]
+        columns.append(implementation(call).finish(states, call))
+        position += width
+    columns = [c if c.type == f.type else c.cast(f.type) for c, f in zip(columns, schema)]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
 class StateStoreAggregateExec(SparkPlan):
     """The final phase of a streaming aggregation: merges the batch's partial states into the state."""
 
@@ -244,9 +233,10 @@ class StateStoreAggregateExec(SparkPlan):
             state = _concat([stored, new])
             if state is None and num_keys:
                 info.add(numRowsDroppedByWatermark=dropped)
+                info.kept_here(partition)
                 return iter(())
             if state is None:        # a global aggregate has its one row from the start
-                state = self._empty_global()
+                state = _empty_global(calls)
             if session_key is not None:
                 state = merge_sessions(state, session_key, num_keys)
             key_arrays, groups, columns = _regrouped(state, num_keys)
@@ -265,32 +255,15 @@ class StateStoreAggregateExec(SparkPlan):
             emit = updated if mode == "update" else closed if mode == "append" else np.ones(table.num_rows, bool)
             kept = table.filter(pa.array(~closed))
             info.store.commit(info.operator_id, partition, info.version + 1, kept)
+            info.kept_here(partition)
             info.add(numRowsTotal=kept.num_rows, numRowsUpdated=int(updated.sum()) if new is not None or not num_keys
                      else 0, numRowsRemoved=int(closed.sum()), numRowsDroppedByWatermark=dropped,
                      memoryUsedBytes=kept.nbytes, commitTimeMs=(time.perf_counter() - started) * 1000)
             out = table.filter(pa.array(emit))
             if not out.num_rows:
                 return iter(())
-            return iter([self._finished(out, num_keys, schema)])
-        return child.execute(ctx).map_partitions(run, schema=schema, arrow_only=True)
-
-    def _empty_global(self) -> pa.Table:
-        columns = []
-        for call in self.calls:
-            columns += implementation(call).update(
-                [pa.array([], T.to_arrow_type(a.data_type)) for a in call.children], Groups(np.zeros(0, np.int64), 1),
-                call)
-        return pa.Table.from_arrays(columns, names=[f"s{i}" for i in range(len(columns))])
-
-    def _finished(self, table: pa.Table, num_keys: int, schema: pa.Schema) -> pa.RecordBatch:
-        columns = [table.column(i).combine_chunks() for i in range(num_keys)]
-        position = num_keys
-        for call, width in zip(self.calls, self.widths):
-            states = [table.column(i).combine_chunks() for i in range(position, position + width)]
-            columns.append(implementation(call).finish(states, call))
-            position += width
-        columns = [c if c.type == f.type else c.cast(f.type) for c, f in zip(columns, schema)]
-        return pa.RecordBatch.from_arrays(columns, schema=schema)
+            return iter([_finished(out, calls, widths, num_keys, schema)])
+        return pinned(child.execute(ctx), info).map_partitions(run, schema=schema, arrow_only=True)
 
     def node_string(self):
         functions = ", ".join(c.sql() for c in self.calls)
@@ -361,11 +334,12 @@ class StreamingDeduplicateExec(SparkPlan):
                 state = state.filter(pa.array(alive))
             state = state.combine_chunks()
             info.store.commit(info.operator_id, partition, info.version + 1, state)
+            info.kept_here(partition)
             info.add(numRowsTotal=state.num_rows, numRowsUpdated=out.num_rows, numRowsRemoved=removed,
                      numRowsDroppedByWatermark=dropped, memoryUsedBytes=state.nbytes,
                      commitTimeMs=(time.perf_counter() - started) * 1000)
             return iter(out.to_batches())
-        return child.execute(ctx).map_partitions(deduplicate, schema=schema, arrow_only=True)
+        return pinned(child.execute(ctx), info).map_partitions(deduplicate, schema=schema, arrow_only=True)
 
     def node_string(self):
         name = "StreamingDeduplicateWithinWatermark" if self.within_watermark else "StreamingDeduplicate"

@@ -28,6 +28,7 @@ from sparklite.sql.execution.exchange import ShuffleExchangeExec
 from sparklite.sql.execution.join import extract_keys, join_batches, output_of, split_conjuncts
 from sparklite.sql.execution.physical import SparkPlan, bind
 from sparklite.sql.execution.sort import concat_batches
+from sparklite.sql.execution.stateinfo import pinned
 from sparklite.sql.plan import streaming as S
 from sparklite.sql.plan.expressions import AttributeReference, BoundReference, Call
 
@@ -154,12 +155,13 @@ class StreamingSymmetricHashJoinExec(SparkPlan):
                         pieces.append(_padded(lonely.drop_columns([MATCHED]), i, left_schema, right_schema, schema))
                 states.append(rows.filter(pa.array(keep)))
                 side.commit(info, partition, states[-1])
+            info.kept_here(partition)
             info.add(numRowsTotal=sum(t.num_rows for t in states), numRowsUpdated=new[0].num_rows + new[1].num_rows,
                      numRowsRemoved=removed, numRowsDroppedByWatermark=dropped,
                      memoryUsedBytes=sum(t.nbytes for t in states),
                      commitTimeMs=(time.perf_counter() - started) * 1000)
             return iter(pieces)
-        return left.execute(ctx).zip_partitions([right.execute(ctx)], run, schema=schema, arrow_only=True)
+        return pinned(left.execute(ctx), info).zip_partitions([right.execute(ctx)], run, schema=schema, arrow_only=True)
 
     def node_string(self):
         return (f"StreamingSymmetricHashJoin {[k.sql() for k, _, _ in self.keys]}, "
