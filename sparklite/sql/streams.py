@@ -16,7 +16,8 @@ Contract (the developer API of streaming; nothing here is PySpark's user API):
   stateful operator runs with ``state`` (``BatchState``) and every watermark tracks the batch's latest
   event time. The result's ``dataframe`` is an ordinary DataFrame (the sink's); ``watermarks`` holds
   ``(delay_ms, tracker)`` per ``withWatermark``; ``operators`` the ``StateInfo`` (metrics) per operator;
-  ``input_rows`` an accumulator per source of the rows it gave the batch.
+  ``input_rows`` an accumulator per source of the rows its scans gave the batch (after the filters a
+  source that ``pushes_filters`` takes).
 """
 from __future__ import annotations
 
@@ -139,16 +140,13 @@ def micro_batch(df, inputs: list, state: BatchState) -> MicroBatch:
     result = MicroBatch(None)
     streams_in = sources(df)
     result.input_rows = [sc.accumulator(0) for _ in streams_in]
-    counted = set()
 
     def rule(node):
         if isinstance(node, S.StreamingRelation):
+            # each read of a source counts (a stream joined with itself: both sides' scans, as Spark counts)
             index = next(i for i, s in enumerate(streams_in) if s is node.source)
-            reading = _reading(node, inputs[index]._plan)
-            if index in counted:         # a source read twice (a self-join) counts its rows once
-                return reading
-            counted.add(index)
-            return S.CountRows(result.input_rows[index], reading)
+            return S.CountRows(result.input_rows[index], _reading(node, inputs[index]._plan),
+                               getattr(node.source, "pushes_filters", False))
         if isinstance(node, S.EventTimeWatermark):
             tracker = sc.accumulator(None, MaxParam())
             result.watermarks.append((node.delay_ms, tracker))

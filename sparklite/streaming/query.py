@@ -257,6 +257,8 @@ class MicroBatchExecution:
             if tracker.value is not None:
                 candidate = tracker.value - delay
                 self.operator_watermarks[index] = max(self.operator_watermarks.get(index, candidate), candidate)
+            else:                 # a watermark that has seen no row yet holds the others back, as in Spark
+                self.operator_watermarks.setdefault(index, 0)
         if self.operator_watermarks:
             self.watermark_ms = max(self.watermark_ms, min(self.operator_watermarks.values()))
 

@@ -43,7 +43,8 @@ def plan_streaming(plan, conf, plan_physical):
     """The physical plan of a streaming node; ``plan_physical`` plans its children."""
     if isinstance(plan, S.EventTimeWatermark):
         child = plan_physical(plan.child, conf)
-        return EventTimeWatermarkExec(plan.event_time, plan.tracker, child) if plan.tracker is not None else child
+        return EventTimeWatermarkExec(plan.event_time, plan.tracker, child, plan.output) if plan.tracker is not None \
+            else child
     if isinstance(plan, S.Stateful) and plan.info is not None and plan.kind == "aggregate":
         aggregate = plan.child
         parts = aggregate_parts(aggregate)
@@ -105,14 +106,15 @@ class StreamingRelationExec(SparkPlan):
 
 
 class EventTimeWatermarkExec(SparkPlan):
-    """Passes its input on, adding the batch's latest event time (milliseconds) to ``tracker``."""
+    """Passes its input on, adding the batch's latest event time (milliseconds) to ``tracker``; its
+    output's event-time column carries the watermark's delay, as the logical node's does."""
 
-    def __init__(self, event_time, tracker, child: SparkPlan):
-        self.event_time, self.tracker, self.children = event_time, tracker, (child,)
+    def __init__(self, event_time, tracker, child: SparkPlan, output: list):
+        self.event_time, self.tracker, self.children, self._output = event_time, tracker, (child,), list(output)
 
     @property
     def output(self):
-        return self.children[0].output
+        return self._output
 
     def execute(self, ctx):
         child = self.children[0]
@@ -170,6 +172,16 @@ def merge_sessions(table: pa.Table, session: int, num_keys: int) -> pa.Table:
     merged = pa.StructArray.from_arrays([pa.array(merged_start).cast(kind), pa.array(merged_end).cast(kind)],
                                         fields=list(window.type))
     return table.set_column(session, table.schema.field(session), merged)
+
+
+def _sessions_of_touched_keys(table: pa.Table, updated: np.ndarray, session: int, num_keys: int) -> np.ndarray:
+    """The sessions whose other keys have an updated session: Spark keeps a key's sessions together and
+    writes them all again when one changes (its ``numRowsUpdated``)."""
+    others = [table.column(i).combine_chunks() for i in range(num_keys) if i != session]
+    if not others:
+        return np.full(table.num_rows, bool(updated.any()))
+    ids = group_ids(others, table.num_rows)[0]
+    return np.isin(ids, ids[updated])
 
 
 def _close(members: list, merged_start, merged_end, starts, reach) -> None:
@@ -256,7 +268,9 @@ class StateStoreAggregateExec(SparkPlan):
             kept = table.filter(pa.array(~closed))
             info.store.commit(info.operator_id, partition, info.version + 1, kept)
             info.kept_here(partition)
-            info.add(numRowsTotal=kept.num_rows, numRowsUpdated=int(updated.sum()) if new is not None or not num_keys
+            rewritten = updated if session_key is None else _sessions_of_touched_keys(table, updated, session_key,
+                                                                                       num_keys)
+            info.add(numRowsTotal=kept.num_rows, numRowsUpdated=int(rewritten.sum()) if new is not None or not num_keys
                      else 0, numRowsRemoved=int(closed.sum()), numRowsDroppedByWatermark=dropped,
                      memoryUsedBytes=kept.nbytes, commitTimeMs=(time.perf_counter() - started) * 1000)
             out = table.filter(pa.array(emit))

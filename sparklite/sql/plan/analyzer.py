@@ -642,10 +642,11 @@ def _generator_of(e):
 
 
 def _new_instance(plan):
-    """The plan with new ids for its output (kept under its alias, so ``y.k`` still resolves)."""
+    """The plan with new ids for its output (kept under its alias, so ``y.k`` still resolves), each
+    column keeping its metadata (a stream's watermark among it)."""
     if isinstance(plan, L.SubqueryAlias):
         return L.SubqueryAlias(plan.name, _new_instance(plan.child))
-    return L.Project([Alias(a, a.name) for a in plan.output], plan)
+    return L.Project([Alias(a, a.name, metadata=a.metadata or None) for a in plan.output], plan)
 
 
 def check_analysis(plan) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sparklite.sql import types as T
 from sparklite.sql.builtins.registry import lookup
 from sparklite.sql.plan import logical as L
+from sparklite.sql.plan import streaming as S
 from sparklite.sql.plan.python_plans import CoGroupMap, MapInBatches
 from sparklite.sql.plan.predicates import and_all, conjuncts
 from sparklite.sql.plan.reorder import reorder_joins
@@ -104,6 +105,14 @@ def push_filter_through_project(plan):
     return project.with_new(children=(L.Filter(plan.condition.transform_up(substitute), project.child),))
 
 
+def push_filter_below_row_count(plan):
+    """A filter over a stream's counted input goes below the count when the source takes filters."""
+    if isinstance(plan, L.Filter) and isinstance(plan.child, S.CountRows) and plan.child.pushes_filters:
+        count = plan.child
+        return count.with_new(children=(L.Filter(plan.condition, count.child),))
+    return plan
+
+
 def push_filters_into_joins(plan):
     """Spark's PushPredicateThroughJoin for inner and cross joins: a WHERE conjunct reading one side
     filters that side below the join; one reading both sides joins on it (so comma joins get keys)."""
@@ -166,7 +175,8 @@ def _factor_or(e) -> list:
 
 
 RULES = [rewrite_subqueries, apply_hints, drop_hints, eliminate_subquery_aliases, combine_filters,
-         reorder_joins, push_filter_through_project, push_filters_into_joins, collapse_project]
+         reorder_joins, push_filter_through_project, push_filter_below_row_count, push_filters_into_joins,
+         collapse_project]
 
 
 def optimize(plan: L.LogicalPlan, max_iterations: int = 100) -> L.LogicalPlan:

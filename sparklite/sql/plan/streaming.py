@@ -85,14 +85,16 @@ class Deduplicate(L.UnaryPlan):
 
 
 class CountRows(L.UnaryPlan):
-    """Its child's rows, counted into ``counter`` (an accumulator) as they pass: a source's input rows."""
+    """Its child's rows, counted into ``counter`` (an accumulator) as they pass: a source's input rows.
+    Over a source that takes filters (``pushes_filters``: the file formats) the filters above go below
+    it, so the count is what the scan gives after them, as Spark counts a file source's rows."""
 
-    def __init__(self, counter, child: L.LogicalPlan):
+    def __init__(self, counter, child: L.LogicalPlan, pushes_filters: bool = False):
         super().__init__()
-        self.counter, self.children = counter, (child,)
+        self.counter, self.children, self.pushes_filters = counter, (child,), pushes_filters
 
     def with_new(self, children=None, expressions=None):
-        return self._same_id(CountRows(self.counter, (children or self.children)[0]))
+        return self._same_id(CountRows(self.counter, (children or self.children)[0], self.pushes_filters))
 
     @property
     def output(self):
