@@ -47,6 +47,9 @@ MODULES = {
     "pyspark.sql.streaming.query": "sparklite.streaming",
     "pyspark.sql.streaming.readwriter": "sparklite.streaming",
     "pyspark.sql.streaming.listener": "sparklite.streaming",
+    "pyspark.streaming": "sparklite.streaming",
+    "pyspark.streaming.context": "sparklite.streaming",
+    "pyspark.streaming.dstream": "sparklite.streaming",
     **{f"pyspark.{name}": f"sparklite.{name}" for name in (
         "ml", "ml.base", "ml.pipeline", "ml.param", "ml.param.shared", "ml.util", "ml.linalg", "ml.functions",
         "ml.feature", "ml.classification", "ml.regression", "ml.clustering", "ml.evaluation", "ml.tuning",

@@ -1,6 +1,6 @@
 """The ``sparklite`` command: ``sparklite quickstart`` runs the quickstart job, ``sparklite bench``
-runs the benchmark suite of a source checkout (the same as ``python -m benchmarks``; ``bench sql`` and
-``bench ml`` the SQL and MLlib benchmarks), ``sparklite
+runs the benchmark suite of a source checkout (the same as ``python -m benchmarks``; ``bench sql``,
+``bench ml`` and ``bench streaming`` the SQL, MLlib and streaming benchmarks), ``sparklite
 run app.py [--as-pyspark]`` runs a program (its ``pyspark`` imports answered by sparklite),
 ``sparklite submit`` runs an application as ``spark-submit`` does (``sparklite/submit.py``),
 ``sparklite sql`` runs SQL as ``spark-sql`` does (``sparklite/sqlcli.py``), ``sparklite shell`` opens
@@ -49,6 +49,9 @@ def bench(argv: list) -> int:
     if argv[:1] == ["ml"]:           # sparklite bench ml: the MLlib benchmark (four algorithms, 1M points)
         from benchmarks.ml_bench import main as run_ml_benchmark
         return run_ml_benchmark(argv[1:])
+    if argv[:1] == ["streaming"]:    # sparklite bench streaming: a windowed count over the rate source
+        from benchmarks.streaming_bench import main as run_streaming_benchmark
+        return run_streaming_benchmark(argv[1:])
     from benchmarks.__main__ import main as run_benchmarks
     return run_benchmarks(argv)
 

@@ -10,7 +10,7 @@ import pathlib
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # read by users, as in PySpark, not by the package itself
-PUBLIC = {"environment", "maxindex"}
+PUBLIC = {"environment", "maxindex", "is_checkpointed"}
 # held only so the object stays alive while its owner does
 KEEP_ALIVE = {"_exit_record"}     # the open file Python's fault handler writes a crash to
 

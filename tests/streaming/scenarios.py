@@ -145,6 +145,16 @@ def stream_stream_inner(spark, df, F):
                          F.col("r.v").alias("r_v"), F.col("r.ts").alias("r_ts"))
 
 
+def stream_stream_outer(how):
+    def query(spark, df, F):
+        left = df.filter(F.col("side") == "L").withWatermark("ts", "10 minutes").alias("l")
+        right = df.filter(F.col("side") == "R").withWatermark("ts", "10 minutes").alias("r")
+        joined = left.join(right, F.expr("l.key = r.key AND r.ts >= l.ts AND r.ts <= l.ts + interval 1 minute"), how)
+        return joined.select(F.coalesce(F.col("l.key"), F.col("r.key")).alias("key"), F.col("l.v").alias("l_v"),
+                             F.col("r.v").alias("r_v"))
+    return query
+
+
 def stream_stream_left_outer_unbounded(spark, df, F):
     left = df.filter(F.col("side") == "L").alias("l")
     right = df.filter(F.col("side") == "R").alias("r")
@@ -225,6 +235,8 @@ SCENARIOS = [
     Scenario("stream_static_inner", EVENTS, ABC, join_fruit("inner"), static=FRUIT),
     Scenario("stream_static_left_outer", EVENTS, ABC, join_fruit("left_outer"), static=FRUIT),
     Scenario("stream_stream_inner", SIDES, JOIN_SIDES, stream_stream_inner),
+    Scenario("stream_stream_left_outer", SIDES, JOIN_SIDES, stream_stream_outer("left_outer")),
+    Scenario("stream_stream_right_outer", SIDES, JOIN_SIDES, stream_stream_outer("right_outer")),
     # PySpark reports this one's state counters doubled (6 rows for 3 keys): the range partitioning
     # of orderBy samples its input, running the aggregation a second time in the same batch
     Scenario("sort_after_agg_complete", EVENTS, DELTAS[:2], count_by_key_sorted, output_mode="complete",

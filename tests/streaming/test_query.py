@@ -315,3 +315,52 @@ def test_state_stays_bounded_under_a_watermark(spark, stream_dir):
     emitted = sum(len(rows) for _, rows in seen)
     assert emitted >= 5 * (60 * 10 // 30 - 4)
     assert len([f for _, _, files in os.walk(os.path.join(stream_dir, "state")) for f in files]) <= 2 * 70
+
+
+def test_a_left_outer_stream_join_emits_an_unmatched_row_once_the_watermark_passes_it(spark):
+    source = MemoryStream(spark, "side STRING, key STRING, v INT, ts TIMESTAMP")
+    stream = source.toDF()
+    left = stream.filter(F.col("side") == "L").withWatermark("ts", "1 minute").alias("l")
+    right = stream.filter(F.col("side") == "R").withWatermark("ts", "1 minute").alias("r")
+    joined = left.join(right, F.expr("l.key = r.key AND r.ts >= l.ts AND r.ts <= l.ts + interval 1 minute"),
+                       "left_outer").select("l.key", "l.v", F.col("r.v").alias("rv"))
+    record, seen = collecting()
+    query = joined.writeStream.foreachBatch(record).start()
+    at = lambda minute: datetime.datetime(2026, 1, 1, 0, minute)    # noqa: E731
+    source.addData([("L", "x", 1, at(1)), ("L", "y", 2, at(1)), ("R", "y", 20, at(2))])
+    query.processAllAvailable()
+    source.addData([("L", "z", 3, at(30)), ("R", "z", 30, at(30))])
+    query.processAllAvailable()
+    query.stop()
+    rows = [row for _, batch in seen for row in batch]
+    assert sorted(rows) == [("x", 1, None), ("y", 2, 20), ("z", 3, 30)]
+
+
+def test_each_state_partition_stays_on_the_executor_that_holds_it(cluster_spark):
+    from sparklite.core import api
+
+    class Stages(api.SparkListener):
+        def __init__(self):
+            self.result_stages, self.tasks = [], []
+
+        def onJobStart(self, event):
+            self.result_stages.append(max(event.stage_ids))
+
+        def onTaskEnd(self, event):
+            self.tasks.append((event.stage_id, event.partition, event.executor_id))
+
+    listener = Stages()
+    cluster_spark.sparkContext.addSparkListener(listener)
+    cluster_spark.conf.set("spark.sql.shuffle.partitions", "6")      # three state partitions an executor
+    source = MemoryStream(cluster_spark, "k STRING")
+    record, seen = collecting()
+    query = source.toDF().groupBy("k").count().writeStream.outputMode("update").foreachBatch(record).start()
+    for batch in range(4):
+        source.addData([f"key{i}" for i in range(batch, batch + 6)])
+        query.processAllAvailable()
+    query.stop()
+    api.wait_for_listeners(cluster_spark.sparkContext)
+    placements = [{p: e for s, p, e in listener.tasks if s == stage} for stage in listener.result_stages]
+    assert len(placements) == 4 and all(len(p) == 6 for p in placements)
+    assert placements[1] == placements[2] == placements[3] == placements[0]
+    assert sorted(seen[-1][1]) == [(f"key{i}", min(i + 1, 4, 9 - i)) for i in range(3, 9)]

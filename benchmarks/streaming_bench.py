@@ -1,0 +1,178 @@
+"""Structured Streaming benchmark: a windowed count over the ``rate`` source on sparklite ``local[2]``
+and on PySpark ``local[2]``, and the cost of an empty micro-batch, measured in one run.
+
+    python -m benchmarks.streaming_bench [--seconds 20] [--rates 200000,400000,800000]
+                                         [--engines sparklite,pyspark]      (also: sparklite bench streaming)
+
+The job: ``spark.readStream.format("rate").option("rowsPerSecond", R)`` with 2 partitions,
+``withWatermark("timestamp", "10 seconds").groupBy(window("timestamp", "5 seconds")).count()`` in
+update mode into the ``noop`` sink, default trigger, ``spark.sql.shuffle.partitions=2`` (the same
+settings for both engines). Each rate of ``--rates`` runs for ``--seconds`` in an engine process of
+its own; the first 3 batches are warm-up. A rate is *sustained* when the engine processed its rows as
+fast as they came (at least 95% of R rows a second over the measured batches) with every batch done
+within 1 second. The empty micro-batch: the same windowed count fed by a ``MemoryStream`` whose every
+offset holds no row, 200 batches; its figure is the wall time per batch (sparklite only: PySpark has
+no memory source).
+
+Floors, from the same run: sparklite sustains at least 200,000 rows/s with batches within 1 s; an
+empty micro-batch costs at most 20 ms; at the highest rate both engines sustain (or the lowest rate
+run), sparklite's mean batch duration is at most 0.5x PySpark's. The record goes to
+``benchmarks/results/streaming_bench.json``; the table prints in markdown.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+from benchmarks.__main__ import RESULTS_DIR
+
+RATES = [200_000, 400_000, 800_000]
+ENGINES = ["sparklite", "pyspark"]
+WARM_UP = 3
+
+
+def _session(engine: str):
+    if engine == "pyspark":
+        from pyspark.sql import SparkSession, functions as F
+    else:
+        from sparklite.sql import SparkSession, functions as F
+    spark = (SparkSession.builder.master("local[2]").config("spark.sql.shuffle.partitions", "2")
+             .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    if engine == "pyspark":
+        spark.sparkContext.setLogLevel("ERROR")
+    return spark, F
+
+
+def windowed_count(events, F):
+    return events.withWatermark("timestamp", "10 seconds").groupBy(F.window("timestamp", "5 seconds")).count()
+
+
+def run_rate(spark, F, rate: int, seconds: float) -> dict:
+    events = spark.readStream.format("rate").option("rowsPerSecond", rate).option("numPartitions", 2).load()
+    query = windowed_count(events, F).writeStream.outputMode("update").format("noop").start()
+    time.sleep(seconds)
+    query.stop()
+    progress = [p for p in query.recentProgress if p["numInputRows"] > 0][WARM_UP:]
+    if not progress:
+        return {"rate": rate, "batches": 0, "sustained": False}
+    durations = [p["durationMs"]["triggerExecution"] for p in progress]
+    rows = sum(p["numInputRows"] for p in progress)
+    first = datetime.datetime.fromisoformat(progress[0]["timestamp"].replace("Z", "+00:00"))
+    last = datetime.datetime.fromisoformat(progress[-1]["timestamp"].replace("Z", "+00:00"))
+    span = (last - first).total_seconds() + durations[-1] / 1000
+    per_second = rows / span if span > 0 else 0.0
+    return {"rate": rate, "batches": len(progress), "rows": rows, "rows_per_second": per_second,
+            "mean_batch_ms": sum(durations) / len(durations), "max_batch_ms": max(durations),
+            "sustained": per_second >= 0.95 * rate and max(durations) <= 1000}
+
+
+def run_empty(spark, F, batches: int = 200) -> dict:
+    from sparklite.streaming import MemoryStream
+    source = MemoryStream(spark, "timestamp TIMESTAMP, value LONG")
+    query = windowed_count(source.toDF(), F).writeStream.outputMode("update").format("noop").start()
+    source.addData([])
+    query.processAllAvailable()
+    started = time.perf_counter()
+    for _ in range(batches):
+        source.addData([])
+        query.processAllAvailable()
+    elapsed = time.perf_counter() - started
+    query.stop()
+    return {"batches": batches, "ms_per_batch": elapsed * 1000 / batches}
+
+
+def run_engine(engine: str, rates: list, seconds: float) -> dict:
+    spark, F = _session(engine)
+    result = {"rates": [run_rate(spark, F, rate, seconds) for rate in rates]}
+    if engine == "sparklite":
+        result["empty"] = run_empty(spark, F)
+    spark.stop()
+    return result
+
+
+def measure(engine: str, rates: list, seconds: float) -> dict:
+    command = [sys.executable, "-m", "benchmarks.streaming_bench", "--engine-child", engine,
+               "--rates", ",".join(map(str, rates)), "--seconds", str(seconds)]
+    out = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True,
+                         timeout=120 + 2 * seconds * len(rates)).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _best(result: dict) -> dict | None:
+    sustained = [r for r in result["rates"] if r["sustained"]]
+    return max(sustained, key=lambda r: r["rate"]) if sustained else None
+
+
+def report(results: dict) -> tuple[str, list]:
+    lines = ["| engine | rows/s asked | rows/s processed | mean batch (ms) | max batch (ms) | sustained |",
+             "|---|---:|---:|---:|---:|---|"]
+    for engine, result in results.items():
+        for r in result["rates"]:
+            lines.append(f"| {engine} | {r['rate']:,} | {r.get('rows_per_second', 0):,.0f} | "
+                         f"{r.get('mean_batch_ms', 0):.0f} | {r.get('max_batch_ms', 0):.0f} | "
+                         f"{'yes' if r['sustained'] else 'no'} |")
+    checks = []
+    mine = results.get("sparklite")
+    if mine:
+        best = _best(mine)
+        checks.append(("sparklite sustained rows/s (floor >= 200,000)", best["rate"] if best else 0, 200_000, ">="))
+        checks.append(("empty micro-batch ms (floor <= 20)", mine["empty"]["ms_per_batch"], 20, "<="))
+        lines.append(f"\nEmpty micro-batch: {mine['empty']['ms_per_batch']:.1f} ms ({mine['empty']['batches']} batches)")
+    theirs = results.get("pyspark")
+    if mine and theirs:
+        common = [r for r in mine["rates"] if any(t["rate"] == r["rate"] and t["sustained"] for t in theirs["rates"])]
+        rate = max((r["rate"] for r in common), default=min(r["rate"] for r in mine["rates"]))
+        ours = next(r for r in mine["rates"] if r["rate"] == rate)
+        other = next(r for r in theirs["rates"] if r["rate"] == rate)
+        ratio = ours["mean_batch_ms"] / other["mean_batch_ms"]
+        checks.append((f"batch latency vs PySpark at {rate:,} rows/s (floor <= 0.5x)", ratio, 0.5, "<="))
+        lines.append(f"Mean batch at {rate:,} rows/s: sparklite {ours['mean_batch_ms']:.0f} ms, "
+                     f"PySpark {other['mean_batch_ms']:.0f} ms ({ratio:.2f}x)")
+    return "\n".join(lines), checks
+
+
+def _met(value, limit, sense: str) -> bool:
+    return value >= limit if sense == ">=" else value <= limit
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rates", default=",".join(map(str, RATES)))
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--engine-child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    rates = [int(r) for r in args.rates.split(",") if r]
+    if args.engine_child:
+        print(json.dumps(run_engine(args.engine_child, rates, args.seconds)))
+        return 0
+    results = {}
+    for engine in [e for e in args.engines.split(",") if e]:
+        if engine == "pyspark" and importlib.util.find_spec("pyspark") is None:
+            print("pyspark: not installed, skipped", file=sys.stderr)
+            continue
+        print(f"{engine}: streaming ...", file=sys.stderr)
+        results[engine] = measure(engine, rates, args.seconds)
+    table, checks = report(results)
+    print(table)
+    for figure, value, limit, sense in checks:
+        print(f"{figure}: {value:,.2f} {'met' if _met(value, limit, sense) else 'MISSED'}")
+    record = {"when": datetime.datetime.now().isoformat(timespec="minutes"), "python": platform.python_version(),
+              "seconds": args.seconds, "results": results,
+              "floors": [{"figure": f, "value": v, "floor": limit, "met": _met(v, limit, sense)}
+                         for f, v, limit, sense in checks]}
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    with open(os.path.join(RESULTS_DIR, "streaming_bench.json"), "w") as f:
+        json.dump(record, f, indent=1)
+    return 0 if all(_met(v, limit, sense) for _, v, limit, sense in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
