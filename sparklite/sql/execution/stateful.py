@@ -285,6 +285,26 @@ class StateStoreAggregateExec(SparkPlan):
                 f"operator={self.info.operator_id}, mode={self.info.output_mode})")
 
 
+def _on_time(rows: pa.Table, event_column, watermark_us) -> tuple:
+    """(the rows the watermark has not passed, their event times in microseconds (zeros without an
+    event time), how many were late)."""
+    if event_column is None or not rows.num_rows:
+        return rows, np.zeros(rows.num_rows, np.int64), 0
+    times = evaluate_array(event_column, rows.to_batches()[0]).cast(pa.int64()).to_numpy(zero_copy_only=False)
+    if watermark_us is None:
+        return rows, times, 0
+    on_time = times > watermark_us
+    return rows.filter(pa.array(on_time)), times[on_time], int((~on_time).sum())
+
+
+def _seen_keys(rows: pa.Table, keys: list, expires: np.ndarray, state_schema: pa.Schema) -> pa.Table:
+    """The rows' keys and when each expires, as state rows."""
+    if not rows.num_rows:
+        return state_schema.empty_table()
+    batch = rows.to_batches()[0]
+    return pa.table([evaluate_array(k, batch) for k in keys] + [pa.array(expires, pa.int64())], schema=state_schema)
+
+
 class StreamingDeduplicateExec(SparkPlan):
     """A key's first row passes; the state keeps the keys seen (with their expiry under a watermark)."""
 
@@ -318,35 +338,20 @@ class StreamingDeduplicateExec(SparkPlan):
             stored = info.store.load(info.operator_id, partition, info.version)
             stored = stored if stored is not None else state_schema.empty_table()
             rows = pa.Table.from_batches([b for b in batches if b.num_rows], schema).combine_chunks()
-            dropped = 0
-            times = None
-            if event_column is not None and rows.num_rows:
-                batch = rows.to_batches()[0]
-                times = evaluate_array(event_column, batch).cast(pa.int64()).to_numpy(zero_copy_only=False)
-                if watermark_us is not None:
-                    on_time = times > watermark_us
-                    dropped = rows.num_rows - int(on_time.sum())
-                    rows, times = rows.filter(pa.array(on_time)), times[on_time]
-            batch = rows.to_batches()[0] if rows.num_rows else None
-            key_arrays = [evaluate_array(k, batch) for k in keys] if batch is not None else \
-                [pa.array([], f.type) for f in state_schema][:-1]
-            candidate = pa.table(list(key_arrays) + [pa.array(
-                (times + delay_us) if within else (times if times is not None else np.zeros(rows.num_rows, np.int64)),
-                pa.int64()) if rows.num_rows else pa.array([], pa.int64())], schema=state_schema)
-            both = pa.concat_tables([stored, candidate]).combine_chunks()
-            ids, _, first = group_ids([both.column(i).combine_chunks() for i in range(len(keys))], both.num_rows)
-            is_first = np.zeros(both.num_rows, dtype=bool)
-            is_first[first] = True
-            fresh = is_first[stored.num_rows:]
-            out = rows.filter(pa.array(fresh)) if rows.num_rows else rows
-            state = pa.concat_tables([stored, candidate.filter(pa.array(fresh))]) if rows.num_rows else stored
+            rows, times, dropped = _on_time(rows, event_column, watermark_us)
+            arriving = _seen_keys(rows, keys, times + delay_us if within else times, state_schema)
+            both = pa.concat_tables([stored, arriving]).combine_chunks()
+            first = group_ids([both.column(i).combine_chunks() for i in range(len(keys))], both.num_rows)[2]
+            fresh = np.zeros(both.num_rows, dtype=bool)
+            fresh[first] = True
+            fresh = fresh[stored.num_rows:]
+            out = rows.filter(pa.array(fresh))
+            state = pa.concat_tables([stored, arriving.filter(pa.array(fresh))]).combine_chunks()
             removed = 0
             if watermark_us is not None and evicts:
-                expires = state.column("expires").to_numpy()
-                alive = expires > watermark_us
+                alive = state.column("expires").to_numpy() > watermark_us
                 removed = state.num_rows - int(alive.sum())
                 state = state.filter(pa.array(alive))
-            state = state.combine_chunks()
             info.store.commit(info.operator_id, partition, info.version + 1, state)
             info.kept_here(partition)
             info.add(numRowsTotal=state.num_rows, numRowsUpdated=out.num_rows, numRowsRemoved=removed,
