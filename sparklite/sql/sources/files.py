@@ -11,7 +11,10 @@ Contract:
   decimal, double, timestamp, date, else string; ``__HIVE_DEFAULT_PARTITION__`` is NULL) unless the
   user's schema names their types. Without partition columns only the files directly inside the
   named directories are read. ``recursiveFileLookup`` reads every file below and discovers nothing;
-  ``pathGlobFilter`` keeps the file names matching a glob.
+  ``pathGlobFilter`` keeps the file names matching a glob. One directory named without a glob that
+  holds ``_spark_metadata`` (a streaming file sink's output) is read as the files that log lists
+  (``committed_files``, Spark's ``MetadataLogFileIndex``): files of batches the sink never committed
+  are not read.
 * ``plan_splits`` cuts files into byte ranges and packs them into tasks as Spark's ``FilePartition``
   does: split size ``min(maxPartitionBytes, max(openCostInBytes, total / parallelism))`` where each file
   costs its size plus ``openCostInBytes``, pieces largest first, a task closed when the next piece would
@@ -29,10 +32,12 @@ from __future__ import annotations
 import copy
 import datetime
 import decimal
+import json
 import logging
 import posixpath
 import re
 from typing import NamedTuple
+from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -218,8 +223,15 @@ def _roots(paths: list, settings: Settings) -> list:
     return roots
 
 
-def _leaf_files(root: _Root) -> list:
-    """(uri, size) of every visible file below a root directory."""
+def _leaf_files(root: _Root, sink_log: bool = False) -> list:
+    """(uri, size) of every visible file below a root directory; with ``sink_log``, of the files its
+    streaming file sink committed when it holds the sink's log."""
+    committed = committed_files(root.fs, root.path) if sink_log else None
+    if committed is not None:
+        base = root.path.rstrip("/") + "/"
+        paths = [(uri_path(entry["path"]), entry["size"]) for entry in committed]
+        return sorted((root.uri.rstrip("/") + "/" + path[len(base):] if path.startswith(base)
+                       else qualified(root.uri, root.fs, path), size) for path, size in paths)
     infos = root.fs.get_file_info(pafs.FileSelector(root.path, recursive=True))
     prefix = len(root.path.rstrip("/")) + 1
     found = []
@@ -233,19 +245,53 @@ def _leaf_files(root: _Root) -> list:
     return sorted(found)
 
 
+SINK_LOG = "_spark_metadata"
+_SINK_LOG_ENTRY = re.compile(r"(\d+)(\.compact)?\Z")
+
+
+def sink_log_batches(fs, directory: str) -> dict:
+    """Batch id -> entry name in the log ``<directory>/_spark_metadata`` of a streaming file sink:
+    ``N``, or ``N.compact`` for a batch whose entry repeats every earlier one."""
+    infos = fs.get_file_info(pafs.FileSelector(f"{directory}/{SINK_LOG}", allow_not_found=True))
+    return {int(m.group(1)): i.base_name for i in infos if (m := _SINK_LOG_ENTRY.match(i.base_name))}
+
+
+def committed_files(fs, directory: str) -> list | None:
+    """The files a streaming file sink committed below ``directory``, as its log lists them (dicts
+    with ``path``, a URI, ``size`` and ``modificationTime``), read from its last compact entry on;
+    None when the directory holds no sink log."""
+    if fs.get_file_info(f"{directory}/{SINK_LOG}").type != pafs.FileType.Directory:
+        return None
+    batches = sink_log_batches(fs, directory)
+    first = max((b for b, name in batches.items() if name.endswith(".compact")), default=0)
+    entries = []
+    for batch_id in sorted(b for b in batches if b >= first):
+        with fs.open_input_stream(f"{directory}/{SINK_LOG}/{batches[batch_id]}") as stream:
+            entries += [json.loads(line) for line in stream.read().decode().split("\n")[1:] if line]
+    return [entry for entry in entries if entry.get("action") == "add"]
+
+
+def uri_path(uri: str) -> str:
+    """The path on its filesystem of a file a log names by URI (``file:///a%20b`` -> ``/a b``)."""
+    _, sep, rest = uri.partition("://")
+    return unquote(rest if sep else uri.removeprefix("file:"))
+
+
 def list_files(paths: list, options: dict, settings: Settings, user_schema=None) -> tuple[list, T.StructType]:
     """The files a read names (``FileStatus`` with typed partition values) and the partition schema."""
     roots = _roots(paths, settings)
     name_filter = options.get("pathglobfilter")
     name_regex = re.compile(glob_regex(name_filter) + r"\Z") if name_filter else None
     recursive = str(options.get("recursivefilelookup", "false")).lower() == "true"
+    sink_log = len(paths) == 1 and not any(c in str(paths[0]) for c in _GLOB_CHARS)
 
     def keep(uri: str) -> bool:
         name = uri.rsplit("/", 1)[-1]
         return not is_hidden(name) and (name_regex is None or bool(name_regex.match(name)))
 
     everything = {uri: size for root in roots
-                  for uri, size in (_leaf_files(root) if root.is_dir else [(root.uri, root.size)]) if keep(uri)}
+                  for uri, size in (_leaf_files(root, sink_log) if root.is_dir else [(root.uri, root.size)])
+                  if keep(uri)}
     if recursive:
         return [FileStatus(uri, size) for uri, size in everything.items()], T.StructType([])
 
