@@ -1,7 +1,7 @@
 """Structured Streaming benchmark: a windowed count over the ``rate`` source on sparklite ``local[2]``
 and on PySpark ``local[2]``, and the cost of an empty micro-batch, measured in one run.
 
-    python -m benchmarks.streaming_bench [--seconds 20] [--rates 200000,400000,800000]
+    python -m benchmarks.streaming_bench [--seconds 20] [--rates 200000,800000,1600000,3200000]
                                          [--engines sparklite,pyspark]      (also: sparklite bench streaming)
 
 The job: ``spark.readStream.format("rate").option("rowsPerSecond", R)`` with 2 partitions,
@@ -11,8 +11,8 @@ settings for both engines). Each rate of ``--rates`` runs for ``--seconds`` in a
 its own; the first 3 batches are warm-up. A rate is *sustained* when the engine processed its rows as
 fast as they came (at least 95% of R rows a second over the measured batches) with every batch done
 within 1 second. The empty micro-batch: the same windowed count fed by a ``MemoryStream`` whose every
-offset holds no row, 200 batches; its figure is the wall time per batch (sparklite only: PySpark has
-no memory source).
+offset holds no row, 200 batches; its figure is the wall time from adding the offset to
+``processAllAvailable`` returning, per batch (sparklite only: PySpark has no memory source).
 
 Floors, from the same run: sparklite sustains at least 200,000 rows/s with batches within 1 s; an
 empty micro-batch costs at most 20 ms; at the highest rate both engines sustain (or the lowest rate
@@ -33,7 +33,7 @@ import time
 
 from benchmarks.__main__ import RESULTS_DIR
 
-RATES = [200_000, 400_000, 800_000]
+RATES = [200_000, 800_000, 1_600_000, 3_200_000]
 ENGINES = ["sparklite", "pyspark"]
 WARM_UP = 3
 
@@ -63,14 +63,18 @@ def run_rate(spark, F, rate: int, seconds: float) -> dict:
     if not progress:
         return {"rate": rate, "batches": 0, "sustained": False}
     durations = [p["durationMs"]["triggerExecution"] for p in progress]
-    rows = sum(p["numInputRows"] for p in progress)
-    first = datetime.datetime.fromisoformat(progress[0]["timestamp"].replace("Z", "+00:00"))
-    last = datetime.datetime.fromisoformat(progress[-1]["timestamp"].replace("Z", "+00:00"))
-    span = (last - first).total_seconds() + durations[-1] / 1000
+    # the rows that came after the first measured batch ended, over the time until the last one ended
+    rows = sum(p["numInputRows"] for p in progress[1:])
+    first = _started(progress[0]) + durations[0] / 1000
+    span = _started(progress[-1]) + durations[-1] / 1000 - first
     per_second = rows / span if span > 0 else 0.0
     return {"rate": rate, "batches": len(progress), "rows": rows, "rows_per_second": per_second,
             "mean_batch_ms": sum(durations) / len(durations), "max_batch_ms": max(durations),
             "sustained": per_second >= 0.95 * rate and max(durations) <= 1000}
+
+
+def _started(progress: dict) -> float:
+    return datetime.datetime.fromisoformat(progress["timestamp"].replace("Z", "+00:00")).timestamp()
 
 
 def run_empty(spark, F, batches: int = 200) -> dict:
@@ -85,7 +89,9 @@ def run_empty(spark, F, batches: int = 200) -> dict:
         query.processAllAvailable()
     elapsed = time.perf_counter() - started
     query.stop()
-    return {"batches": batches, "ms_per_batch": elapsed * 1000 / batches}
+    durations = [p["durationMs"]["triggerExecution"] for p in query.recentProgress]
+    return {"batches": batches, "ms_per_batch": elapsed * 1000 / batches,
+            "trigger_execution_ms": sum(durations) / len(durations)}
 
 
 def run_engine(engine: str, rates: list, seconds: float) -> dict:
@@ -124,7 +130,9 @@ def report(results: dict) -> tuple[str, list]:
         best = _best(mine)
         checks.append(("sparklite sustained rows/s (floor >= 200,000)", best["rate"] if best else 0, 200_000, ">="))
         checks.append(("empty micro-batch ms (floor <= 20)", mine["empty"]["ms_per_batch"], 20, "<="))
-        lines.append(f"\nEmpty micro-batch: {mine['empty']['ms_per_batch']:.1f} ms ({mine['empty']['batches']} batches)")
+        lines.append(f"\nEmpty micro-batch: {mine['empty']['ms_per_batch']:.1f} ms from a row-less offset to its "
+                     f"batch done ({mine['empty']['batches']} batches; the batch itself "
+                     f"{mine['empty']['trigger_execution_ms']:.1f} ms, its triggerExecution)")
     theirs = results.get("pyspark")
     if mine and theirs:
         common = [r for r in mine["rates"] if any(t["rate"] == r["rate"] and t["sustained"] for t in theirs["rates"])]

@@ -11,8 +11,8 @@ Contract (Spark's MicroBatchExecution):
   ``id`` is the checkpoint's, its ``runId`` new each start. A failure ends the query: ``exception()``
   is a ``StreamingQueryException`` whose cause is the error (a task's error shows the user's
   traceback) and the batch stays uncommitted.
-* Triggers: the default starts the next batch when the last ends (polling every 10 ms when there is
-  nothing); ``processingTime`` starts batches on multiples of the interval; ``once`` runs one batch;
+* Triggers: the default starts the next batch when the last ends (when there is nothing, at the next
+  poll, every 10 ms, or as soon as a source that knows says rows arrived); ``processingTime`` starts batches on multiples of the interval; ``once`` runs one batch;
   ``availableNow`` runs what is available at start, in as many batches as the sources' limits make,
   then stops.
 * ``stop()`` cancels the running batch's jobs and ends the loop; nothing of a stopped query stays in
@@ -62,6 +62,7 @@ class MicroBatchExecution:
         self.has_watermark = "EventTimeWatermark" in df._plan.tree_string()
         self._thread = None
         self._stop = threading.Event()
+        self._woken = threading.Event()         # set by a source whose rows just arrived, and by stop()
         self._changed = threading.Condition()
         self._idle_seen = False
         self._active = False
@@ -70,6 +71,7 @@ class MicroBatchExecution:
         self.status = {"message": "Initializing sources", "isDataAvailable": False, "isTriggerActive": False}
         for index, source in enumerate(self.sources):
             source.attach(self.checkpoint, index)
+            source.watch(self._woken.set)
 
     # -- the loop ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -163,7 +165,8 @@ class MicroBatchExecution:
             next_time = (int(started * 1000) // int(interval * 1000) + 1) * interval
             self._stop.wait(max(0.0, next_time - time.time()))
         elif not ran:
-            self._stop.wait(POLLING_DELAY)
+            self._woken.wait(POLLING_DELAY)
+            self._woken.clear()
 
     def _finish(self) -> None:
         self._active = False
@@ -283,6 +286,7 @@ class MicroBatchExecution:
     # -- control from other threads ---------------------------------------------------------------
     def stop(self) -> None:
         self._stop.set()
+        self._woken.set()
         self.session.sparkContext.cancelJobGroup(self.run_id)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()

@@ -7,7 +7,8 @@ batch ended at, None at first) that the next batch may take, or None when there 
 time it is asked (a replayed batch reads what the first attempt read); ``commit(end)`` says rows up
 to ``end`` are done with; ``prepare_available_now(start)`` fixes what ``availableNow`` reads to what is
 available now (``start``: where the query is); ``attach(checkpoint, index)`` gives a source that keeps a log its folder in the
-checkpoint; ``stop()`` releases what it holds. Offsets are JSON values, compared with ``==``.
+checkpoint; ``watch(wake)`` gives a source that knows when rows arrive a function to call then;
+``stop()`` releases what it holds. Offsets are JSON values, compared with ``==``.
 Here: ``MemoryStream`` (for tests: rows added by the program), ``rate`` and ``rate-micro-batch``.
 """
 from __future__ import annotations
@@ -42,6 +43,10 @@ class Source:
     def attach(self, checkpoint, index: int) -> None:
         pass
 
+    def watch(self, wake) -> None:
+        """A source that knows when rows arrive calls ``wake()`` then (the query starts its next batch
+        at once instead of at its next poll)."""
+
     def stop(self) -> None:
         pass
 
@@ -58,6 +63,7 @@ class MemoryStream(Source):
         self.num_partitions = numPartitions
         self._batches: dict[int, list] = {}
         self._latest, self._cap = -1, None
+        self._wakes: list = []
         self._lock = threading.Lock()
         self.description = f"MemoryStream[{','.join(f.name for f in self.schema.fields)}]"
 
@@ -74,7 +80,18 @@ class MemoryStream(Source):
         with self._lock:
             self._latest += 1
             self._batches[self._latest] = list(rows)
-            return self._latest
+            latest, wakes = self._latest, list(self._wakes)
+        for wake in wakes:
+            wake()
+        return latest
+
+    def watch(self, wake) -> None:
+        with self._lock:
+            self._wakes.append(wake)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._wakes.clear()
 
     def latest_offset(self, start):
         with self._lock:
