@@ -15,8 +15,8 @@ offset holds no row, 200 batches; its figure is the wall time from adding the of
 ``processAllAvailable`` returning, per batch (sparklite only: PySpark has no memory source).
 
 Floors, from the same run: sparklite sustains at least 200,000 rows/s with batches within 1 s; an
-empty micro-batch costs at most 20 ms; at the highest rate both engines sustain (or the lowest rate
-run), sparklite's mean batch duration is at most 0.5x PySpark's. The record goes to
+empty micro-batch costs at most 20 ms; at 200,000 rows/s sparklite's mean batch duration is at most
+0.5x PySpark's (the ratio at every other rate is printed beside it). The record goes to
 ``benchmarks/results/streaming_bench.json``; the table prints in markdown.
 """
 from __future__ import annotations
@@ -36,6 +36,7 @@ from benchmarks.__main__ import RESULTS_DIR
 RATES = [200_000, 800_000, 1_600_000, 3_200_000]
 ENGINES = ["sparklite", "pyspark"]
 WARM_UP = 3
+FLOOR_RATE = 200_000       # the job the floors name: a windowed count over 200,000 rows a second
 
 
 def _session(engine: str):
@@ -135,14 +136,15 @@ def report(results: dict) -> tuple[str, list]:
                      f"{mine['empty']['trigger_execution_ms']:.1f} ms, its triggerExecution)")
     theirs = results.get("pyspark")
     if mine and theirs:
-        common = [r for r in mine["rates"] if any(t["rate"] == r["rate"] and t["sustained"] for t in theirs["rates"])]
-        rate = max((r["rate"] for r in common), default=min(r["rate"] for r in mine["rates"]))
-        ours = next(r for r in mine["rates"] if r["rate"] == rate)
-        other = next(r for r in theirs["rates"] if r["rate"] == rate)
-        ratio = ours["mean_batch_ms"] / other["mean_batch_ms"]
-        checks.append((f"batch latency vs PySpark at {rate:,} rows/s (floor <= 0.5x)", ratio, 0.5, "<="))
-        lines.append(f"Mean batch at {rate:,} rows/s: sparklite {ours['mean_batch_ms']:.0f} ms, "
-                     f"PySpark {other['mean_batch_ms']:.0f} ms ({ratio:.2f}x)")
+        for ours in mine["rates"]:
+            other = next((t for t in theirs["rates"] if t["rate"] == ours["rate"]), None)
+            if other is None or not other.get("mean_batch_ms"):
+                continue
+            ratio = ours["mean_batch_ms"] / other["mean_batch_ms"]
+            lines.append(f"Mean batch at {ours['rate']:,} rows/s: sparklite {ours['mean_batch_ms']:.0f} ms, "
+                         f"PySpark {other['mean_batch_ms']:.0f} ms ({ratio:.2f}x)")
+            if ours["rate"] == FLOOR_RATE:
+                checks.append((f"batch latency vs PySpark at {FLOOR_RATE:,} rows/s (floor <= 0.5x)", ratio, 0.5, "<="))
     return "\n".join(lines), checks
 
 
