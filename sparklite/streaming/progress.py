@@ -5,7 +5,8 @@ has long returned it) whose keys are also attributes (``progress.numInputRows``)
 ``prettyJson``. ``batch_progress(execution, batch_id, trigger_time, timings, run)`` builds one from a
 batch that ran: input rows per source (counted as the batch read them), the rates, the durations
 (milliseconds per phase), the watermark in force (UTC text, when the query has one), each stateful
-operator's state metrics and the sink's output rows when the sink knows them.
+operator's state metrics and the sink's output rows when the sink knows them. Offsets are given as
+their JSON text, as PySpark gives them.
 """
 from __future__ import annotations
 
@@ -53,8 +54,8 @@ def batch_progress(execution, batch_id: int, trigger_time: float, timings: dict,
         inputRowsPerSecond=_rate(rows, since_last), processedRowsPerSecond=_rate(rows, processing),
         durationMs=dict(timings), stateOperators=[_operator(info, kind) for info, kind in
                                                   zip(batch.operators, _kinds(execution))],
-        sources=[{"description": source.description, "startOffset": start, "endOffset": end,
-                  "latestOffset": end, "numInputRows": count, "inputRowsPerSecond": _rate(count, since_last),
+        sources=[{"description": source.description, "startOffset": _offset_text(start), "endOffset": _offset_text(end),
+                  "latestOffset": _offset_text(end), "numInputRows": count, "inputRowsPerSecond": _rate(count, since_last),
                   "processedRowsPerSecond": _rate(count, processing), "metrics": {}}
                  for source, start, end, count in zip(execution.sources, run["starts"], run["ends"], per_source)],
         sink={"description": execution.sink.description,
@@ -65,6 +66,11 @@ def batch_progress(execution, batch_id: int, trigger_time: float, timings: dict,
     else:
         progress["eventTime"] = {}
     return progress
+
+
+def _offset_text(offset) -> str:
+    """An offset as PySpark's progress gives it: its JSON text (``'{"logOffset":0}'``, ``'null'``)."""
+    return json.dumps(offset, separators=(",", ":"))
 
 
 def _kinds(execution) -> list:

@@ -53,10 +53,12 @@ class MicroBatchExecution:
         self.session = df.sparkSession
         self.output_mode, self.name, self.temporary = output_mode, name, temporary
         self.sources = streams.sources(df)
-        self.checkpoint = Checkpoint(checkpoint_location, self.session.sparkContext.getConf())
+        # the session's spark.hadoop.fs.* keys (an S3 checkpoint's credentials set with spark.conf.set too)
+        fs_conf = {k: v for k, v in self.session.conf.getAll().items() if k.startswith("spark.hadoop.fs.")}
+        self.checkpoint = Checkpoint(checkpoint_location, fs_conf)
         self.id = self.checkpoint.query_id()
         self.run_id = str(uuid.uuid4())
-        self.store = StateStore(self.checkpoint.subdir("state"), self.run_id, self.session.sparkContext.getConf())
+        self.store = StateStore(self.checkpoint.subdir("state"), self.run_id, fs_conf)
         self.operators = streams.stateful_operators(df)
         self.has_state = bool(self.operators)
         self.has_watermark = "EventTimeWatermark" in df._plan.tree_string()
@@ -103,8 +105,11 @@ class MicroBatchExecution:
         self._check_state_metadata()
         commit = cp.read_commit(latest)
         if commit is not None:
+            # the last batch ran with its offsets' watermark and left the commit's: when they differ, a
+            # no-data batch is due, as it was before the restart
             self.committed, self.next_batch = offsets, latest + 1
-            self.watermark_ms = self.batch_watermark_ms = commit.get("nextBatchWatermarkMs", 0)
+            self.watermark_ms = commit.get("nextBatchWatermarkMs", 0)
+            self.batch_watermark_ms = head.get("batchWatermarkMs", 0)
         else:
             self.pending = (latest, offsets)
             self.watermark_ms = self.batch_watermark_ms = head.get("batchWatermarkMs", 0)

@@ -275,5 +275,5 @@ class DataStreamWriter:
         if (self._format or "").lower() in FILE_FORMATS:
             raise AnalysisException(
                 'checkpointLocation must be specified either through option("checkpointLocation", ...) or '
-                'SparkSession.conf.set("spark.sql.streaming.checkpointLocation", ...)')
+                'SparkSession.conf.set("spark.sql.streaming.checkpointLocation", ...).')
         return tempfile.mkdtemp(prefix="temporary-"), True

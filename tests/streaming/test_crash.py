@@ -85,7 +85,7 @@ def test_killed_again_and_again_the_job_writes_what_an_uninterrupted_run_writes(
     assert run_job(source, str(tmp_path / "clean"))
     expected = committed_rows(str(tmp_path / "clean"))
     assert expected[0] and expected[1]
-    rng = random.Random(11)
+    rng = random.Random(int(os.environ.get("CRASH_SEED", "11")))
     kills, series = 0, 0
     while kills < KILLS:
         crashed = str(tmp_path / f"crashed-{series}")
