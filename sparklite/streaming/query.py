@@ -31,6 +31,7 @@ from sparklite.sql import streams
 from sparklite.sql.errors import AnalysisException, PySparkValueError, StreamingQueryException
 from sparklite.streaming.checkpoint import Checkpoint, read_text, write_atomically
 from sparklite.streaming.progress import StreamingQueryProgress, batch_progress
+from sparklite.streaming.sources import no_rows
 from sparklite.streaming.state import StateStore
 
 POLLING_DELAY = 0.01
@@ -231,7 +232,7 @@ class MicroBatchExecution:
         sc = self.session.sparkContext
         clock = time.perf_counter()
         inputs = [source.get_batch(start, end) if end is not None and end != start
-                  else self.session.createDataFrame([], source.schema)
+                  else no_rows(self.session, source.schema)
                   for source, start, end in zip(self.sources, self.committed, ends)]
         timings["getBatch"] = _ms(clock)
         clock = time.perf_counter()

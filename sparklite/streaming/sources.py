@@ -106,6 +106,8 @@ class MemoryStream(Source):
         first = -1 if start is None else start
         with self._lock:
             rows = [r for offset in range(first + 1, end + 1) for r in self._batches.get(offset, [])]
+        if not rows:
+            return no_rows(self.session, self.schema)
         if self.num_partitions:
             return self.session.createDataFrame(rows, self.schema).repartition(self.num_partitions)
         return self.session.createDataFrame(rows, self.schema)
@@ -114,6 +116,11 @@ class MemoryStream(Source):
         with self._lock:
             for offset in [o for o in self._batches if o <= end]:
                 del self._batches[offset]
+
+
+def no_rows(session, schema: T.StructType):
+    """A batch without rows: no partition at all, so its job runs no task for it (Spark's empty scan)."""
+    return session.createDataFrame(session.sparkContext.emptyRDD(), schema)
 
 
 def _int_option(options: dict, name: str, default: int, minimum: int = 0) -> int:
