@@ -27,20 +27,32 @@ from sparklite.streaming.query import MicroBatchExecution, StreamingQuery, Trigg
 FILE_FORMATS = ("text", "csv", "json", "parquet", "orc")
 
 
-def _option_value(value) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+class _Settings:
+    """``format`` and ``option``/``options`` (keys kept lower-case, values as text) of both sides."""
+
+    _format: str | None
+    _options: dict
+
+    def format(self, source: str):
+        self._format = source
+        return self
+
+    def option(self, key: str, value):
+        self._options[key.lower()] = str(value).lower() if isinstance(value, bool) else str(value)
+        return self
+
+    def options(self, **options):
+        for key, value in options.items():
+            self.option(key, value)
+        return self
 
 
-class DataStreamReader:
+class DataStreamReader(_Settings):
     def __init__(self, spark):
         self._spark = spark
         self._format = None
         self._schema = None
         self._options: dict = {}
-
-    def format(self, source: str) -> "DataStreamReader":
-        self._format = source
-        return self
 
     def schema(self, schema) -> "DataStreamReader":
         if isinstance(schema, str):
@@ -49,15 +61,6 @@ class DataStreamReader:
             raise PySparkTypeError(errorClass="NOT_EXPECTED_TYPE", messageParameters={
                 "arg_name": "schema", "expected_type": "str or struct type", "arg_type": type(schema).__name__})
         self._schema = schema
-        return self
-
-    def option(self, key: str, value) -> "DataStreamReader":
-        self._options[key.lower()] = _option_value(value)
-        return self
-
-    def options(self, **options) -> "DataStreamReader":
-        for key, value in options.items():
-            self.option(key, value)
         return self
 
     def load(self, path: str | None = None, format: str | None = None, schema=None, **options):
@@ -122,7 +125,7 @@ class DataStreamReader:
                                 "readStream.format(...).load(path)")
 
 
-class DataStreamWriter:
+class DataStreamWriter(_Settings):
     def __init__(self, df):
         self._df = df
         self._spark = df.sparkSession
@@ -143,19 +146,6 @@ class DataStreamWriter:
             raise IllegalArgumentException(errorClass="STREAMING_OUTPUT_MODE.INVALID",
                                            messageParameters={"outputMode": outputMode})
         self._mode = outputMode.lower()
-        return self
-
-    def format(self, source: str) -> "DataStreamWriter":
-        self._format = source
-        return self
-
-    def option(self, key: str, value) -> "DataStreamWriter":
-        self._options[key.lower()] = _option_value(value)
-        return self
-
-    def options(self, **options) -> "DataStreamWriter":
-        for key, value in options.items():
-            self.option(key, value)
         return self
 
     def partitionBy(self, *cols) -> "DataStreamWriter":
