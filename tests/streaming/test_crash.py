@@ -18,7 +18,7 @@ import pytest
 
 JOB = os.path.join(os.path.dirname(__file__), "jobs", "crash_job.py")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FILES, ROWS = 24, 40
+FILES, ROWS = 16, 40
 KILLS = 10
 
 
