@@ -71,6 +71,7 @@ class MicroBatchExecution:
         self._active = False
         self.exception = None
         self.recent, self.last_trigger_time = [], None
+        self.last_batch = None          # the last batch's DataFrame: what explain() shows, as Spark's lastExecution
         self.status = {"message": "Initializing sources", "isDataAvailable": False, "isTriggerActive": False}
         for index, source in enumerate(self.sources):
             source.attach(self.checkpoint, index)
@@ -240,6 +241,7 @@ class MicroBatchExecution:
         batch = streams.micro_batch(self.df, inputs, streams.BatchState(
             self.store, batch_id, self.partitions, self.output_mode, watermark, self.locations))
         timings["queryPlanning"] = _ms(clock)
+        self.last_batch = batch.dataframe
         clock = time.perf_counter()
         sc.setJobGroup(self.run_id, self._job_description(batch_id), interruptOnCancel=True)
         output_rows = self.sink.add_batch(batch_id, batch.dataframe, self.output_mode)
@@ -384,7 +386,9 @@ class StreamingQuery:
         print(self._explain_string(extended))
 
     def _explain_string(self, extended: bool) -> str:
-        df = self._execution.df
+        """The last batch's plan (its stateful operators, their state version), or before any batch the
+        query's own."""
+        df = self._execution.last_batch if self._execution.last_batch is not None else self._execution.df
         return df._explain_string("extended" if extended else "simple")
 
     def __repr__(self):

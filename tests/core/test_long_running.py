@@ -17,9 +17,9 @@ from benchmarks import soak
 from sparklite import StorageLevel
 from sparklite.core import accumulators, api, broadcast
 
-SOAK_JOBS = int(os.environ.get("SPARKLITE_SOAK_JOBS", "3000"))
-SOAK_JOBS_RAY = int(os.environ.get("SPARKLITE_SOAK_JOBS_RAY", "1500"))   # Ray's task round trips are slow here
-SOAK_JOBS_CLUSTER = int(os.environ.get("SPARKLITE_SOAK_JOBS_CLUSTER", "2500"))
+SOAK_JOBS = int(os.environ.get("SPARKLITE_SOAK_JOBS", "2000"))
+SOAK_JOBS_RAY = int(os.environ.get("SPARKLITE_SOAK_JOBS_RAY", "1200"))   # Ray's task round trips are slow here
+SOAK_JOBS_CLUSTER = int(os.environ.get("SPARKLITE_SOAK_JOBS_CLUSTER", "1600"))
 
 
 def temp_files() -> set:

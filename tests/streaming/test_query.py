@@ -174,12 +174,14 @@ def test_once_runs_one_batch_and_processing_time_runs_on_its_interval(spark, str
     assert 3 <= len(seen) <= 7
 
 
-def test_the_memory_sink_is_a_table_named_by_the_query(spark):
+def test_the_memory_sink_is_a_table_named_by_the_query(spark, capsys):
     source = MemoryStream(spark, "k STRING")
     counts = source.toDF().groupBy("k").count()
     query = counts.writeStream.format("memory").queryName("counts_table").outputMode("complete").start()
     source.addData(["a", "b", "a"])
     query.processAllAvailable()
+    query.explain()                  # the last batch's plan, with its stateful operator
+    assert "StateStoreAggregate(keys=[k#" in capsys.readouterr().out
     assert sorted(tuple(r) for r in spark.sql("select * from counts_table").collect()) == [("a", 2), ("b", 1)]
     source.addData(["b"])
     query.processAllAvailable()
