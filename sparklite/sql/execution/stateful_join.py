@@ -109,6 +109,9 @@ class StreamingSymmetricHashJoinExec(SparkPlan):
         # a kept row's latest partner time: left rows see right rows up to ts + high, right rows left
         # rows down to ts - low
         sides[0].reach, sides[1].reach = high, (None if low is None else -low)
+        # the keys and the condition over batches with each row's position in front (_tagged)
+        tagged_keys = [_shift(k) for k in left_keys], [_shift(k) for k in right_keys]
+        tagged_residual = _shift_pair(residual, len(left.output))
 
         def run(left_batches, right_batches):
             partition = TaskContext.get().partitionId()
@@ -125,14 +128,12 @@ class StreamingSymmetricHashJoinExec(SparkPlan):
             old_matched = [kept[0].column(MATCHED).to_numpy(zero_copy_only=False).copy(),
                            kept[1].column(MATCHED).to_numpy(zero_copy_only=False).copy()]
             for lb, rb, l_flags, r_flags in (
-                    (new[0], _batch(everything_right, right_schema), (matched[0], None),
-                     (matched[1], old_matched[1])),
-                    (_batch(old_left, left_schema), new[1], (old_matched[0], None), (matched[1], None))):
+                    (new[0], _batch(everything_right), (matched[0], None), (matched[1], old_matched[1])),
+                    (_batch(old_left), new[1], (old_matched[0], None), (matched[1], None))):
                 tagged_l = _tagged(lb)
                 tagged_r = _tagged(rb)
-                joined = join_batches(tagged_l, tagged_r, [_shift(k) for k in left_keys],
-                                      [_shift(k) for k in right_keys], _shift_pair(residual, lb.num_columns),
-                                      "inner", _pair_schema(tagged_l.schema, tagged_r.schema), null_safe)
+                joined = join_batches(tagged_l, tagged_r, *tagged_keys, tagged_residual, "inner",
+                                      _pair_schema(tagged_l.schema, tagged_r.schema), null_safe)
                 li = joined.column(0).to_numpy(zero_copy_only=False)
                 ri = joined.column(lb.num_columns + 1).to_numpy(zero_copy_only=False)
                 _mark(l_flags, li, 0)
@@ -201,7 +202,7 @@ class _Side:
             times = rows.column(self.time_column).combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
             return times + self.reach > watermark_us
         if self.key_time is not None:
-            batch = _batch(rows.drop_columns([MATCHED]), None)
+            batch = _batch(rows.drop_columns([MATCHED]))
             times = evaluate_array(self.keys[self.key_time], batch).cast(pa.int64()).to_numpy(zero_copy_only=False)
             return times > watermark_us
         return keep
@@ -216,7 +217,7 @@ class _Side:
         info.store.commit(info.operator_id, f"{partition}/{self.name}", info.version + 1, table)
 
 
-def _batch(table: pa.Table, schema) -> pa.RecordBatch:
+def _batch(table: pa.Table) -> pa.RecordBatch:
     table = table.combine_chunks()
     if table.num_rows:
         return table.to_batches()[0]
