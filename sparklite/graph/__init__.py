@@ -3,6 +3,7 @@
 from sparklite.graph import lib
 from sparklite.graph.edges import Edge, EdgeContext, EdgeDirection, EdgeTriplet, TripletFields
 from sparklite.graph.graph import Graph
+from sparklite.graph.loader import GraphLoader
 from sparklite.graph.rdds import EdgeRDD, VertexRDD
 from sparklite.graph.strategies import PartitionStrategy
 
@@ -14,5 +15,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'sparklite.graph' has no attribute {name!r}")
 
 
-__all__ = ["Graph", "Edge", "EdgeTriplet", "EdgeContext", "EdgeDirection", "TripletFields", "PartitionStrategy",
+__all__ = ["Graph", "GraphLoader", "Edge", "EdgeTriplet", "EdgeContext", "EdgeDirection", "TripletFields", "PartitionStrategy",
            "VertexRDD", "EdgeRDD", "GraphFrame", "AggregateMessages", "lib"]

@@ -17,7 +17,7 @@ import networkx as nx
 import pytest
 
 from sparklite import SparkConf, SparkContext
-from sparklite.graph import Edge, EdgeDirection, Graph, PartitionStrategy, TripletFields, lib
+from sparklite.graph import Edge, EdgeDirection, Graph, GraphLoader, PartitionStrategy, TripletFields, lib
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +82,17 @@ def test_a_non_integer_vertex_id_is_named(gsc, where):
     with pytest.raises(Exception, match="x7" if where == "edge" else "1.5") as info:
         g.numVertices
     assert "integer" in str(info.value)
+
+
+def test_edge_list_files_load_as_graphx_reads_them(gsc, tmp_path):
+    path = tmp_path / "edges.txt"
+    path.write_text("# a comment\n1 2\n3\t1\n2 2\n")
+    g = GraphLoader.edgeListFile(gsc, str(path), canonicalOrientation=True)
+    assert sorted(g.edges.collect()) == [Edge(1, 2, 1), Edge(1, 3, 1), Edge(2, 2, 1)]
+    assert sorted(g.vertices.collect()) == [(1, 1), (2, 1), (3, 1)]
+    path.write_text("1 2\nx 3\n")
+    with pytest.raises(Exception, match="'x 3'"):
+        GraphLoader.edgeListFile(gsc, str(path)).numEdges
 
 
 def test_degrees_match_networkx(gsc):
