@@ -247,15 +247,17 @@ STRING_ONLY_KEYS = [f"user-{i:04d}" for i in range(200)] + ["", "ß", "Ω" * 9, 
 MIXED_SCALAR_KEYS = [f"name-{i}" for i in range(60)] + list(range(10)) + [b"raw-1", b"raw-2", 2.5]
 
 
-def _layouts_in_subprocesses(keys, seeds=("1", "123", "0"), num_slices=3):
+def _layouts_in_subprocesses(key_sets, seeds=("1", "123", "0"), num_slices=3):
+    """Each key set's partitionBy and reduceByKey layouts, printed by one process per hash seed."""
     script = (
         "import sys\n"
         "from sparklite import SparkContext\n"
-        f"keys = {keys!r}\n"
+        f"key_sets = {key_sets!r}\n"
         "sc = SparkContext('local[2]', 'hashseed')\n"
-        f"pairs = sc.parallelize([(k, i) for i, k in enumerate(keys)], {num_slices})\n"
-        "print(repr(pairs.partitionBy(4).glom().collect()))\n"
-        "print(repr(sorted(pairs.reduceByKey(lambda a, b: a + b, 5).glom().map(len).collect())))\n"
+        "for keys in key_sets:\n"
+        f"    pairs = sc.parallelize([(k, i) for i, k in enumerate(keys)], {num_slices})\n"
+        "    print(repr(pairs.partitionBy(4).glom().collect()))\n"
+        "    print(repr(sorted(pairs.reduceByKey(lambda a, b: a + b, 5).glom().map(len).collect())))\n"
         "sc.stop()\n"
     )
     procs = {}
@@ -273,21 +275,14 @@ def _layouts_in_subprocesses(keys, seeds=("1", "123", "0"), num_slices=3):
 
 
 def test_partition_by_is_independent_of_pythonhashseed():
-    outputs = _layouts_in_subprocesses(STRING_AND_TUPLE_KEYS)
+    """Strings and tuples, strings only, and strings mixed with numbers: the same layouts under
+    three hash seeds (one process per seed runs the three key sets)."""
+    outputs = _layouts_in_subprocesses([STRING_AND_TUPLE_KEYS, STRING_ONLY_KEYS, MIXED_SCALAR_KEYS])
     assert outputs["1"] == outputs["123"] == outputs["0"]
+    assert len(outputs["0"].splitlines()) == 6
     layout = eval(outputs["0"].splitlines()[0])  # noqa: S307 - our own subprocess's repr output
     assert sum(len(p) for p in layout) == len(STRING_AND_TUPLE_KEYS)
     assert sum(1 for p in layout if p) > 1
-
-
-def test_partition_by_of_string_keys_is_independent_of_pythonhashseed():
-    outputs = _layouts_in_subprocesses(STRING_ONLY_KEYS)
-    assert outputs["1"] == outputs["123"] == outputs["0"]
-
-
-def test_partition_by_of_mixed_string_and_number_keys_is_independent_of_pythonhashseed():
-    outputs = _layouts_in_subprocesses(MIXED_SCALAR_KEYS)
-    assert outputs["1"] == outputs["123"] == outputs["0"]
 
 
 @pytest.mark.skipif(sys.flags.hash_randomization == 0, reason="needs a randomized str hash in this process")
