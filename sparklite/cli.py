@@ -1,7 +1,7 @@
 """The ``sparklite`` command: ``sparklite quickstart`` runs the quickstart job, ``sparklite bench``
 runs the benchmark suite of a source checkout (the same as ``python -m benchmarks``; ``bench sql``,
-``bench ml`` and ``bench streaming`` the SQL, MLlib and streaming benchmarks), ``sparklite
-run app.py [--as-pyspark]`` runs a program (its ``pyspark`` imports answered by sparklite),
+``bench ml``, ``bench streaming`` and ``bench graph`` the SQL, MLlib, streaming and graph
+benchmarks), ``sparklite run app.py [--as-pyspark]`` runs a program (its ``pyspark`` imports answered by sparklite),
 ``sparklite submit`` runs an application as ``spark-submit`` does (``sparklite/submit.py``),
 ``sparklite sql`` runs SQL as ``spark-sql`` does (``sparklite/sqlcli.py``), ``sparklite shell`` opens
 an interactive prompt with ``spark`` and ``sc`` bound, as ``pyspark`` does (``sparklite/shell.py``),
@@ -52,6 +52,9 @@ def bench(argv: list) -> int:
     if argv[:1] == ["streaming"]:    # sparklite bench streaming: a windowed count over the rate source
         from benchmarks.streaming_bench import main as run_streaming_benchmark
         return run_streaming_benchmark(argv[1:])
+    if argv[:1] == ["graph"]:        # sparklite bench graph: PageRank and components on a 1M-edge graph
+        from benchmarks.graph_bench import main as run_graph_benchmark
+        return run_graph_benchmark(argv[1:])
     from benchmarks.__main__ import main as run_benchmarks
     return run_benchmarks(argv)
 

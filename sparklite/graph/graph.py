@@ -91,6 +91,8 @@ class Graph:
             lambda i, it: (m for p in it for m in routing_messages(i, p, n))).partitionBy(n, vertex_partitioner)
         given = vertices.partitionBy(n, vertex_partitioner)
         vparts = zip_parts([given, routing], lambda g, r: vertex_partition(g, r, default, n)).persist(vertex_level)
+        for rdd in (eparts, vparts):
+            rdd.localCheckpoint()
         self._init(vparts, eparts)
 
     def _init(self, vparts, eparts, view=None, view_sides: int = 0, base=None) -> "Graph":
