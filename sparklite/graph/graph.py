@@ -481,10 +481,16 @@ class Graph:
         return self
 
     def checkpoint(self) -> None:
-        """Mark the vertex and edge partitions for checkpointing (``sc.setCheckpointDir`` first); written by
-        the next job that computes them."""
-        self._vparts.checkpoint()
-        self._eparts.checkpoint()
+        """Mark the vertex and edge partitions for checkpointing into the checkpoint directory
+        (``sc.setCheckpointDir`` first); written by the next job that computes them. (A graph's partitions
+        are locally checkpointed when it is built; this writes them to reliable storage.)"""
+        def reliable(rdd):
+            if rdd.isLocallyCheckpointed():
+                rdd = map_parts(rdd, _same).persist()
+            rdd.checkpoint()
+            return rdd
+        self._vparts, self._eparts = reliable(self._vparts), reliable(self._eparts)
+        self._vertices = self._edges = None
 
     def isCheckpointed(self) -> bool:
         """Whether both the vertex and edge partitions have been checkpointed."""
@@ -536,6 +542,10 @@ class Graph:
         self-loops ignored)."""
         from sparklite.graph.lib import TriangleCount
         return TriangleCount.run(self)
+
+
+def _same(part):
+    return part
 
 
 def _attach_lists(p: VertexPartition, received: VertexPartition) -> VertexPartition:
