@@ -19,19 +19,6 @@ from sparklite.graph.graphframe import GraphFrame
 
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from sparklite import SparkContext
-    from sparklite.sql import SparkSession
-    from tests.conftest import _stop_shared
-    _stop_shared()
-    if SparkContext._active is not None:
-        SparkContext._active.stop()
-    session = SparkSession.builder.master("local[2]").config("spark.sql.shuffle.partitions", 2).getOrCreate()
-    yield session
-    session.stop()
-
-
 def multigraph(seed: int = 3, n: int = 30) -> nx.MultiDiGraph:
     """A seeded directed gnp graph plus self-loops, parallel edges and isolated vertices."""
     G = nx.MultiDiGraph(nx.gnp_random_graph(n, 0.08, seed=seed, directed=True))

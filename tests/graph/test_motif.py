@@ -19,19 +19,6 @@ from sparklite.graph.motif import InvalidParseException
 N = 7
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from sparklite import SparkContext
-    from sparklite.sql import SparkSession
-    from tests.conftest import _stop_shared
-    _stop_shared()
-    if SparkContext._active is not None:
-        SparkContext._active.stop()
-    session = SparkSession.builder.master("local[2]").config("spark.sql.shuffle.partitions", 2).getOrCreate()
-    yield session
-    session.stop()
-
-
 def edge_list() -> list:
     """(eid, src, dst): seeded random edges on vertices 0..5 plus a self-loop and a parallel edge; 6 is isolated."""
     rng = random.Random(7)
