@@ -63,14 +63,19 @@ def run_job(source: str, out: str, rng: random.Random | None = None) -> bool:
 
 
 def committed_rows(out: str) -> list:
-    """The file sink's rows in the files its ``_spark_metadata`` log lists, and the batch files' rows."""
+    """The file sink's rows in the files its ``_spark_metadata`` log lists, and the batch files' rows.
+    The log is read as Spark reads it: the latest ``<id>.compact`` (every entry up to it) and the
+    entries after it."""
     table = os.path.join(out, "table")
     log = os.path.join(table, "_spark_metadata")
+    names = os.listdir(log)
+    compacted = max((int(n.removesuffix(".compact")) for n in names if n.endswith(".compact")), default=-1)
+    wanted = [n for n in names if n.isdigit() and int(n) > compacted]
+    wanted += [f"{compacted}.compact"] if compacted >= 0 else []
     listed = []
-    for entry in sorted(os.listdir(log)):
-        if entry.isdigit():
-            with open(os.path.join(log, entry)) as f:
-                listed += [json.loads(line)["path"] for line in f.read().splitlines()[1:]]
+    for entry in wanted:
+        with open(os.path.join(log, entry)) as f:
+            listed += [json.loads(line)["path"] for line in f.read().splitlines()[1:]]
     files = [p.removeprefix("file://") for p in listed]
     rows = [tuple(sorted(r.items())) for path in files for r in pq.read_table(path).to_pylist()]
     batches = [line for name in sorted(os.listdir(os.path.join(out, "batches"))) if name.endswith(".json")
