@@ -4,7 +4,7 @@ The oracles follow the correspondence table of the reference (section 3.5): Page
 equals ``nx.pagerank(weight=None)`` on the MultiDiGraph times n (personalised: as it is), components are
 compared as partitions, triangles on the simple undirected graph without self-loops, landmark distances
 are ``nx.shortest_path_length(G, target=l)``, degrees count parallel edges and a self-loop twice and omit
-zero-degree vertices. The graph atlas's 1,253 graphs run as one graph of disjoint pieces.
+zero-degree vertices. The graph atlas's 1,252 non-empty graphs run as one graph of disjoint pieces.
 """
 from __future__ import annotations
 
