@@ -26,9 +26,9 @@ from sparklite.graph.columns import assign, column, concat, objects, python_valu
 from sparklite.graph.edges import Edge, EdgeDirection, TripletFields
 from sparklite.graph.messages import context_sender, partition_messages, triplet_sender, triplets
 from sparklite.graph.partitions import (DST, SRC, EdgePartition, VertexPartition, edge_partition_from_pairs,
-                                        edge_partition_from_records, merge_blocks, receive, routing_messages,
-                                        ship, vertex_id, vertex_partition, vertex_partitioner)
-from sparklite.graph.rdds import EdgeRDD, VertexRDD
+                                        edge_partition_from_records, lookup, merge_blocks, receive, routing_messages,
+                                        ship, vertex_partition, vertex_partitioner)
+from sparklite.graph.rdds import EdgeRDD, VertexRDD, aligned_parts
 from sparklite.graph.rddparts import apply_to_iterators, flat_map_parts, map_parts, one, zip_parts
 
 
@@ -372,17 +372,14 @@ class Graph:
     # -- joins --------------------------------------------------------------------------------
     def _table_parts(self, table):
         """``table`` (an RDD of ``(id, value)``) as one ``VertexPartition`` per vertex partition."""
-        if isinstance(table, VertexRDD) and table.getNumPartitions() == self.numPartitions:
-            return table.partitions_rdd
-        n = self.numPartitions
-        return table.partitionBy(n, vertex_partitioner).mapPartitions(lambda it: [_table_partition(it)], True)
+        return aligned_parts(table, self.numPartitions)
 
     def outerJoinVertices(self, other, mapFunc) -> "Graph":
         """Every vertex attribute replaced by ``mapFunc(id, attr, value)``, ``value`` from ``other`` (an RDD of
         ``(id, value)``) or None for vertices it lacks."""
         def apply(v, t):
             p, table = one(v), one(t)
-            found, values = _lookup(table, p.ids)
+            found, values = lookup(table, p.ids)
             new = column([mapFunc(i, a, u if hit else None) for i, a, u, hit in
                           zip(p.ids.tolist(), python_values(p.attrs), values, found.tolist())])
             return p.with_attrs(new, changed_mask(p.attrs, new))
@@ -393,7 +390,7 @@ class Graph:
         keep theirs."""
         def apply(v, t):
             p, tab = one(v), one(t)
-            found, values = _lookup(tab, p.ids)
+            found, values = lookup(tab, p.ids)
             if not found.any():
                 return p.with_attrs(p.attrs, found)
             hits = np.flatnonzero(found)
@@ -549,28 +546,8 @@ def _same(part):
 
 
 def _attach_lists(p: VertexPartition, received: VertexPartition) -> VertexPartition:
-    found, values = _lookup(received, p.ids)
+    found, values = lookup(received, p.ids)
     return VertexPartition(p.ids, objects([v if hit else [] for v, hit in zip(values, found.tolist())]))
-
-
-def _lookup(table: VertexPartition, ids: np.ndarray):
-    """(found mask, values as Python objects) of ``ids`` in a partition sorted by id."""
-    if not len(table.ids):
-        return np.zeros(len(ids), dtype=bool), [None] * len(ids)
-    at = np.minimum(np.searchsorted(table.ids, ids), len(table.ids) - 1)
-    found = table.ids[at] == ids
-    values = python_values(table.attrs[at])
-    return found, values
-
-
-def _table_partition(pairs) -> VertexPartition:
-    ids, values = [], []
-    for k, v in pairs:
-        ids.append(vertex_id(k))
-        values.append(v)
-    ids = np.array(ids, dtype=np.int64)
-    distinct, first = np.unique(ids, return_index=True)
-    return VertexPartition(distinct, objects([values[i] for i in first.tolist()]))
 
 
 def _compact(p: EdgePartition) -> EdgePartition:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sparklite.graph.columns import assign, column, concat, filled, python_values, reduce_at
+from sparklite.graph.columns import assign, column, concat, filled, objects, python_values, reduce_at
 
 SRC, DST = 1, 2
 
@@ -235,3 +235,28 @@ def merge_blocks(blocks, merge) -> VertexPartition:
     distinct, positions = np.unique(ids, return_inverse=True)
     _, merged = reduce_at(positions.astype(np.int64), values, len(distinct), merge)
     return VertexPartition(distinct, merged)
+
+
+def lookup(table: VertexPartition, ids: np.ndarray):
+    """(found mask, values as Python objects) of ``ids`` in a partition sorted by id."""
+    if not len(table.ids):
+        return np.zeros(len(ids), dtype=bool), [None] * len(ids)
+    at = np.minimum(np.searchsorted(table.ids, ids), len(table.ids) - 1)
+    found = table.ids[at] == ids
+    values = python_values(table.attrs[at])
+    return found, values
+
+
+def table_partition(pairs, merge=None) -> VertexPartition:
+    """``(id, value)`` pairs of one vertex partition as a ``VertexPartition`` sorted by id: the first value of
+    a repeated id, or with ``merge`` all its values merged."""
+    ids, values = [], []
+    for k, v in pairs:
+        ids.append(vertex_id(k))
+        values.append(v)
+    ids = np.array(ids, dtype=np.int64)
+    if merge is not None:
+        distinct, positions = np.unique(ids, return_inverse=True)
+        return VertexPartition(distinct, reduce_at(positions.astype(np.int64), column(values), len(distinct), merge)[1])
+    distinct, first = np.unique(ids, return_index=True)
+    return VertexPartition(distinct, objects([values[i] for i in first.tolist()]))

@@ -199,6 +199,25 @@ def test_aggregate_messages_and_neighbours(gsc):
         g.collectNeighborIds(EdgeDirection.Both)
 
 
+def test_vertex_rdd_joins_and_aggregation_keep_the_vertex_layout(gsc):
+    g = Graph.fromEdgeTuples(gsc.parallelize([(i, (i * 7) % 20) for i in range(20)], 3), 0).mapVertices(
+        lambda vid, _: vid * 2)
+    vertices = g.vertices
+    table = gsc.parallelize([(i, f"t{i}") for i in range(0, 30, 3)], 2)
+    assert sorted(vertices.innerJoin(table, lambda vid, a, b: (a, b)).collect()) == [
+        (i, (i * 2, f"t{i}")) for i in range(0, 20, 3)]
+    left = dict(vertices.leftJoin(table, lambda vid, a, b: b).collect())
+    assert left == {i: f"t{i}" if i % 3 == 0 else None for i in range(20)}
+    assert sorted(k for k, _ in vertices.minus(table).collect()) == [i for i in range(20) if i % 3]
+    other = g.mapVertices(lambda vid, a: a + 1 if vid % 5 == 0 else a).vertices
+    assert sorted(vertices.diff(other).collect()) == [(i, i * 2 + 1) for i in range(0, 20, 5)]
+    messages = gsc.parallelize([(i % 25, 1) for i in range(100)], 2)
+    assert dict(vertices.aggregateUsingIndex(messages, "sum").collect()) == {i: 4 for i in range(20)}
+    assert dict(vertices.mapVertexValues(lambda vid, a: a - vid).collect()) == {i: i for i in range(20)}
+    degrees = g.outDegrees.innerJoin(g.inDegrees, lambda vid, o, i: o + i)
+    assert dict(degrees.collect()) == dict(g.degrees.collect())
+
+
 # -- Pregel -----------------------------------------------------------------------------------
 def hops_from_zero(graph, **kw):
     return graph.mapVertices(lambda vid, _: 0 if vid == 0 else -1).pregel(
