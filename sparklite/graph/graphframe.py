@@ -150,6 +150,12 @@ class GraphFrame:
 
     # ------------------------------------------------------------ structure
 
+    @property
+    def pregel(self):
+        """GraphFrames' DataFrame Pregel builder for this graph (``sparklite.graph.frame_pregel``)."""
+        from sparklite.graph.frame_pregel import Pregel
+        return Pregel(self)
+
     def filterVertices(self, condition) -> "GraphFrame":
         """Keeps the vertices matching ``condition`` (SQL text or Column) and the edges between them."""
         kept = self._vertices.filter(condition)

@@ -292,3 +292,34 @@ def test_label_propagation_gives_each_disjoint_clique_one_label(spark):
     assert result.columns == ["id", "label"]
     labels = column(result, "label")
     assert partition(labels) == {frozenset(c) for c in nx.weakly_connected_components(G)}
+
+
+def test_dataframe_pregel_runs_pagerank_and_min_label_rounds(spark):
+    from sparklite.graph.lib import Pregel
+    G = multigraph(seed=4, n=12)
+    edges = [(u, v) for u, v, *_ in G.edges()]
+    n = G.number_of_nodes()
+    out_degree = collections.Counter(u for u, _ in edges)
+    v = spark.createDataFrame([(x, out_degree.get(x, 0)) for x in G.nodes()], ["id", "outDegree"])
+    e = spark.createDataFrame(edges, ["src", "dst"])
+    ranks = (GraphFrame(v, e).pregel.setMaxIter(5)
+             .withVertexColumn("rank", F.lit(1.0 / n),
+                               F.coalesce(Pregel.msg(), F.lit(0.0)) * F.lit(0.85) + F.lit(0.15 / n))
+             .sendMsgToDst(F.try_divide(Pregel.src("rank"), Pregel.src("outDegree")))
+             .aggMsgs(F.sum(Pregel.msg())).run())
+    expected = {x: 1.0 / n for x in G.nodes()}
+    for _ in range(5):
+        received = collections.defaultdict(float)
+        for a, b in edges:
+            received[b] += expected[a] / out_degree[a]
+        expected = {x: received.get(x, 0.0) * 0.85 + 0.15 / n for x in G.nodes()}
+    got = {r["id"]: r["rank"] for r in ranks.collect()}
+    assert set(got) == set(expected) and max(abs(got[x] - expected[x]) for x in got) < 1e-12
+    labels = (GraphFrame(v, e).pregel.setMaxIter(n).setCheckpointInterval(3)
+              .withVertexColumn("label", F.col("id"), F.least(F.col("label"), F.coalesce(Pregel.msg(), F.col("label"))))
+              .sendMsgToDst(Pregel.src("label")).sendMsgToSrc(Pregel.dst("label"))
+              .aggMsgs(F.min(Pregel.msg())).run())
+    got = {r["id"]: r["label"] for r in labels.collect()}
+    assert got == {x: min(c) for c in nx.weakly_connected_components(G) for x in c}
+    with pytest.raises(ValueError, match="aggMsgs"):
+        GraphFrame(v, e).pregel.sendMsgToDst(Pregel.src("id")).run()
