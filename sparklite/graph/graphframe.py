@@ -150,6 +150,13 @@ class GraphFrame:
 
     # ------------------------------------------------------------ structure
 
+    def as_undirected(self) -> "GraphFrame":
+        """The graph with every edge also in the opposite direction (same attributes), so that each
+        connection can be followed both ways."""
+        attrs = [c for c in self._edges.columns if c not in (SRC, DST)]
+        backward = self._edges.select(F.col(DST).alias(SRC), F.col(SRC).alias(DST), *attrs)
+        return GraphFrame(self._vertices, self._edges.select(SRC, DST, *attrs).unionAll(backward))
+
     @property
     def pregel(self):
         """GraphFrames' DataFrame Pregel builder for this graph (``sparklite.graph.frame_pregel``)."""

@@ -323,3 +323,12 @@ def test_dataframe_pregel_runs_pagerank_and_min_label_rounds(spark):
     assert got == {x: min(c) for c in nx.weakly_connected_components(G) for x in c}
     with pytest.raises(ValueError, match="aggMsgs"):
         GraphFrame(v, e).pregel.sendMsgToDst(Pregel.src("id")).run()
+
+
+def test_as_undirected_adds_every_edge_backwards_with_its_attributes(spark):
+    v = spark.createDataFrame([(1,), (2,), (3,)], ["id"])
+    e = spark.createDataFrame([(1, 2, "x"), (2, 3, "y"), (3, 3, "z")], ["src", "dst", "label"])
+    undirected = GraphFrame(v, e).as_undirected()
+    assert sorted(tuple(r) for r in undirected.edges.collect()) == sorted(
+        [(1, 2, "x"), (2, 1, "x"), (2, 3, "y"), (3, 2, "y"), (3, 3, "z"), (3, 3, "z")])
+    assert sorted(tuple(r) for r in undirected.inDegrees.collect()) == [(1, 1), (2, 2), (3, 3)]
