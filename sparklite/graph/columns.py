@@ -110,9 +110,8 @@ def reduce_at(positions: np.ndarray, values: np.ndarray, size: int, merge):
 
 def _reduce_numeric(positions, values, size, name):
     received = np.bincount(positions, minlength=size).astype(bool)
-    if name == "sum" and values.ndim == 1 and values.dtype != np.bool_:
-        merged = np.bincount(positions, weights=values, minlength=size)
-        return received, merged if values.dtype == np.float64 else merged.astype(values.dtype)
+    if name == "sum" and values.ndim == 1 and values.dtype == np.float64:
+        return received, np.bincount(positions, weights=values, minlength=size)
     ufunc = KNOWN_MERGES[name]
     if values.dtype == np.bool_:
         ufunc = {"sum": np.logical_or, "max": np.logical_or, "min": np.logical_and}[name]
