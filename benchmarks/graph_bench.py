@@ -33,17 +33,14 @@ the tables print in markdown.
 from __future__ import annotations
 
 import argparse
-import datetime
 import importlib.util
-import json
 import os
-import platform
 import sys
 import time
 
 import numpy as np
 
-from benchmarks.__main__ import RESULTS_DIR
+from benchmarks.floors import met, save_record
 from benchmarks.data import DATA_DIR
 
 SEED, ITERATIONS, EDGES_PER_VERTEX = 17, 20, 10
@@ -267,16 +264,12 @@ def report(results: dict) -> tuple[str, list]:
             pair = (results.get(other), results.get(engine)) if sense == ">=" else (results.get(engine), results.get(other))
             values[engine] = _ratio(*pair, key)
         local = values["sparklite"]
-        met = "-" if local is None else ("yes" if _met(local, limit, sense) else "NO")
+        verdict = "-" if local is None else ("yes" if met(local, limit, sense) else "NO")
         cells = " | ".join("-" if values[e] is None else f"{values[e]:.2f}x" for e in GRAPHX)
-        lines.append(f"| {figure} | {cells} | {sense} {limit:g}x | {met} |")
+        lines.append(f"| {figure} | {cells} | {sense} {limit:g}x | {verdict} |")
         if local is not None:
             checks.append((figure, local, limit, sense))
     return "\n".join(lines), checks
-
-
-def _met(value, limit, sense: str) -> bool:
-    return value >= limit if sense == ">=" else value <= limit
 
 
 def run_engine(engine: str, src, dst, path: str, partitions: int) -> dict:
@@ -317,16 +310,10 @@ def main(argv=None) -> int:
     print(table)
     print("\n" + "\n".join(agreed))
     for figure, value, limit, sense in checks:
-        print(f"{figure}: {value:.2f}x (floor {sense} {limit:g}x) {'met' if _met(value, limit, sense) else 'MISSED'}")
-    record = {"when": datetime.datetime.now().isoformat(timespec="minutes"), "python": platform.python_version(),
-              "edges": args.edges, "vertices": vertices, "seed": args.seed, "partitions": args.partitions,
-              "results": {e: _record(r) for e, r in results.items()}, "checks": agreed,
-              "floors": [{"figure": f, "value": v, "floor": limit, "sense": sense, "met": _met(v, limit, sense)}
-                         for f, v, limit, sense in checks]}
-    os.makedirs(RESULTS_DIR, exist_ok=True)
-    with open(os.path.join(RESULTS_DIR, "graph_bench.json"), "w") as f:
-        json.dump(record, f, indent=1)
-    return 0 if all(_met(v, limit, sense) for _, v, limit, sense in checks) else 1
+        print(f"{figure}: {value:.2f}x (floor {sense} {limit:g}x) {'met' if met(value, limit, sense) else 'MISSED'}")
+    return save_record("graph_bench", {"edges": args.edges, "vertices": vertices, "seed": args.seed,
+                                       "partitions": args.partitions, "checks": agreed,
+                                       "results": {e: _record(r) for e, r in results.items()}}, checks)
 
 
 if __name__ == "__main__":

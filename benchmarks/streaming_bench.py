@@ -25,13 +25,11 @@ import argparse
 import datetime
 import importlib.util
 import json
-import os
-import platform
 import subprocess
 import sys
 import time
 
-from benchmarks.__main__ import RESULTS_DIR
+from benchmarks.floors import met, save_record
 
 RATES = [200_000, 800_000, 1_600_000, 3_200_000]
 ENGINES = ["sparklite", "pyspark"]
@@ -148,10 +146,6 @@ def report(results: dict) -> tuple[str, list]:
     return "\n".join(lines), checks
 
 
-def _met(value, limit, sense: str) -> bool:
-    return value >= limit if sense == ">=" else value <= limit
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
@@ -173,15 +167,8 @@ def main(argv=None) -> int:
     table, checks = report(results)
     print(table)
     for figure, value, limit, sense in checks:
-        print(f"{figure}: {value:,.2f} {'met' if _met(value, limit, sense) else 'MISSED'}")
-    record = {"when": datetime.datetime.now().isoformat(timespec="minutes"), "python": platform.python_version(),
-              "seconds": args.seconds, "results": results,
-              "floors": [{"figure": f, "value": v, "floor": limit, "met": _met(v, limit, sense)}
-                         for f, v, limit, sense in checks]}
-    os.makedirs(RESULTS_DIR, exist_ok=True)
-    with open(os.path.join(RESULTS_DIR, "streaming_bench.json"), "w") as f:
-        json.dump(record, f, indent=1)
-    return 0 if all(_met(v, limit, sense) for _, v, limit, sense in checks) else 1
+        print(f"{figure}: {value:,.2f} {'met' if met(value, limit, sense) else 'MISSED'}")
+    return save_record("streaming_bench", {"seconds": args.seconds, "results": results}, checks)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from benchmarks import graph_bench
+from benchmarks import floors, graph_bench
 
 
 def graphx_static_pagerank(src, dst, iterations):
@@ -52,7 +52,7 @@ def test_components_compare_as_partitions_whatever_their_labels():
 
 def test_a_tiny_run_times_every_engine_checks_their_answers_and_reports_the_floors(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(graph_bench, "DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(graph_bench, "RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setattr(floors, "RESULTS_DIR", str(tmp_path / "results"))
     assert graph_bench.main(["--edges", "2000", "--engines", "sparklite,rdd-join,networkx", "--partitions", "2"]) in (0, 1)
     out = capsys.readouterr().out
     assert "| figure | sparklite local[2] | RDD-join local[2] | networkx |" in out
