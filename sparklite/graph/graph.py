@@ -26,8 +26,9 @@ from sparklite.graph.columns import assign, column, concat, objects, python_valu
 from sparklite.graph.edges import Edge, EdgeDirection, TripletFields
 from sparklite.graph.messages import context_sender, partition_messages, triplet_sender, triplets
 from sparklite.graph.partitions import (DST, SRC, EdgePartition, VertexPartition, edge_partition_from_pairs,
-                                        edge_partition_from_records, lookup, merge_blocks, receive, routing_messages,
+                                        edge_partition_from_records, locate, lookup, merge_blocks, receive, routing_messages,
                                         ship, vertex_partition, vertex_partitioner)
+from sparklite.graph.pregel import count_vertices
 from sparklite.graph.rdds import EdgeRDD, VertexRDD, aligned_parts
 from sparklite.graph.rddparts import apply_to_iterators, flat_map_parts, map_parts, one, zip_parts
 
@@ -149,7 +150,7 @@ class Graph:
     @property
     def numVertices(self) -> int:
         """The number of vertices."""
-        return int(self._vparts.map(lambda p: len(p.ids)).sum())
+        return count_vertices(self._vparts)
 
     @property
     def numEdges(self) -> int:
@@ -370,10 +371,6 @@ class Graph:
         return Graph(self.vertices, edges)
 
     # -- joins --------------------------------------------------------------------------------
-    def _table_parts(self, table):
-        """``table`` (an RDD of ``(id, value)``) as one ``VertexPartition`` per vertex partition."""
-        return aligned_parts(table, self.numPartitions)
-
     def outerJoinVertices(self, other, mapFunc) -> "Graph":
         """Every vertex attribute replaced by ``mapFunc(id, attr, value)``, ``value`` from ``other`` (an RDD of
         ``(id, value)``) or None for vertices it lacks."""
@@ -383,7 +380,7 @@ class Graph:
             new = column([mapFunc(i, a, u if hit else None) for i, a, u, hit in
                           zip(p.ids.tolist(), python_values(p.attrs), values, found.tolist())])
             return p.with_attrs(new, changed_mask(p.attrs, new))
-        return self._with_vertex_attrs(zip_parts([self._vparts, self._table_parts(other)], apply))
+        return self._with_vertex_attrs(zip_parts([self._vparts, aligned_parts(other, self.numPartitions)], apply))
 
     def joinVertices(self, table, mapFunc) -> "Graph":
         """The attribute of every vertex in ``table`` replaced by ``mapFunc(id, attr, value)``; other vertices
@@ -398,16 +395,14 @@ class Graph:
                           zip(p.ids[hits].tolist(), python_values(p.attrs[hits]), [values[h] for h in hits.tolist()])])
             attrs = assign(p.attrs, len(p.ids), hits, new)
             return p.with_attrs(attrs, changed_mask(p.attrs, attrs) if attrs.dtype == p.attrs.dtype else None)
-        return self._with_vertex_attrs(zip_parts([self._vparts, self._table_parts(table)], apply))
+        return self._with_vertex_attrs(zip_parts([self._vparts, aligned_parts(table, self.numPartitions)], apply))
 
     def _join_columns(self, other_parts, f) -> "Graph":
         """Vertex attributes ``f(ids, attrs, found, values)`` with ``other_parts`` (message-like partitions)."""
         def apply(v, t):
             p, tab = one(v), one(t)
-            at = np.minimum(np.searchsorted(tab.ids, p.ids), max(len(tab.ids) - 1, 0))
-            found = tab.ids[at] == p.ids if len(tab.ids) else np.zeros(len(p.ids), dtype=bool)
-            values = tab.attrs[at] if len(tab.ids) else np.zeros(len(p.ids))
-            new = f(p.ids, p.attrs, found, values)
+            found, at = locate(tab, p.ids)
+            new = f(p.ids, p.attrs, found, np.zeros(len(p.ids)) if at is None else tab.attrs[at])
             return p.with_attrs(new, changed_mask(p.attrs, new))
         return self._with_vertex_attrs(zip_parts([self._vparts, other_parts], apply))
 

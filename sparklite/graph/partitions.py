@@ -237,14 +237,19 @@ def merge_blocks(blocks, merge) -> VertexPartition:
     return VertexPartition(distinct, merged)
 
 
+def locate(table: VertexPartition, ids: np.ndarray):
+    """(found mask, positions) of ``ids`` in a partition sorted by id; a position is meaningful only where
+    found (None when the partition is empty)."""
+    if not len(table.ids):
+        return np.zeros(len(ids), dtype=bool), None
+    at = np.minimum(np.searchsorted(table.ids, ids), len(table.ids) - 1)
+    return table.ids[at] == ids, at
+
+
 def lookup(table: VertexPartition, ids: np.ndarray):
     """(found mask, values as Python objects) of ``ids`` in a partition sorted by id."""
-    if not len(table.ids):
-        return np.zeros(len(ids), dtype=bool), [None] * len(ids)
-    at = np.minimum(np.searchsorted(table.ids, ids), len(table.ids) - 1)
-    found = table.ids[at] == ids
-    values = python_values(table.attrs[at])
-    return found, values
+    found, at = locate(table, ids)
+    return found, [None] * len(ids) if at is None else python_values(table.attrs[at])
 
 
 def table_partition(pairs, merge=None) -> VertexPartition:

@@ -12,8 +12,8 @@ import numpy as np
 from sparklite.core.api import RDD, OneToOneDependency
 from sparklite.graph.columns import column, python_values
 from sparklite.graph.edges import Edge
-from sparklite.graph.partitions import VertexPartition, lookup, table_partition, vertex_partitioner
-from sparklite.graph.rddparts import map_parts, zip_parts
+from sparklite.graph.partitions import VertexPartition, locate, lookup, table_partition, vertex_partitioner
+from sparklite.graph.rddparts import map_parts, one, zip_parts
 
 
 def aligned_parts(table: RDD, num_partitions: int, merge=None):
@@ -39,7 +39,7 @@ class _PartitionRecords(RDD):
 
 
 def _joined(f, keep_unmatched: bool, mine, theirs) -> VertexPartition:
-    p, other = next(iter(mine)), next(iter(theirs))
+    p, other = one(mine), one(theirs)
     found, values = lookup(other, p.ids)
     keep = np.ones(len(p.ids), dtype=bool) if keep_unmatched else found
     rows = [f(i, a, u if hit else None) for i, a, u, hit, k in
@@ -47,20 +47,17 @@ def _joined(f, keep_unmatched: bool, mine, theirs) -> VertexPartition:
     return VertexPartition(p.ids[keep], column(rows))
 
 
-def _kept(rule, mine, theirs) -> VertexPartition:
-    p, other = next(iter(mine)), next(iter(theirs))
+def _minus(mine, theirs) -> VertexPartition:
+    p, other = one(mine), one(theirs)
+    absent = ~locate(other, p.ids)[0]
+    return VertexPartition(p.ids[absent], p.attrs[absent])
+
+
+def _diff(mine, theirs) -> VertexPartition:
+    p, other = one(mine), one(theirs)
     found, values = lookup(other, p.ids)
-    keep = np.array([rule(hit, a, u) for hit, a, u in zip(found.tolist(), python_values(p.attrs), values)], dtype=bool)
-    chosen = [u for u, k in zip(values, keep.tolist()) if k] if rule is _differs else None
-    return VertexPartition(p.ids[keep], column(chosen) if chosen is not None else p.attrs[keep])
-
-
-def _absent(hit, a, u) -> bool:
-    return not hit
-
-
-def _differs(hit, a, u) -> bool:
-    return hit and a != u
+    keep = [hit and a != u for hit, a, u in zip(found.tolist(), python_values(p.attrs), values)]
+    return VertexPartition(p.ids[np.array(keep, dtype=bool)], column([u for u, k in zip(values, keep) if k]))
 
 
 def _mapped_values(f, p: VertexPartition) -> VertexPartition:
@@ -95,11 +92,11 @@ class VertexRDD(_PartitionRecords):
 
     def minus(self, other) -> "VertexRDD":
         """The vertices whose ids are not in ``other``."""
-        return self._with(other, partial(_kept, _absent))
+        return self._with(other, _minus)
 
     def diff(self, other) -> "VertexRDD":
         """The ids in both whose values differ, with ``other``'s values."""
-        return self._with(other, partial(_kept, _differs))
+        return self._with(other, _diff)
 
     def aggregateUsingIndex(self, messages, reduceFunc) -> "VertexRDD":
         """``messages`` (an RDD of ``(id, message)``) merged per id with ``reduceFunc`` (or ``"sum"``, ``"min"``,
@@ -109,7 +106,7 @@ class VertexRDD(_PartitionRecords):
 
 
 def _kept_messages(mine, theirs) -> VertexPartition:
-    p, other = next(iter(mine)), next(iter(theirs))
+    p, other = one(mine), one(theirs)
     at = np.isin(other.ids, p.ids)
     return VertexPartition(other.ids[at], other.attrs[at])
 

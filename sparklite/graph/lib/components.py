@@ -58,9 +58,7 @@ class StronglyConnectedComponents:
                                min, activeDirection=EdgeDirection.Out)
             work = work.pregel(False, lambda vid, attr, msg: (attr[0], attr[1] or vid == attr[0] or msg),
                                _send_final_backwards, lambda a, b: a or b, activeDirection=EdgeDirection.In)
-            finished = work.vertices.filter(lambda kv: kv[1][1])
-            scc = scc.outerJoinVertices(finished, lambda vid, label, done: done[0] if done is not None else label).cache()
-            work = work.subgraph(vpred=lambda vid, attr: not attr[1]).cache()
+            work, scc = _retire_final(work, scc)
             remaining = work.numVertices
         return scc
 
@@ -78,8 +76,13 @@ def _trim(work, scc):
         before = work.numVertices
         work = work.outerJoinVertices(work.outDegrees, lambda vid, attr, deg: attr if deg is not None else (vid, True))
         work = work.outerJoinVertices(work.inDegrees, lambda vid, attr, deg: attr if deg is not None else (vid, True))
-        finished = work.vertices.filter(lambda kv: kv[1][1])
-        scc = scc.outerJoinVertices(finished, lambda vid, label, done: done[0] if done is not None else label).cache()
-        work = work.subgraph(vpred=lambda vid, attr: not attr[1]).cache()
+        work, scc = _retire_final(work, scc)
         if work.numVertices >= before:
             return work, scc
+
+
+def _retire_final(work, scc):
+    """Record the final vertices' colours as their components and drop them from what is left."""
+    finished = work.vertices.filter(lambda kv: kv[1][1])
+    scc = scc.outerJoinVertices(finished, lambda vid, label, done: done[0] if done is not None else label).cache()
+    return work.subgraph(vpred=lambda vid, attr: not attr[1]).cache(), scc

@@ -43,14 +43,13 @@ def _iterate(graph, num_iter: int, reset_of):
     """``num_iter`` static iterations; ``reset_of(ids, shape)`` is the reset term of each vertex."""
     cutter = LineageCutter(graph._vparts.ctx)
     times, previous = [], []
+
+    def step(ids, attrs, found, values):
+        received = np.where(found if values.ndim == 1 else found[:, None], values, 0.0)
+        return reset_of(ids, attrs.shape) + (1.0 - reset_of.reset_prob) * received
     for i in range(num_iter):
         start = time.perf_counter()
         updates = graph._message_parts(_contributions, "sum", SRC)
-        reset_prob = reset_of.reset_prob
-
-        def step(ids, attrs, found, values):
-            received = np.where(found if values.ndim == 1 else found[:, None], values, 0.0)
-            return reset_of(ids, attrs.shape) + (1.0 - reset_prob) * received
         new = graph._join_columns(updates, step)
         new._vparts.persist()
         cutter.update(i + 1, new._vparts, graph._view)
